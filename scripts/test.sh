@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+# Setup, build, and run every test suite. Ends with one "N passed, N failed" line (Check cases and
+# scripted checks counted one by one) and exits non-zero on any failure.
+#
+#   scripts/test.sh                 everything: release build (unit, integration, interop),
+#                                   ASan+UBSan build (unit), clang libFuzzer build (fuzz, bounded)
+#   scripts/test.sh unit interop    only the named suites (of the release build)
+#   SKIFF_NO_ASAN=1 / SKIFF_NO_FUZZ=1  leave out those builds
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+log() { printf '== %s\n' "$*"; }
+
+bash scripts/setup.sh
+
+suites=("$@")
+[ ${#suites[@]} -gt 0 ] || suites=(unit integration interop)
+all=0; [ $# -eq 0 ] && all=1
+
+configure() {   # dir, then meson args
+	local d=$1; shift
+	if [ ! -f "$d/build.ninja" ]; then meson setup "$d" "$@" >/dev/null; fi
+}
+
+logs=()
+run_suites() {  # dir, suites...
+	local d=$1; shift
+	local args=()
+	for s in "$@"; do args+=(--suite "$s"); done
+	# Failures are counted from the log below; keep going so every suite reports.
+	meson test -C "$d" --no-rebuild --print-errorlogs "${args[@]}" || true
+	[ -f "$d/meson-logs/testlog.json" ] && cp "$d/meson-logs/testlog.json" "$d/meson-logs/testlog.$$.json" &&
+		logs+=("$d/meson-logs/testlog.$$.json")
+}
+
+log "release build (build/)"
+configure build
+ninja -C build
+run_suites build "${suites[@]}"
+
+if [ $all -eq 1 ] && [ -z "${SKIFF_NO_ASAN:-}" ]; then
+	log "ASan+UBSan build (build-asan/): unit suite"
+	configure build-asan -Dbuildtype=debug -Db_sanitize=address,undefined -Db_lundef=false
+	ninja -C build-asan
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+		run_suites build-asan unit
+fi
+
+if [ $all -eq 1 ] && [ -z "${SKIFF_NO_FUZZ:-}" ] && command -v clang >/dev/null 2>&1; then
+	log "libFuzzer build (build-fuzz/): bounded fuzz runs"
+	CC=clang configure build-fuzz -Dbuildtype=debugoptimized -Dfuzz=true -Dtests=false \
+		-Db_sanitize=address,undefined -Db_lundef=false
+	ninja -C build-fuzz
+	run_suites build-fuzz fuzz
+fi
+
+python3 scripts/test_summary.py "${logs[@]}"

@@ -1,0 +1,48 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
+"""Sum meson test logs into one closing line: 'N passed, N failed, N skipped'.
+
+A test program that prints Check's summary ("NN%: Checks: X, Failures: F, Errors: E") counts as X
+cases; one that prints its own 'N passed, N failed[, N skipped]' line counts as those; any other test
+counts as one case. A program that failed (crash, timeout, non-zero exit) with no failure in its
+counts adds one failed case, so a crash can never hide behind earlier passes. Exit status: 1 if
+anything failed, else 0."""
+import json, re, sys
+
+CHECK = re.compile(r'^\d+%: Checks: (\d+), Failures: (\d+), Errors: (\d+)', re.M)
+PLAIN = re.compile(r'^(?:\w+: )?(\d+) passed, (\d+) failed(?:, (\d+) skipped)?\s*$', re.M)
+
+def main(paths):
+    tp = tf = ts = 0
+    bad = []
+    for path in paths:
+        with open(path) as f:
+            for line in f:
+                t = json.loads(line)
+                out = (t.get('stdout') or '') + (t.get('stderr') or '')
+                res = t['result']
+                p = fl = s = 0
+                m = CHECK.findall(out)
+                q = PLAIN.findall(out)
+                if m:
+                    for c, fa, er in m:
+                        p += int(c) - int(fa) - int(er); fl += int(fa) + int(er)
+                elif q:
+                    for a, b, c in q:
+                        p += int(a); fl += int(b); s += int(c or 0)
+                elif res == 'OK':
+                    p = 1
+                elif res == 'SKIP':
+                    s = 1
+                if res not in ('OK', 'SKIP', 'EXPECTEDFAIL') and fl == 0:
+                    fl = 1
+                if fl:
+                    bad.append('%s (%s)' % (t['name'], res))
+                tp += p; tf += fl; ts += s
+    for b in bad:
+        print('failed: ' + b)
+    print('%d passed, %d failed, %d skipped' % (tp, tf, ts))
+    return 1 if tf or not (tp or tf) else 0
+
+if __name__ == '__main__':
+    sys.exit(main(sys.argv[1:]))
