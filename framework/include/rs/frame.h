@@ -27,9 +27,10 @@
 #include <stdint.h>
 #include <string.h>
 
+#include <rte_mbuf_core.h>
+
 #include <rs/proto/frame.h>
 
-struct rte_mbuf;
 struct rte_mempool;
 
 /**
@@ -360,7 +361,8 @@ struct rs_frame_reader {
 	uint32_t max_frame_len;  /**< from rs_frame_reader_init() */
 	uint32_t nb_segs;        /**< segments held */
 	uint64_t frames;         /**< frames returned (good or malformed) */
-	uint64_t gathers;        /**< frames whose prefix or header was gathered into scratch */
+	uint64_t gathers;        /**< frames that straddled segments (decoded as pieces) */
+	uint64_t errors[RS_FRAME_ERR_MAX]; /**< malformed frames by reason (-EBADMSG, -EMSGSIZE) */
 	uint8_t scratch[RS_FRAME_READER_SCRATCH];
 };
 
@@ -377,15 +379,52 @@ void rs_frame_reader_init(struct rs_frame_reader *r, uint32_t max_frame_len);
 void rs_frame_reader_push(struct rs_frame_reader *r, struct rte_mbuf *chain);
 
 /**
- * Return the next complete frame. Contiguous frames are viewed in place; a frame that straddles
- * segments is viewed as pieces (slices with @c next); only a straddling prefix or fixed header is
- * gathered into r->scratch. Call on the connection's core.
- * @return bytes consumed (3 + frame_len); -EAGAIN when no complete frame is buffered (nothing
- *   consumed); -EBADMSG when the frame is malformed (it is consumed; f->err says why and the
- *   reader can go on); -EMSGSIZE when the length prefix is over max_frame_len (nothing consumed:
- *   the connection must be closed).
+ * The general case of rs_frame_reader_next(): prefixes and frames that straddle segments, empty
+ * segments, need-more and over-limit. Same contract as rs_frame_reader_next(), which calls it.
  */
-int rs_frame_reader_next(struct rs_frame_reader *r, struct rs_frame *f);
+int rs_frame_reader_next_slow(struct rs_frame_reader *r, struct rs_frame *f);
+
+/**
+ * Return the next complete frame. Contiguous frames are viewed in place (inline fast path: the
+ * whole frame lies in the current segment); a frame that straddles segments is viewed as pieces
+ * (slices with @c next); only a straddling prefix or fixed header is gathered into scratch.
+ * Call on the connection's core.
+ * @return bytes consumed (3 + frame_len); -EAGAIN when no complete frame is buffered (nothing
+ *   consumed); -EBADMSG when the frame is malformed (it is consumed; f->err says why, the reason
+ *   is counted in r->errors[], and the reader can go on); -EMSGSIZE when the length prefix is over
+ *   max_frame_len (nothing consumed: the connection must be closed).
+ */
+static inline int
+rs_frame_reader_next(struct rs_frame_reader *r, struct rs_frame *f)
+{
+	const struct rte_mbuf *seg = r->seg;
+
+	if (__builtin_expect(seg != NULL, 1)) {
+		uint32_t off = r->off, room = (uint32_t)seg->data_len - off;
+
+		if (__builtin_expect(room >= RS_FRAME_PREFIX_LEN, 1)) {
+			const uint8_t *p = (const uint8_t *)seg->buf_addr + seg->data_off + off;
+			uint32_t frame_len = rs_frame_get_u24(p);
+
+			if (__builtin_expect(frame_len <= room - RS_FRAME_PREFIX_LEN &&
+						     frame_len <= r->max_frame_len,
+					     1)) {
+				int rc;
+
+				r->off = off + RS_FRAME_PREFIX_LEN + frame_len;
+				r->avail -= RS_FRAME_PREFIX_LEN + frame_len;
+				r->frames++;
+				rc = rs_frame_decode_body(p + RS_FRAME_PREFIX_LEN, frame_len, f);
+				if (__builtin_expect(rc < 0, 0)) {
+					r->errors[f->err]++;
+					return rc;
+				}
+				return rc + (int)RS_FRAME_PREFIX_LEN;
+			}
+		}
+	}
+	return rs_frame_reader_next_slow(r, f);
+}
 
 /**
  * Detach the segments the reader has fully consumed and return them as one chain (nb_segs and

@@ -277,6 +277,17 @@ stream_check(size_t segsz)
 	}
 	ck_assert_int_eq(rs_frame_reader_pending(&r), 0);
 	ck_assert_int_eq(rs_frame_reader_next(&r, &want[0]), -EAGAIN);
+	/* Per-reason counters: one per malformed case, under its own reason. */
+	{
+		uint64_t bad[RS_FRAME_ERR_MAX] = {0};
+
+		for (i = 0; i < nf; i++)
+			if (idx[i]->rc == -EBADMSG)
+				bad[idx[i]->err]++;
+		for (int e = 0; e < RS_FRAME_ERR_MAX; e++)
+			ck_assert_uint_eq(r.errors[e], bad[e]);
+		ck_assert_uint_eq(r.frames, nf);
+	}
 	rel = rs_frame_reader_release(&r);
 	ck_assert_ptr_null(r.head);
 	reader_drop(&r);
