@@ -247,7 +247,18 @@ function metadata() {
   check(all.length === 6, `mdgen all: ${all.length} entries`);
 }
 
+// rsocket-js 0.0.27's client sends METADATA_PUSH with M=0 (RSOCKET.md 2.11 says M=1): we refuse it
+// as FLAGS, with the metadata view still filled so the engine can choose leniency.
+function metadataPushWithoutM() {
+  const f = {type: T.METADATA_PUSH, streamId: 0, flags: 0, metadata: bytes(12, 13)};
+  const wire = rs.serializeFrameWithLength(f, BufferEncoders).toString('hex');
+  const got = JSON.parse(run(['decode', '5'], wire + '\n').trim());
+  check(got.err === 'FLAGS' && got.metadata === hex(f.metadata),
+        `METADATA_PUSH M=0: ${JSON.stringify(got)}`);
+}
+
 const list = frames();
+metadataPushWithoutM();
 jsToSkiff(list);
 skiffToJs(list);
 metadata();

@@ -98,7 +98,11 @@ ft_print_frame(const struct rs_frame *f, int rc)
 	printf("{\"type\":%u,\"streamId\":%u,\"flags\":%u,\"length\":%u", f->type, f->stream_id,
 	       f->flags, f->frame_len);
 	if (rc < 0) {
-		printf(",\"err\":\"%s\"}\n", rs_frame_err_name(f->err));
+		printf(",\"err\":\"%s\"", rs_frame_err_name(f->err));
+		/* METADATA_PUSH without M: refused, but its views are filled (rs/frame.h). */
+		if (f->type == RS_FRAME_METADATA_PUSH && f->err == RS_FRAME_ERR_FLAGS)
+			ft_print_slice("metadata", &f->metadata);
+		printf("}\n");
 		return;
 	}
 	switch (f->type) {

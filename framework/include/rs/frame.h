@@ -54,7 +54,9 @@ enum rs_frame_err {
 	/** Unknown frame type with I=1. Ignore the frame (no error is sent). */
 	RS_FRAME_ERR_UNKNOWN_IGNORE,
 	/** Illegal flag combination: PAYLOAD with neither N nor C, METADATA_PUSH without M.
-	 * Stream-level: ignore, or ERROR[INVALID] on the stream (RSOCKET.md 10.11). */
+	 * Stream-level: ignore, or ERROR[INVALID] on the stream (RSOCKET.md 10.11). For
+	 * METADATA_PUSH without M (rsocket-js 0.0.27 sends it) the metadata and data views are
+	 * filled all the same, so the engine may choose to be lenient (RSOCKET.md 4.8). */
 	RS_FRAME_ERR_FLAGS,
 	/** Frame length over the configured maximum. ERROR[CONNECTION_ERROR] and close. */
 	RS_FRAME_ERR_TOO_BIG,

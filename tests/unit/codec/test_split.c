@@ -389,6 +389,36 @@ START_TEST(every_reason_covered)
 }
 END_TEST
 
+/** METADATA_PUSH without M is refused (FLAGS) with its metadata view filled, however split. */
+START_TEST(metadata_push_without_m_views)
+{
+	uint8_t b[64];
+	size_t n = ct_bytes("00000a 00000000 3000 'meta'", b, sizeof(b));
+	struct rs_frame f;
+	const struct rs_frame_limits lim = {RS_FRAME_LEN_MAX};
+
+	ck_assert_int_eq(rs_frame_decode(b, n, &lim, &f), -EBADMSG);
+	ck_assert_int_eq(f.err, RS_FRAME_ERR_FLAGS);
+	ck_assert(ct_slice_eq(&f.metadata, "meta", 4));
+	ck_assert_uint_eq(f.data.len, 0);
+	for (size_t k = 1; k < n; k++) {
+		struct rs_frame_reader r;
+		struct seg a, z;
+
+		rs_frame_reader_init(&r, RS_FRAME_LEN_MAX);
+		rs_frame_reader_push(&r, seg_new(&a, b, (uint32_t)k));
+		rs_frame_reader_push(&r, seg_new(&z, b + k, (uint32_t)(n - k)));
+		ck_assert_int_eq(rs_frame_reader_next(&r, &f), -EBADMSG);
+		ck_assert_int_eq(f.err, RS_FRAME_ERR_FLAGS);
+		ck_assert(ct_slice_eq(&f.metadata, "meta", 4));
+		ck_assert_uint_eq(r.errors[RS_FRAME_ERR_FLAGS], 1);
+		reader_drop(&r);
+		seg_free(&a);
+		seg_free(&z);
+	}
+}
+END_TEST
+
 static Suite *
 split_suite(void)
 {
@@ -404,6 +434,7 @@ split_suite(void)
 	tcase_add_test(t, large_straddling);
 	tcase_add_test(t, reencode_cases);
 	tcase_add_test(t, every_reason_covered);
+	tcase_add_test(t, metadata_push_without_m_views);
 	suite_add_tcase(s, t);
 	return s;
 }
