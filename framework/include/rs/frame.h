@@ -136,7 +136,7 @@ struct rs_frame_limits {
 	uint32_t max_frame_len; /**< frames longer than this (without prefix) are -EMSGSIZE */
 };
 
-/** A contiguous slice over @p len bytes at @p p. */
+/** A contiguous slice over @p len bytes at @p p (for building views to encode). Any core. */
 static inline struct rs_frame_slice
 rs_frame_slice_of(const void *p, uint32_t len)
 {
@@ -145,7 +145,7 @@ rs_frame_slice_of(const void *p, uint32_t len)
 	return s;
 }
 
-/** 1 when @p s lies in one piece of memory. */
+/** 1 when @p s lies in one piece of memory. Any core. */
 static inline int
 rs_frame_slice_is_contig(const struct rs_frame_slice *s)
 {
@@ -160,25 +160,25 @@ struct rs_frame_slice_it {
 	const struct rte_mbuf *seg; /**< next segment to read from */
 };
 
-/** Start iterating over @p s. */
+/** Start iterating over the pieces of @p s. Any core. */
 void rs_frame_slice_it_init(struct rs_frame_slice_it *it, const struct rs_frame_slice *s);
 
 /**
  * Next piece of the slice: sets *p and returns its length (> 0), or 0 at the end.
- * Zero-length segments are skipped.
+ * Zero-length segments are skipped. Any core.
  */
 uint32_t rs_frame_slice_it_next(struct rs_frame_slice_it *it, const uint8_t **p);
 
 /**
- * Copy up to @p cap bytes of @p s into @p dst (gathering pieces).
+ * Copy up to @p cap bytes of @p s into @p dst (gathering pieces). Any core.
  * @return bytes copied (min(len, cap)).
  */
 uint32_t rs_frame_slice_copy(const struct rs_frame_slice *s, void *dst, uint32_t cap);
 
-/** Name of a frame type ("PAYLOAD", ...) or "UNKNOWN". */
+/** Name of a frame type ("PAYLOAD", ...) or "UNKNOWN". Any core; for logs and tools. */
 const char *rs_frame_type_name(unsigned type);
 
-/** Name of a decode error reason ("TOO_SHORT", ...). */
+/** Name of a decode error reason ("TOO_SHORT", ...). Any core; for logs and telemetry. */
 const char *rs_frame_err_name(unsigned err);
 
 /* ------------------------------------------------------------------------------------------------
@@ -441,7 +441,7 @@ struct rte_mbuf *rs_frame_reader_release(struct rs_frame_reader *r);
  */
 struct rte_mbuf *rs_frame_reader_reset(struct rs_frame_reader *r);
 
-/** Bytes buffered and not yet consumed. */
+/** Bytes buffered and not yet consumed. Call on the connection's core. */
 static inline uint32_t
 rs_frame_reader_pending(const struct rs_frame_reader *r)
 {
@@ -655,6 +655,7 @@ int rs_frame_encode(uint8_t *buf, size_t cap, const struct rs_frame *f);
 
 /**
  * Bytes rs_frame_encode() would write for @p f (prefix included), or -EMSGSIZE / -EINVAL.
+ * Any core.
  */
 int rs_frame_encoded_len(const struct rs_frame *f);
 
@@ -663,8 +664,9 @@ int rs_frame_encoded_len(const struct rs_frame *f);
  */
 
 /**
- * An outgoing chain being built: frames are appended at @c tail; the engine hands @c head to
- * dp_stream_send() and then clears the struct. head's pkt_len and nb_segs are kept up to date.
+ * An outgoing chain being built: start from a zeroed struct; frames are appended at @c tail; the
+ * engine hands @c head to dp_stream_send() and then zeroes the struct again. head's pkt_len and
+ * nb_segs are kept up to date.
  */
 struct rs_frame_chain {
 	struct rte_mbuf *head;
