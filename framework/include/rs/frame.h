@@ -222,7 +222,8 @@ rs_frame_decode_md_data_(const uint8_t *p, uint32_t frame_len, uint32_t off, str
 
 		if (__builtin_expect(frame_len - off < RS_FRAME_MDLEN_LEN, 0))
 			return rs_frame_bad_(f, RS_FRAME_ERR_METADATA_LEN);
-		md_len = rs_frame_get_u24(p + off);
+		/* One 4-byte load ending at the u24: off >= 6, so p + off - 1 is inside the frame. */
+		md_len = rs_frame_get_u32(p + off - 1) & RS_FRAME_LEN_MAX;
 		off += RS_FRAME_MDLEN_LEN;
 		if (__builtin_expect(md_len > frame_len - off, 0))
 			return rs_frame_bad_(f, RS_FRAME_ERR_METADATA_LEN);

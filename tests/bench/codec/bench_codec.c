@@ -9,10 +9,12 @@
  *   encode/decode REQUEST_N
  *   decode through the segmented reader, 1,460-byte segments of back-to-back REQUEST_RESPONSE
  *
- * Usage: skiff-bench-codec [--json] [--iters N] [--only NAME]
- * Each benchmark is its own noinline function (bench_<name>) so that
- *   valgrind --tool=callgrind --toggle-collect=bench_<name> skiff-bench-codec --only <name> --iters N
- * gives instructions per frame as Ir / N.
+ * Usage: skiff-bench-codec [--json] [--iters N] [--only NAME] [--no-warmup]
+ * Each benchmark is its own noinline function (bench_<fn>) so that
+ *   valgrind --tool=callgrind --toggle-collect=bench_<fn> skiff-bench-codec --only <name> \
+ *       --no-warmup --iters N
+ * gives instructions per frame as Ir / N (N a multiple of 4096); tests/bench/codec/callgrind.sh
+ * does this for every figure.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -157,17 +159,12 @@ bench_rr_decode_route(uint64_t iters)
 
 	for (uint64_t i = 0; i < iters; i++) {
 		struct rs_frame f;
-		struct rs_frame_md_entry e;
-		struct rs_frame_md_it it;
 		const char *tag = NULL;
 		uint8_t tl = 0;
 		int n = rs_frame_decode(in_rr + (i % RING) * SLOT, len_rr, &bench_lim, &f);
 
-		if (n > 0 && rs_frame_md_composite_find(f.metadata.ptr, f.metadata.len, RS_MIME_ROUTING,
-					       &e) == 1) {
-			rs_frame_md_it_init(&it, e.content, e.content_len);
-			rs_frame_md_routing_next(&it, &tag, &tl);
-		}
+		if (n > 0 && rs_frame_slice_is_contig(&f.metadata))
+			rs_frame_md_route_first(f.metadata.ptr, f.metadata.len, &tag, &tl);
 		acc += (uint64_t)n + tl + (tag ? (uint8_t)tag[0] : 0);
 	}
 	return acc;
@@ -307,7 +304,7 @@ main(int argc, char **argv)
 {
 	uint64_t iters = 50000000;
 	const char *only = NULL;
-	int json = 0;
+	int json = 0, warmup = 1;
 	double hz;
 	unsigned i;
 
@@ -318,8 +315,11 @@ main(int argc, char **argv)
 			iters = strtoull(argv[++a], NULL, 0);
 		} else if (strcmp(argv[a], "--only") == 0 && a + 1 < argc) {
 			only = argv[++a];
+		} else if (strcmp(argv[a], "--no-warmup") == 0) {
+			warmup = 0;
 		} else {
-			fprintf(stderr, "usage: %s [--json] [--iters N] [--only NAME]\n", argv[0]);
+			fprintf(stderr, "usage: %s [--json] [--iters N] [--only NAME] [--no-warmup]\n",
+				argv[0]);
 			return 2;
 		}
 	}
@@ -334,7 +334,8 @@ main(int argc, char **argv)
 			continue;
 		if (b->fn == bench_reader_decode)
 			n = (iters + STREAM_FRAMES - 1) / STREAM_FRAMES * STREAM_FRAMES;
-		bench_sink += b->fn(n / 100 + 1); /* warm up */
+		if (warmup)
+			bench_sink += b->fn(n / 100 + 1);
 		t0 = rte_rdtsc_precise();
 		bench_sink += b->fn(n);
 		t1 = rte_rdtsc_precise();
