@@ -695,7 +695,9 @@ int rs_frame_chain_append(struct rs_frame_chain *c, struct rte_mempool *mp,
  * data_len sums. Ownership of the attached chains passes to @p c on success (they are never written
  * to: later frames go into a new segment). On failure nothing changes and the caller keeps them.
  * Only types with metadata and data sections (REQUEST_*, PAYLOAD, SETUP, EXT), plus data-only
- * KEEPALIVE and ERROR, may attach. Call on the core that owns @p mp's cache.
+ * KEEPALIVE and ERROR, may attach. Any mbuf may be attached: a received segment (retain it first
+ * if it is still viewed), an indirect clone, or application memory through
+ * rte_pktmbuf_attach_extbuf(). Call on the core that owns @p mp's cache.
  * @return bytes appended; -ENOMEM; -EMSGSIZE; -EINVAL.
  */
 int rs_frame_chain_append_attach(struct rs_frame_chain *c, struct rte_mempool *mp,

@@ -188,6 +188,52 @@ START_TEST(attach_refused)
 }
 END_TEST
 
+static int ext_freed;
+
+static void
+ext_free_cb(void *addr, void *opaque)
+{
+	(void)addr;
+	(void)opaque;
+	ext_freed++;
+}
+
+/** Application memory attached without copy: an extbuf mbuf passed as the data segment. The
+ * chain's bytes are the frame; the memory's free callback runs once the chain is freed. */
+START_TEST(attach_external_memory)
+{
+	static uint8_t appmem[4096 + 64], want[8192], got[8192];
+	struct rte_mbuf_ext_shared_info shinfo;
+	struct rs_frame_chain c = {0};
+	struct rte_mbuf *x = rte_pktmbuf_alloc(pool);
+	struct rs_frame f;
+	int n;
+
+	memset(&shinfo, 0, sizeof(shinfo));
+	shinfo.free_cb = ext_free_cb;
+	rte_mbuf_ext_refcnt_set(&shinfo, 1);
+	memcpy(appmem, payload, 4000);
+	rte_pktmbuf_attach_extbuf(x, appmem, 0, 4000, &shinfo);
+	rte_pktmbuf_append(x, 4000);
+	ext_freed = 0;
+	memset(&f, 0, sizeof(f));
+	f.type = RS_FRAME_PAYLOAD;
+	f.stream_id = 11;
+	f.flags = RS_FRAME_FLAG_N | RS_FRAME_FLAG_C;
+	n = rs_frame_chain_append_attach(&c, pool, &f, NULL, x);
+	f.data = rs_frame_slice_of(appmem, 4000);
+	ck_assert_int_eq(n, rs_frame_encode(want, sizeof(want), &f));
+	ck_assert_uint_eq(chain_bytes(c.head, got), (uint32_t)n);
+	ck_assert(memcmp(got, want, (size_t)n) == 0);
+	/* A following frame is not written into the application's memory. */
+	ck_assert_int_gt(rs_frame_chain_append(&c, pool, &f), 0);
+	ck_assert(memcmp(appmem, payload, 4000) == 0);
+	ck_assert_uint_eq(x->data_len, 4000);
+	rte_pktmbuf_free(c.head);
+	ck_assert_int_eq(ext_freed, 1);
+}
+END_TEST
+
 /** Running the pool dry half-way leaves the chain byte-for-byte as it was. */
 START_TEST(rollback_on_enomem)
 {
@@ -294,6 +340,7 @@ chain_suite(void)
 	tcase_add_test(t, attach_payload);
 	tcase_add_test(t, attach_metadata_and_data);
 	tcase_add_test(t, attach_refused);
+	tcase_add_test(t, attach_external_memory);
 	tcase_add_test(t, rollback_on_enomem);
 	tcase_add_test(t, every_type);
 	suite_add_tcase(s, t);
