@@ -431,7 +431,8 @@ ft_mdparse(void)
 					if (a.well_known)
 						printf("%u", a.type_id);
 					else
-						ft_print_hex((const uint8_t *)a.type_str, a.type_len);
+						ft_print_hex((const uint8_t *)a.type_str,
+							     a.type_len);
 					if (a.well_known && a.type_id == RS_AUTH_SIMPLE) {
 						printf(",\"username\":");
 						ft_print_hex(a.username, a.username_len);

@@ -12,8 +12,9 @@
  * Return convention (STYLE.md, picohttpparser): decoders return >= 0 bytes consumed, -EAGAIN when
  * more input is needed, -EBADMSG for a malformed frame (the reason is in rs_frame.err, the frame is
  * skippable: frame_len is known), -EMSGSIZE when the length prefix exceeds the configured maximum
- * (the stream cannot be resynchronised). Encoders return bytes written, -ENOSPC when the buffer is too
- * small, -EMSGSIZE when the frame would exceed the u24 length, -EINVAL for an argument out of range.
+ * (the stream cannot be resynchronised). Encoders return bytes written, -ENOSPC when the buffer is
+ * too small, -EMSGSIZE when the frame would exceed the u24 length, -EINVAL for an argument out of
+ * range.
  *
  * Small frames (REQUEST_*, REQUEST_N, CANCEL, PAYLOAD) decode and encode through static inline fast
  * paths below; the other types and frames that straddle segments go through framework/codec/.
@@ -45,9 +46,9 @@ enum rs_frame_err {
 	/** A u24 metadata length, token length or MIME length runs past the end of the frame.
 	 * ERROR[CONNECTION_ERROR] and close, unless I=1 on the frame (then ignore it). */
 	RS_FRAME_ERR_METADATA_LEN,
-	/** Stream id illegal for the type (RSOCKET.md 1.4): 0 on a stream frame, > 0 on a connection
-	 * frame. PAYLOAD/CANCEL/ERROR for stream 0 and METADATA_PUSH on a stream are ignored; SETUP or
-	 * RESUME with stream > 0 gets ERROR[INVALID_SETUP]. */
+	/** Stream id illegal for the type (RSOCKET.md 1.4): 0 on a stream frame, > 0 on a
+	 * connection frame. PAYLOAD/CANCEL/ERROR for stream 0 and METADATA_PUSH on a stream are
+	 * ignored; SETUP or RESUME with stream > 0 gets ERROR[INVALID_SETUP]. */
 	RS_FRAME_ERR_STREAM_ID,
 	/** Unknown frame type with I=0. May send ERROR[CONNECTION_ERROR] and close. */
 	RS_FRAME_ERR_UNKNOWN_TYPE,
@@ -73,9 +74,9 @@ enum rs_frame_err {
  * until @c len bytes in total (use rs_frame_slice_copy() or the piece iterator). Never a copy.
  */
 struct rs_frame_slice {
-	const uint8_t *ptr;          /**< first byte (valid even when len is 0) */
-	uint32_t len;                /**< total length */
-	uint32_t ptr_len;            /**< bytes at ptr; equals len when contiguous */
+	const uint8_t *ptr;	     /**< first byte (valid even when len is 0) */
+	uint32_t len;		     /**< total length */
+	uint32_t ptr_len;	     /**< bytes at ptr; equals len when contiguous */
 	const struct rte_mbuf *next; /**< segment holding the continuation, NULL when contiguous */
 };
 
@@ -86,11 +87,11 @@ struct rs_frame_slice {
  * set as far as the header could be read.
  */
 struct rs_frame {
-	uint32_t frame_len;  /**< frame length without the 3-byte prefix */
-	uint32_t stream_id;  /**< reserved MSB masked off (RSOCKET.md 10.13) */
-	uint8_t type;        /**< enum rs_frame_type (raw value when unknown) */
-	uint8_t err;         /**< enum rs_frame_err */
-	uint16_t flags;      /**< the 10 raw flag bits, RS_FRAME_FLAG_* */
+	uint32_t frame_len; /**< frame length without the 3-byte prefix */
+	uint32_t stream_id; /**< reserved MSB masked off (RSOCKET.md 10.13) */
+	uint8_t type;	    /**< enum rs_frame_type (raw value when unknown) */
+	uint8_t err;	    /**< enum rs_frame_err */
+	uint16_t flags;	    /**< the 10 raw flag bits, RS_FRAME_FLAG_* */
 	union {
 		/** REQUEST_STREAM, REQUEST_CHANNEL (initial), REQUEST_N. */
 		uint32_t request_n;
@@ -124,8 +125,8 @@ struct rs_frame {
 			struct rs_frame_slice token;
 		} resume;
 	};
-	/** Metadata. Present iff flags has RS_FRAME_FLAG_M (may be present and empty). For LEASE and
-	 * METADATA_PUSH it is the rest of the frame (no u24 length field on the wire). */
+	/** Metadata. Present iff flags has RS_FRAME_FLAG_M (may be present and empty). For LEASE
+	 * and METADATA_PUSH it is the rest of the frame (no u24 length field on the wire). */
 	struct rs_frame_slice metadata;
 	/** Data: the rest of the frame (KEEPALIVE data, ERROR message, EXT body after metadata). */
 	struct rs_frame_slice data;
@@ -155,8 +156,8 @@ rs_frame_slice_is_contig(const struct rs_frame_slice *s)
 /** Iterator over the pieces of a slice (see rs_frame_slice_it_next()). */
 struct rs_frame_slice_it {
 	const uint8_t *ptr;
-	uint32_t n;                 /**< bytes at ptr */
-	uint32_t left;              /**< bytes not yet returned, after this piece */
+	uint32_t n;		    /**< bytes at ptr */
+	uint32_t left;		    /**< bytes not yet returned, after this piece */
 	const struct rte_mbuf *seg; /**< next segment to read from */
 };
 
@@ -222,7 +223,8 @@ rs_frame_decode_md_data_(const uint8_t *p, uint32_t frame_len, uint32_t off, str
 
 		if (__builtin_expect(frame_len - off < RS_FRAME_MDLEN_LEN, 0))
 			return rs_frame_bad_(f, RS_FRAME_ERR_METADATA_LEN);
-		/* One 4-byte load ending at the u24: off >= 6, so p + off - 1 is inside the frame. */
+		/* One 4-byte load ending at the u24: off >= 6, so p + off - 1 is inside the frame.
+		 */
 		md_len = rs_frame_get_u32(p + off - 1) & RS_FRAME_LEN_MAX;
 		off += RS_FRAME_MDLEN_LEN;
 		if (__builtin_expect(md_len > frame_len - off, 0))
@@ -356,15 +358,15 @@ rs_frame_decode(const uint8_t *buf, size_t len, const struct rs_frame_limits *li
  * after the views are no longer used.
  */
 struct rs_frame_reader {
-	struct rte_mbuf *head;   /**< oldest segment held */
-	struct rte_mbuf *tail;   /**< newest segment held */
-	struct rte_mbuf *seg;    /**< segment holding the cursor */
-	uint32_t off;            /**< cursor offset inside seg's data */
-	uint32_t avail;          /**< bytes from the cursor to the end of the chain */
-	uint32_t max_frame_len;  /**< from rs_frame_reader_init() */
-	uint32_t nb_segs;        /**< segments held */
-	uint64_t frames;         /**< frames returned (good or malformed) */
-	uint64_t gathers;        /**< frames that straddled segments (decoded as pieces) */
+	struct rte_mbuf *head;	/**< oldest segment held */
+	struct rte_mbuf *tail;	/**< newest segment held */
+	struct rte_mbuf *seg;	/**< segment holding the cursor */
+	uint32_t off;		/**< cursor offset inside seg's data */
+	uint32_t avail;		/**< bytes from the cursor to the end of the chain */
+	uint32_t max_frame_len; /**< from rs_frame_reader_init() */
+	uint32_t nb_segs;	/**< segments held */
+	uint64_t frames;	/**< frames returned (good or malformed) */
+	uint64_t gathers;	/**< frames that straddled segments (decoded as pieces) */
 	uint64_t errors[RS_FRAME_ERR_MAX]; /**< malformed frames by reason (-EBADMSG, -EMSGSIZE) */
 	uint8_t scratch[RS_FRAME_READER_SCRATCH];
 };
@@ -629,8 +631,8 @@ rs_frame_encode_cancel(uint8_t *buf, size_t cap, uint32_t stream_id)
  * @return bytes written; -ENOSPC; -EMSGSIZE.
  */
 static inline int
-rs_frame_encode_error(uint8_t *buf, size_t cap, uint32_t stream_id, uint32_t code,
-		      const void *msg, uint32_t msg_len)
+rs_frame_encode_error(uint8_t *buf, size_t cap, uint32_t stream_id, uint32_t code, const void *msg,
+		      uint32_t msg_len)
 {
 	return rs_frame_encode_md_data_(buf, cap, stream_id, RS_FRAME_ERROR, 0, code, 4, NULL, 0,
 					msg, msg_len);

@@ -10,8 +10,8 @@
  * length-minus-one convention of every major implementation (RSOCKET.md 10.2).
  *
  * Return convention: iterators return 1 (an item), 0 (end), -EBADMSG (malformed: a length runs past
- * the end); encoders return bytes written, -ENOSPC, or -EINVAL (a length outside the field's range).
- * Every function may be called from any core.
+ * the end); encoders return bytes written, -ENOSPC, or -EINVAL (a length outside the field's
+ * range). Every function may be called from any core.
  */
 #ifndef RS_METADATA_H
 #define RS_METADATA_H
@@ -25,10 +25,10 @@
 
 /** A MIME type named either by a well-known id or by a string. */
 struct rs_frame_mime {
-	int well_known;      /**< 1: @c id is valid; 0: @c str/@c str_len are valid */
-	uint8_t id;          /**< well-known id (RSOCKET.md 8.2), 0..127 */
-	uint8_t str_len;     /**< 1..128 (wire: str_len - 1) */
-	const char *str;     /**< not NUL-terminated; points into the input */
+	int well_known;	 /**< 1: @c id is valid; 0: @c str/@c str_len are valid */
+	uint8_t id;	 /**< well-known id (RSOCKET.md 8.2), 0..127 */
+	uint8_t str_len; /**< 1..128 (wire: str_len - 1) */
+	const char *str; /**< not NUL-terminated; points into the input */
 };
 
 /** One composite metadata entry, viewed in place. */
@@ -160,10 +160,10 @@ rs_frame_md_route_first(const uint8_t *md, uint32_t len, const char **tag, uint8
 
 /** Authentication metadata, viewed in place (RSOCKET.md 8.4). */
 struct rs_frame_md_auth {
-	int well_known;         /**< 1: @c type_id is valid; 0: @c type_str is */
-	uint8_t type_id;        /**< RS_AUTH_SIMPLE, RS_AUTH_BEARER, or another well-known id */
-	uint8_t type_len;       /**< custom type: 1..128 bytes */
-	const char *type_str;   /**< custom type string */
+	int well_known;	      /**< 1: @c type_id is valid; 0: @c type_str is */
+	uint8_t type_id;      /**< RS_AUTH_SIMPLE, RS_AUTH_BEARER, or another well-known id */
+	uint8_t type_len;     /**< custom type: 1..128 bytes */
+	const char *type_str; /**< custom type string */
 	/** simple: username and password; bearer: token in @c password; other: payload in
 	 * @c password. */
 	const uint8_t *username;

@@ -29,8 +29,8 @@
 #include <rs/frame.h>
 #include <rs/metadata.h>
 
-#define RING 256u         /* distinct frames per benchmark, cycled */
-#define SLOT 64u          /* bytes per encoded small frame slot */
+#define RING 256u /* distinct frames per benchmark, cycled */
+#define SLOT 64u  /* bytes per encoded small frame slot */
 
 static volatile uint64_t bench_sink;
 
@@ -59,7 +59,8 @@ bench_tsc_hz(void)
 	return (double)(t1 - t0) * 1e9 / ns;
 }
 
-/* --- encoders ---------------------------------------------------------------------------------- */
+/* --- encoders ----------------------------------------------------------------------------------
+ */
 
 __attribute__((noinline)) static uint64_t
 bench_rr_encode(uint64_t iters)
@@ -125,16 +126,18 @@ bench_request_n_encode(uint64_t iters)
 	return acc;
 }
 
-/* --- decoders ---------------------------------------------------------------------------------- */
+/* --- decoders ----------------------------------------------------------------------------------
+ */
 
 static const struct rs_frame_limits bench_lim = {RS_FRAME_LEN_MAX};
 
 /** Decode one small frame from each ring slot; fold the fields into the accumulator. */
-#define BENCH_DECODE_LOOP(in_, flen_)                                                                 \
+#define BENCH_DECODE_LOOP(in_, flen_)                                                              \
 	do {                                                                                       \
 		for (uint64_t i = 0; i < iters; i++) {                                             \
 			struct rs_frame f;                                                         \
-			int n = rs_frame_decode((in_) + (i % RING) * SLOT, (flen_), &bench_lim, &f);  \
+			int n = rs_frame_decode((in_) + (i % RING) * SLOT, (flen_), &bench_lim,    \
+						&f);                                               \
                                                                                                    \
 			acc += (uint64_t)n;                                                        \
 			if (n > 0)                                                                 \
@@ -195,7 +198,8 @@ bench_request_n_decode(uint64_t iters)
 	return acc;
 }
 
-/* --- segmented reader -------------------------------------------------------------------------- */
+/* --- segmented reader --------------------------------------------------------------------------
+ */
 
 #define SEG_BYTES 1460u
 #define STREAM_FRAMES 4096u
@@ -254,7 +258,8 @@ bench_reader_decode(uint64_t iters)
 	return acc;
 }
 
-/* --- driver ------------------------------------------------------------------------------------ */
+/* --- driver ------------------------------------------------------------------------------------
+ */
 
 struct bench {
 	const char *name;
@@ -282,8 +287,8 @@ bench_inputs(void)
 {
 	md_rr_len = rs_frame_md_routing_entry1(md_rr, sizeof(md_rr), tag8, 8);
 	for (uint32_t i = 0; i < RING; i++) {
-		int a = rs_frame_encode_request_response(in_rr + i * SLOT, SLOT, 2 * i + 1, 0, md_rr,
-							 (uint32_t)md_rr_len, data16, 16);
+		int a = rs_frame_encode_request_response(in_rr + i * SLOT, SLOT, 2 * i + 1, 0,
+							 md_rr, (uint32_t)md_rr_len, data16, 16);
 		int b = rs_frame_encode_payload(in_pl + i * SLOT, SLOT, 2 * i + 1,
 						RS_FRAME_FLAG_N | RS_FRAME_FLAG_C, NULL, 0, data16,
 						16);
@@ -318,7 +323,8 @@ main(int argc, char **argv)
 		} else if (strcmp(argv[a], "--no-warmup") == 0) {
 			warmup = 0;
 		} else {
-			fprintf(stderr, "usage: %s [--json] [--iters N] [--only NAME] [--no-warmup]\n",
+			fprintf(stderr,
+				"usage: %s [--json] [--iters N] [--only NAME] [--no-warmup]\n",
 				argv[0]);
 			return 2;
 		}
@@ -351,15 +357,15 @@ main(int argc, char **argv)
 		for (i = 0; i < NBENCH; i++) {
 			if (benches[i].frames == 0)
 				continue;
-			printf(",\"%s_fps\":%.0f,\"%s_cycles\":%.2f", benches[i].name, benches[i].fps,
-			       benches[i].name, benches[i].cycles);
+			printf(",\"%s_fps\":%.0f,\"%s_cycles\":%.2f", benches[i].name,
+			       benches[i].fps, benches[i].name, benches[i].cycles);
 			first = 0;
 		}
 		(void)first;
 		printf("}\n");
 	} else {
-		printf("skiff-bench-codec: one core, TSC %.3f GHz, %llu frames per figure\n", hz / 1e9,
-		       (unsigned long long)iters);
+		printf("skiff-bench-codec: one core, TSC %.3f GHz, %llu frames per figure\n",
+		       hz / 1e9, (unsigned long long)iters);
 		printf("%-22s %16s %12s\n", "benchmark", "frames/s", "cycles/frame");
 		for (i = 0; i < NBENCH; i++) {
 			if (benches[i].frames == 0)

@@ -148,7 +148,10 @@ START_TEST(attach_metadata_and_data)
 	struct rs_frame f;
 	int n;
 
-	memcpy(rte_pktmbuf_append(md, 9), "\xfe\x00\x00\x05\x04" "echo", 9);
+	memcpy(rte_pktmbuf_append(md, 9),
+	       "\xfe\x00\x00\x05\x04"
+	       "echo",
+	       9);
 	memcpy(rte_pktmbuf_append(d, 2), "hi", 2);
 	memset(&f, 0, sizeof(f));
 	f.type = RS_FRAME_REQUEST_RESPONSE;
@@ -288,13 +291,20 @@ END_TEST
 START_TEST(every_type)
 {
 	static uint8_t want[1 << 12], got[1 << 12];
-	static const unsigned types[] = {RS_FRAME_SETUP,          RS_FRAME_LEASE,
-					 RS_FRAME_KEEPALIVE,      RS_FRAME_REQUEST_RESPONSE,
-					 RS_FRAME_REQUEST_FNF,    RS_FRAME_REQUEST_STREAM,
-					 RS_FRAME_REQUEST_CHANNEL, RS_FRAME_REQUEST_N,
-					 RS_FRAME_CANCEL,         RS_FRAME_PAYLOAD,
-					 RS_FRAME_ERROR,          RS_FRAME_METADATA_PUSH,
-					 RS_FRAME_RESUME,         RS_FRAME_RESUME_OK,
+	static const unsigned types[] = {RS_FRAME_SETUP,
+					 RS_FRAME_LEASE,
+					 RS_FRAME_KEEPALIVE,
+					 RS_FRAME_REQUEST_RESPONSE,
+					 RS_FRAME_REQUEST_FNF,
+					 RS_FRAME_REQUEST_STREAM,
+					 RS_FRAME_REQUEST_CHANNEL,
+					 RS_FRAME_REQUEST_N,
+					 RS_FRAME_CANCEL,
+					 RS_FRAME_PAYLOAD,
+					 RS_FRAME_ERROR,
+					 RS_FRAME_METADATA_PUSH,
+					 RS_FRAME_RESUME,
+					 RS_FRAME_RESUME_OK,
 					 RS_FRAME_EXT};
 	struct rs_frame_chain c = {0};
 	uint32_t wn = 0;
@@ -351,9 +361,20 @@ int
 main(void)
 {
 	char prefix[32];
-	char *argv[] = {"test_codec_chain", "-l", "0", "--no-huge", "-m", "128", "--no-pci",
-			"--no-shconf", "--no-telemetry", "--log-level", "lib.*:error",
-			"--file-prefix", prefix, NULL};
+	char *argv[] = {"test_codec_chain",
+			"-l",
+			"0",
+			"--no-huge",
+			"-m",
+			"128",
+			"--no-pci",
+			"--no-shconf",
+			"--no-telemetry",
+			"--log-level",
+			"lib.*:error",
+			"--file-prefix",
+			prefix,
+			NULL};
 	SRunner *sr;
 	int failed;
 

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Metadata extensions (RSOCKET.md 8): composite entries with well-known ids and custom MIME
- * strings, routing tags, simple/bearer/custom authentication, mime-type and accept-mime-types items.
- * Each is encoded, decoded from a buffer ending against a guard page, and every truncation of a
- * valid input must be refused (never read past the end, which the guard page would catch).
+ * strings, routing tags, simple/bearer/custom authentication, mime-type and accept-mime-types
+ * items. Each is encoded, decoded from a buffer ending against a guard page, and every truncation
+ * of a valid input must be refused (never read past the end, which the guard page would catch).
  */
 #include <check.h>
 #include <stdlib.h>
