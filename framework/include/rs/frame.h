@@ -706,4 +706,102 @@ int rs_frame_chain_append_attach(struct rs_frame_chain *c, struct rte_mempool *m
 				 const struct rs_frame *f, struct rte_mbuf *md_seg,
 				 struct rte_mbuf *data_seg);
 
+/**
+ * Where the next bytes of @p c may be written in place: the end of the tail segment when that
+ * segment is ours (direct, unshared, not an attached payload), with *room bytes free; NULL (and
+ * *room 0) otherwise. With rs_frame_chain_commit() this lets the inline buffer encoders write a
+ * small frame straight into the chain. Call on the chain's core.
+ */
+static inline uint8_t *
+rs_frame_chain_tailroom(const struct rs_frame_chain *c, uint32_t *room)
+{
+	struct rte_mbuf *t = c->tail;
+
+	if (t == NULL || c->tail_attached || !RTE_MBUF_DIRECT(t) ||
+	    __atomic_load_n(&t->refcnt, __ATOMIC_RELAXED) != 1) {
+		*room = 0;
+		return NULL;
+	}
+	*room = (uint32_t)t->buf_len - t->data_off - t->data_len;
+	return (uint8_t *)t->buf_addr + t->data_off + t->data_len;
+}
+
+/** Account @p n bytes written at rs_frame_chain_tailroom() (n <= room). Call on the chain's core.
+ */
+static inline void
+rs_frame_chain_commit(struct rs_frame_chain *c, uint32_t n)
+{
+	c->tail->data_len = (uint16_t)(c->tail->data_len + n);
+	c->head->pkt_len += n;
+}
+
+/**
+ * Append a PAYLOAD frame: written in place into the tail when it fits (inline fast path), else
+ * through rs_frame_chain_append() (spilling into segments from @p mp). Bytes are identical to
+ * rs_frame_encode_payload(). Call on the core that owns @p mp's cache.
+ * @param md  metadata or NULL for none; @p flags as rs_frame_encode_payload()
+ * @return bytes appended; -ENOMEM; -EMSGSIZE; -EINVAL (neither N nor C).
+ */
+static inline int
+rs_frame_chain_append_payload(struct rs_frame_chain *c, struct rte_mempool *mp, uint32_t stream_id,
+			      unsigned flags, const void *md, uint32_t md_len, const void *data,
+			      uint32_t data_len)
+{
+	uint32_t room;
+	uint8_t *p = rs_frame_chain_tailroom(c, &room);
+	struct rs_frame f;
+	int n;
+
+	if (__builtin_expect(p != NULL, 1)) {
+		n = rs_frame_encode_payload(p, room, stream_id, flags, md, md_len, data, data_len);
+		if (__builtin_expect(n > 0, 1)) {
+			rs_frame_chain_commit(c, (uint32_t)n);
+			return n;
+		}
+		if (n != -ENOSPC)
+			return n;
+	}
+	if (!(flags & (RS_FRAME_FLAG_N | RS_FRAME_FLAG_C)))
+		return -EINVAL;
+	f.type = RS_FRAME_PAYLOAD;
+	f.stream_id = stream_id;
+	f.flags = (uint16_t)((flags & ~RS_FRAME_FLAG_M) | (md != NULL ? RS_FRAME_FLAG_M : 0));
+	f.metadata = rs_frame_slice_of(md, md != NULL ? md_len : 0);
+	f.data = rs_frame_slice_of(data, data_len);
+	return rs_frame_chain_append(c, mp, &f);
+}
+
+/**
+ * Append a REQUEST_N frame (13 bytes), in place when it fits, as rs_frame_chain_append_payload().
+ * @return 13; -ENOMEM; -EINVAL for n 0.
+ */
+static inline int
+rs_frame_chain_append_request_n(struct rs_frame_chain *c, struct rte_mempool *mp,
+				uint32_t stream_id, uint32_t n)
+{
+	uint32_t room;
+	uint8_t *p = rs_frame_chain_tailroom(c, &room);
+	struct rs_frame f;
+	int rc;
+
+	if (__builtin_expect(p != NULL, 1)) {
+		rc = rs_frame_encode_request_n(p, room, stream_id, n);
+		if (__builtin_expect(rc > 0, 1)) {
+			rs_frame_chain_commit(c, (uint32_t)rc);
+			return rc;
+		}
+		if (rc != -ENOSPC)
+			return rc;
+	}
+	if (n == 0)
+		return -EINVAL;
+	f.type = RS_FRAME_REQUEST_N;
+	f.stream_id = stream_id;
+	f.flags = 0;
+	f.request_n = n > RS_FRAME_U31_MAX ? RS_FRAME_U31_MAX : n;
+	f.metadata = rs_frame_slice_of(NULL, 0);
+	f.data = rs_frame_slice_of(NULL, 0);
+	return rs_frame_chain_append(c, mp, &f);
+}
+
 #endif /* RS_FRAME_H */

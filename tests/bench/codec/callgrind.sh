@@ -14,7 +14,8 @@ json=""
 for pair in rr_encode:rr_encode rr_encode_md:rr_encode_md rr_decode:rr_decode \
 	    rr_decode_route:rr_decode_route payload_encode:payload_encode \
 	    payload_decode:payload_decode request_n_encode:request_n_encode \
-	    request_n_decode:request_n_decode reader_decode_1460:reader_decode; do
+	    request_n_decode:request_n_decode reader_decode_1460:reader_decode \
+	    chain_payload_encode:chain_payload; do
 	name=${pair%%:*}; fn=${pair##*:}
 	valgrind --tool=callgrind --callgrind-out-file="$tmp/cg" --toggle-collect="bench_$fn" \
 		"$bench" --only "$name" --no-warmup --iters $iters >/dev/null 2>"$tmp/err"

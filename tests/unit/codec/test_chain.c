@@ -191,6 +191,54 @@ START_TEST(attach_refused)
 }
 END_TEST
 
+/** The inline chain appenders write the same bytes as the buffer encoders, in place while the
+ * tail has room and through the spilling path when it does not. */
+START_TEST(inline_appenders)
+{
+	static uint8_t want[1 << 16], got[1 << 16];
+	struct rs_frame_chain c = {0};
+	struct rte_mbuf *d = rte_pktmbuf_alloc(pool);
+	uint32_t wn = 0;
+	int n, k;
+
+	memcpy(rte_pktmbuf_append(d, 3), "att", 3);
+	for (unsigned i = 0; i < 300; i++) {
+		uint32_t dl = (i * 7) % 90;
+		const void *md = (i % 3) ? payload + 500 : NULL;
+
+		if (i == 150) {
+			/* An attached tail: the next inline append must not write into it. */
+			struct rs_frame f;
+
+			memset(&f, 0, sizeof(f));
+			f.type = RS_FRAME_PAYLOAD;
+			f.stream_id = 1;
+			f.flags = RS_FRAME_FLAG_N;
+			n = rs_frame_chain_append_attach(&c, pool, &f, NULL, d);
+			f.data = rs_frame_slice_of("att", 3);
+			ck_assert_int_eq(n, rs_frame_encode(want + wn, sizeof(want) - wn, &f));
+			wn += (uint32_t)n;
+		}
+		n = rs_frame_chain_append_payload(&c, pool, 2 * i + 1, RS_FRAME_FLAG_N, md, i % 5,
+						  payload, dl);
+		k = rs_frame_encode_payload(want + wn, sizeof(want) - wn, 2 * i + 1,
+					    RS_FRAME_FLAG_N, md, i % 5, payload, dl);
+		ck_assert_int_eq(n, k);
+		wn += (uint32_t)k;
+		n = rs_frame_chain_append_request_n(&c, pool, 2 * i + 1, i + 1);
+		ck_assert_int_eq(n, 13);
+		rs_frame_encode_request_n(want + wn, sizeof(want) - wn, 2 * i + 1, i + 1);
+		wn += 13;
+	}
+	ck_assert_uint_eq(d->data_len, 3);
+	ck_assert_int_eq(rs_frame_chain_append_payload(&c, pool, 1, 0, NULL, 0, "x", 1), -EINVAL);
+	ck_assert_int_eq(rs_frame_chain_append_request_n(&c, pool, 1, 0), -EINVAL);
+	ck_assert_uint_eq(chain_bytes(c.head, got), wn);
+	ck_assert(memcmp(got, want, wn) == 0);
+	rte_pktmbuf_free(c.head);
+}
+END_TEST
+
 static int ext_freed;
 
 static void
@@ -350,6 +398,7 @@ chain_suite(void)
 	tcase_add_test(t, attach_payload);
 	tcase_add_test(t, attach_metadata_and_data);
 	tcase_add_test(t, attach_refused);
+	tcase_add_test(t, inline_appenders);
 	tcase_add_test(t, attach_external_memory);
 	tcase_add_test(t, rollback_on_enomem);
 	tcase_add_test(t, every_type);
