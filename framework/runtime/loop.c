@@ -73,7 +73,8 @@ sk_loop_phase_stop(struct sk_core *c, const struct sk_app *app, int state)
 }
 
 /* Idle policy (DPDK.md 12): poll spins; adaptive pauses for idle_spin_polls empty iterations, then
- * sleeps, doubling from 1 us up to idle_max_sleep_us, never past the next timer. */
+ * sleeps idle_max_sleep_us at a time, never past the next timer. Work resets it. Sleeping in
+ * fixed short steps bounds the wake-up latency for traffic (no NIC interrupt tells us). */
 static inline void
 sk_loop_phase_idle(struct sk_core *c, const struct sk_workers_conf *w, unsigned work)
 {
@@ -81,7 +82,6 @@ sk_loop_phase_idle(struct sk_core *c, const struct sk_workers_conf *w, unsigned 
 
 	if (work != 0) {
 		c->idle_polls = 0;
-		c->sleep_us = 1;
 		return;
 	}
 	if (w->idle == SK_IDLE_POLL)
@@ -91,14 +91,13 @@ sk_loop_phase_idle(struct sk_core *c, const struct sk_workers_conf *w, unsigned 
 		rte_pause();
 		return;
 	}
-	us = c->sleep_us;
+	us = w->idle_max_sleep_us;
 	next = dp_timer_wheel_next_us(c->wheel);
 	if (next != UINT64_MAX) {
 		if (next <= c->now_us)
 			return;
 		us = RTE_MIN(us, next - c->now_us);
 	}
-	c->sleep_us = RTE_MIN(c->sleep_us * 2, w->idle_max_sleep_us);
 	nanosleep(&(struct timespec){.tv_sec = (time_t)(us / 1000000),
 				     .tv_nsec = (long)(us % 1000000) * 1000}, NULL);
 	SK_STAT_ADD(c, sleeps, 1);
@@ -172,7 +171,6 @@ sk_loop_main(void *arg)
 	sk_core_set_self(c);
 	c->now_tsc = rte_rdtsc();
 	c->now_us = sk_runtime_now_us(rt, c->now_tsc);
-	c->sleep_us = 1;
 	if (app != NULL && app->core_init != NULL)
 		rc = app->core_init(c, app->arg);
 	if (rc != 0) {

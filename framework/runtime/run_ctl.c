@@ -44,8 +44,9 @@ sk_run_set_state(struct sk_runtime *rt, enum sk_run_state s)
 	__atomic_store_n(&rt->state, (int)s, __ATOMIC_RELEASE);
 }
 
-/* Every core quiesced, no message in any ring. @p progress gets the sum of busy iterations, so the
- * caller can require two identical readings (nothing ran in between). */
+/* Every core quiesced, no message in any ring. @p progress gets the count of mailbox messages sent
+ * and run on all cores, so the caller can require two identical readings: no message moved in
+ * between (timers may keep firing; they are the cores' own business). */
 static bool
 sk_run_quiesced(const struct sk_runtime *rt, uint64_t *progress)
 {
@@ -56,7 +57,7 @@ sk_run_quiesced(const struct sk_runtime *rt, uint64_t *progress)
 		const struct sk_core *c = rt->cores[i];
 
 		all &= __atomic_load_n(&c->quiesced, __ATOMIC_ACQUIRE);
-		p += SK_STAT_GET(c, busy_loops);
+		p += SK_STAT_GET(c, mbox_sent) + SK_STAT_GET(c, mbox_run);
 	}
 	*progress = p;
 	return all && sk_mbox_queued(rt) == 0;

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include <rte_cycles.h>
+#include <rte_pause.h>
 #include <rte_telemetry.h>
 
 #include <dp/pool.h>

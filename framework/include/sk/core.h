@@ -79,7 +79,6 @@ struct sk_core {
 	void *wheel_mem;                  /**< private: the wheel's memory */
 	/* Idle policy state (private). */
 	uint32_t idle_polls;
-	uint32_t sleep_us;
 	/* Stop protocol (private; written by this core, read by the main thread). */
 	bool stopping;                    /**< stop_accepting hook has run */
 	bool quiesced;                    /**< no in-flight work as of the last iteration */
