@@ -639,7 +639,7 @@ sk_config_load(struct sk_config *cfg, const char *path, struct sk_config_err *er
 				       ix.secs[i].line, ix.secs[i].name, list);
 			continue;
 		}
-		cfg->schema[slot].seen[index] = true;
+		cfg->schema[slot].seen[index] = ix.secs[i].line;
 		sk_config_apply_section(cfg, cf, (int)i, &ix.secs[i], (unsigned)slot, index, err);
 	}
 	for (unsigned i = 0; i < cfg->n_schema; i++) {
@@ -647,7 +647,7 @@ sk_config_load(struct sk_config *cfg, const char *path, struct sk_config_err *er
 		bool any = false;
 
 		for (unsigned n = 0; n <= (s->indexed ? s->max_index : 0); n++)
-			any |= cfg->schema[i].seen[n];
+			any |= cfg->schema[i].seen[n] != 0;
 		if (s->required && !any)
 			sk_config_errf(err, "%s: missing required section [%s%s] (%s)", path, s->name,
 				       s->indexed ? ".0" : "", s->help);
@@ -726,7 +726,8 @@ sk_config_set(struct sk_config *cfg, const char *section, const char *key, const
 			       strncmp(why, "out of range", 12) == 0 ? "" : "expected ", why);
 		return -EINVAL;
 	}
-	cfg->schema[slot].seen[index] = true;
+	if (cfg->schema[slot].seen[index] == 0)
+		cfg->schema[slot].seen[index] = UINT32_MAX;
 	if (s->check != NULL) {
 		const char *bad = NULL;
 

@@ -372,8 +372,9 @@ sk_config_finish(struct sk_config *cfg, struct sk_config_err *err)
 		if (!cfg->schema[slot].seen[n])
 			continue;
 		if (n != cfg->n_ports) {
-			sk_config_errf(err, "%s: [port.%u] without [port.%u]; number ports from 0 "
-				       "without gaps", cfg->path, n, cfg->n_ports);
+			sk_config_errf(err, "%s:%u: [port.%u] without [port.%u]; number ports from 0 "
+				       "without gaps", cfg->path, cfg->schema[slot].seen[n], n,
+				       cfg->n_ports);
 			return;
 		}
 		cfg->n_ports++;

@@ -138,7 +138,7 @@ struct sk_config {
 	struct {
 		const struct sk_config_section *sec;
 		void *obj;
-		bool seen[SK_CONFIG_MAX_PORTS]; /**< per index (index 0 for a plain section) */
+		unsigned seen[SK_CONFIG_MAX_PORTS]; /**< line of [sec.N] (0: absent; index 0 if plain) */
 	} schema[5 + SK_CONFIG_MAX_EXTRA];
 	unsigned n_schema;
 };
