@@ -5,7 +5,9 @@
  * main_cpu, lcores 1..n = one worker per configured CPU) and [port.N] (PCI allow-list or vdevs),
  * appends the command-line overrides, and calls rte_eal_init(). Control path, once per process.
  */
+#include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -160,6 +162,29 @@ sk_eal_start(const struct sk_config *cfg, int argc, char **argv, char *prefix_ou
 void
 sk_eal_stop(void)
 {
+	char dir[PATH_MAX];
+
+	/* The runtime directory (/var/run/dpdk/<prefix>) outlives rte_eal_cleanup(), empty once the
+	 * telemetry socket is gone: remove it so a stopped process leaves nothing behind. rmdir
+	 * fails harmlessly if something else still lives there. */
+	snprintf(dir, sizeof(dir), "%s", rte_eal_get_runtime_dir());
 	rte_eal_cleanup();
+	if (dir[0] != '\0') {
+		DIR *d = opendir(dir);
+		struct dirent *de;
+		char path[PATH_MAX + 256];
+
+		/* The telemetry library unlinks its socket only at exit; ours is unique to this
+		 * process (the prefix is), so remove it now. */
+		while (d != NULL && (de = readdir(d)) != NULL) {
+			if (strncmp(de->d_name, "dpdk_telemetry.", 15) != 0)
+				continue;
+			snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+			(void)unlink(path);
+		}
+		if (d != NULL)
+			closedir(d);
+		(void)rmdir(dir);
+	}
 	sk_eal_args_free(&sk_eal_saved);
 }
