@@ -16,7 +16,7 @@ dp_pool_count(const struct dp_pool_sizing *s)
 {
 	uint64_t n = (uint64_t)s->rxd + s->txd + 2ull * s->burst + s->in_flight +
 		     (3ull * s->cache + 1) / 2;
-	uint64_t p = 1;
+	uint64_t p = 2;
 
 	/* 2^q - 1 objects fill the backing ring of 2^q slots exactly (DPDK.md 5.1). */
 	while (p - 1 < n)
