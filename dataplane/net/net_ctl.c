@@ -195,7 +195,6 @@ int
 dp_net_start(struct dp_net *n, uint64_t now_us)
 {
 	n->now_us = now_us;
-	n->icmp_tokens_us = now_us;
 	if (!n->conf.gratuitous_arp)
 		return 0;
 	return dp_arp_gratuitous(n);

@@ -9,7 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <rte_bus_vdev.h>
+#include <rte_dev.h>
 #include <rte_ethdev.h>
 #include <rte_log.h>
 #include <rte_string_fns.h>
@@ -96,13 +96,13 @@ dp_port_probe(struct dp_port *p, const char *dev)
 		snprintf(p->name, sizeof(p->name), "%s", name);
 		return 0;
 	}
-	rc = rte_vdev_init(name, comma != NULL ? comma + 1 : "");
+	rc = rte_eal_hotplug_add("vdev", name, comma != NULL ? comma + 1 : "");
 	if (rc != 0) {
 		RTE_LOG(ERR, DP_NET, "port %s: vdev probe failed: %d\n", dev, rc);
 		return -ENODEV;
 	}
 	if (rte_eth_dev_get_port_by_name(name, &pid) != 0) {
-		rte_vdev_uninit(name);
+		rte_eal_hotplug_remove("vdev", name);
 		return -ENODEV;
 	}
 	p->port_id = pid;
@@ -326,7 +326,7 @@ dp_port_close(struct dp_port *p)
 		dp_port_stop(p);
 	rte_eth_dev_close(p->port_id);
 	if (p->probed_vdev)
-		rte_vdev_uninit(p->name);
+		rte_eal_hotplug_remove("vdev", p->name);
 	p->name[0] = '\0';
 	p->nb_queues = 0;
 }

@@ -76,7 +76,9 @@ struct dp_port {
 	uint64_t tx_offloads;      /**< as configured */
 	uint16_t reta_size;        /**< 0 when the port has no redirection table */
 	uint8_t rss_key_len;
-	uint8_t rss_key[DP_PORT_RSS_KEY_MAX];  /**< symmetric key used in software as well */
+	uint8_t rss_key[DP_PORT_RSS_KEY_MAX] __attribute__((aligned(8)));  /**< symmetric key, also
+									    *   used in software (rte_softrss
+									    *   loads it 32 bits at a time) */
 	char driver[32];           /**< e.g. "net_tap", "net_memif" */
 	char name[64];             /**< ethdev name */
 	struct rte_ether_addr port_mac;  /**< the device's MAC */
