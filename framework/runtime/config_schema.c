@@ -278,13 +278,52 @@ static const struct sk_config_section sk_config_stats_section = {
 /* ---- [port.N] ------------------------------------------------------------------------------ */
 
 static int
+sk_config_parse_mac(const char *v, void *dst, char *why, size_t why_len)
+{
+	struct rte_ether_addr *mac = dst;
+	unsigned b[6];
+	char tail;
+
+	if (strlen(v) != 17 ||
+	    sscanf(v, "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5],
+		   &tail) != 6 ||
+	    (b[0] & 1) != 0) {
+		snprintf(why, why_len, "a unicast MAC address like 02:00:00:00:00:01");
+		return -EINVAL;
+	}
+	for (unsigned i = 0; i < 6; i++)
+		mac->addr_bytes[i] = (uint8_t)b[i];
+	return 0;
+}
+
+bool
+sk_config_port_is_pci(const struct dp_port_conf *p)
+{
+	return sk_config_is_pci(p->dev);
+}
+
+static int
+sk_config_check_fault(const struct dp_fault_dir_conf *d, const char *dir, const char **bad,
+		      char *why, size_t len)
+{
+	uint64_t sum = (uint64_t)d->drop_ppm + d->dup_ppm + d->reorder_ppm + d->corrupt_ppm;
+
+	if (sum > 1000000) {
+		*bad = dir[0] == 'r' ? "rx_drop_ppm" : "tx_drop_ppm";
+		snprintf(why, len, "the %s fault rates add up to %llu ppm; at most 1000000", dir,
+			 (unsigned long long)sum);
+		return -ERANGE;
+	}
+	return 0;
+}
+
+static int
 sk_config_check_port(void *obj, unsigned index, const char **bad, char *why, size_t len)
 {
 	struct dp_port_conf *p = obj;
 	uint32_t mask = p->prefix_len == 32 ? UINT32_MAX : ~(UINT32_MAX >> p->prefix_len);
 
 	(void)index;
-	p->is_pci = sk_config_is_pci(p->dev);
 	if (p->ipv4 == 0 || (p->ipv4 >> 24) == 127 || (p->ipv4 >> 28) >= 14) {
 		*bad = "ipv4";
 		snprintf(why, len, "%u.%u.%u.%u is not a unicast host address", p->ipv4 >> 24,
@@ -310,26 +349,48 @@ sk_config_check_port(void *obj, unsigned index, const char **bad, char *why, siz
 		snprintf(why, len, "%u is not a power of two", p->txd);
 		return -EINVAL;
 	}
+	if (sk_config_check_fault(&p->fault.rx, "rx", bad, why, len) != 0 ||
+	    sk_config_check_fault(&p->fault.tx, "tx", bad, why, len) != 0)
+		return -ERANGE;
 	return 0;
 }
+
+#define SK_KEY_FAULT(dir, f, h)                                                                    \
+	{.name = #dir "_" #f, .type = SK_CFG_UINT, .min = 0, .max = 1000000,                       \
+	 .offset = offsetof(struct dp_port_conf, fault.dir.f), .size = sizeof(uint32_t),           \
+	 .def = "0", .help = h}
 
 static const struct sk_config_key sk_config_port_keys[] = {
 	{.name = "dev", .type = SK_CFG_CUSTOM, .parse = sk_config_parse_dev,
 	 .offset = offsetof(struct dp_port_conf, dev), .size = DP_PORT_DEV_MAX, .required = true,
 	 .help = "a PCI address (0000:03:00.0) or a vdev (net_tap0,iface=sk0; net_null0)"},
+	{.name = "mac", .type = SK_CFG_CUSTOM, .parse = sk_config_parse_mac,
+	 .offset = offsetof(struct dp_port_conf, mac), .size = sizeof(struct rte_ether_addr),
+	 .help = "our MAC, a unicast address like 02:00:00:00:00:01 (default: the port's)"},
 	{.name = "ipv4", .type = SK_CFG_IPV4, .offset = offsetof(struct dp_port_conf, ipv4),
 	 .size = 4, .required = true, .help = "the stack's IPv4 address on this port"},
 	SK_KEY_UINT(struct dp_port_conf, prefix_len, 1, 32, false, "24",
 		    "length of the on-link prefix"),
 	{.name = "gateway", .type = SK_CFG_IPV4, .offset = offsetof(struct dp_port_conf, gateway),
 	 .size = 4, .help = "next hop for off-link addresses (none: on-link only)"},
-	SK_KEY_UINT(struct dp_port_conf, queues, 0, 64, false, "0",
-		    "RX/TX queue pairs; 0: one per worker"),
+	SK_KEY_UINT(struct dp_port_conf, queues, 0, DP_PORT_MAX_QUEUES, false, "0",
+		    "RX/TX queue pairs, one per worker using the port; 0: one per worker"),
 	SK_KEY_UINT(struct dp_port_conf, rxd, 64, 16384, false, "1024",
 		    "RX descriptors per queue (a power of two)"),
 	SK_KEY_UINT(struct dp_port_conf, txd, 64, 16384, false, "1024",
 		    "TX descriptors per queue (a power of two)"),
-	SK_KEY_UINT(struct dp_port_conf, mtu, 68, 9000, false, "1500", "IP MTU"),
+	SK_KEY_UINT(struct dp_port_conf, mtu, 576, 9000, false, "1500", "IP MTU"),
+	{.name = "fault_seed", .type = SK_CFG_UINT, .min = 0, .max = UINT64_MAX,
+	 .offset = offsetof(struct dp_port_conf, fault.seed), .size = sizeof(uint64_t),
+	 .def = "1", .help = "seed of the fault injection streams"},
+	SK_KEY_FAULT(rx, drop_ppm, "fault injection: received packets dropped, per million"),
+	SK_KEY_FAULT(rx, dup_ppm, "fault injection: received packets duplicated, per million"),
+	SK_KEY_FAULT(rx, reorder_ppm, "fault injection: received packets reordered, per million"),
+	SK_KEY_FAULT(rx, corrupt_ppm, "fault injection: received packets corrupted, per million"),
+	SK_KEY_FAULT(tx, drop_ppm, "fault injection: sent packets dropped, per million"),
+	SK_KEY_FAULT(tx, dup_ppm, "fault injection: sent packets duplicated, per million"),
+	SK_KEY_FAULT(tx, reorder_ppm, "fault injection: sent packets reordered, per million"),
+	SK_KEY_FAULT(tx, corrupt_ppm, "fault injection: sent packets corrupted, per million"),
 };
 
 static const struct sk_config_section sk_config_port_section = {
@@ -380,6 +441,20 @@ sk_config_finish(struct sk_config *cfg, struct sk_config_err *err)
 		cfg->n_ports++;
 	}
 	cfg->workers.n_cpus = sk_config_cpus_count(cfg->workers.cpus);
+	for (unsigned n = 0; n < cfg->n_ports; n++) {
+		struct dp_port_conf *p = &cfg->ports[n];
+
+		/* One queue per worker using the port; every queue must have a worker to poll it. */
+		if (p->queues == 0)
+			p->queues = (uint16_t)RTE_MIN(cfg->workers.n_cpus, (unsigned)DP_PORT_MAX_QUEUES);
+		if (p->queues > cfg->workers.n_cpus) {
+			sk_config_errf(err, "%s:%u: [port.%u] queues = %u: more queues than the %u "
+				       "workers that would poll them", cfg->path,
+				       cfg->schema[slot].seen[n], n, p->queues,
+				       cfg->workers.n_cpus);
+			return;
+		}
+	}
 	if (cfg->workers.main_cpu == UINT32_MAX) {
 		unsigned c = 0;
 

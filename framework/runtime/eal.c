@@ -2,7 +2,7 @@
 /*
  * EAL start-up from the configuration: builds the EAL command line from [eal] (memory mode, file
  * prefix, telemetry, log level, extra arguments), [workers] (lcore 0 = the main/control thread on
- * main_cpu, lcores 1..n = one worker per configured CPU) and [port.N] (PCI allow-list or vdevs),
+ * main_cpu, lcores 1..n = one worker per configured CPU) and [port.N] (the PCI allow-list),
  * appends the command-line overrides, and calls rte_eal_init(). Control path, once per process.
  */
 #include <dirent.h>
@@ -106,14 +106,14 @@ sk_eal_build(const struct sk_config *cfg, int argc, char **argv, struct sk_eal_a
 		rc |= sk_eal_push(a, "%s", "--no-telemetry");
 	if (e->log_level[0] != '\0')
 		rc |= sk_eal_push(a, "--log-level=%s", e->log_level);
+	/* PCI ports go on the allow-list so EAL probes them; vdevs are hot-plugged when the port
+	 * is opened (dp_port_open), so they exist only while a port uses them. */
 	for (unsigned p = 0; p < cfg->n_ports; p++) {
-		if (cfg->ports[p].is_pci) {
+		if (sk_config_port_is_pci(&cfg->ports[p])) {
 			any_pci = true;
 			rc |= sk_eal_push(a, "%s", "-a");
-		} else {
-			rc |= sk_eal_push(a, "%s", "--vdev");
+			rc |= sk_eal_push(a, "%s", cfg->ports[p].dev);
 		}
-		rc |= sk_eal_push(a, "%s", cfg->ports[p].dev);
 	}
 	if (!any_pci)
 		rc |= sk_eal_push(a, "%s", "--no-pci");

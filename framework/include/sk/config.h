@@ -193,6 +193,9 @@ size_t sk_config_describe(const struct sk_config *cfg, char *buf, size_t len);
  */
 int sk_config_parse_cpus(const char *value, void *dst, char *why, size_t why_len);
 
+/** True if @p p names a PCI device (else a vdev). Any thread. */
+bool sk_config_port_is_pci(const struct dp_port_conf *p);
+
 /** Number of CPUs in a set from sk_config_parse_cpus(). */
 unsigned sk_config_cpus_count(const uint64_t cpus[2]);
 

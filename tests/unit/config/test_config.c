@@ -95,7 +95,7 @@ START_TEST(example_nic_conf)
 	ck_assert_msg(rc == 0, "%s", tc_err.msg);
 	ck_assert_uint_eq(tc_cfg.n_ports, 1);
 	ck_assert_str_eq(p->dev, "0000:03:00.0");
-	ck_assert_uint_eq(p->is_pci, 1);
+	ck_assert(sk_config_port_is_pci(p));
 	ck_assert_uint_eq(p->ipv4, 0xC6120002u);
 	ck_assert_uint_eq(p->gateway, 0xC6120001u);
 	ck_assert_uint_eq(p->prefix_len, 24);
@@ -116,7 +116,8 @@ START_TEST(example_tap_conf)
 
 	ck_assert_msg(rc == 0, "%s", tc_err.msg);
 	ck_assert_uint_eq(tc_cfg.n_ports, 1);
-	ck_assert_uint_eq(tc_cfg.ports[0].is_pci, 0);
+	ck_assert(!sk_config_port_is_pci(&tc_cfg.ports[0]));
+	ck_assert_uint_eq(tc_cfg.ports[0].queues, 2);   /* one per worker */
 	ck_assert_str_eq(tc_cfg.ports[0].dev, "net_tap0,iface=sktap0");
 }
 END_TEST
