@@ -152,6 +152,72 @@ sk_core_destroy(struct sk_core *c)
 	rte_free(c);
 }
 
+/* Open and start every configured port; queue q of each port belongs to core q and fills from
+ * that core's pool. */
+static int
+sk_runtime_ports_up(struct sk_runtime *rt)
+{
+	const struct sk_config *cfg = rt->cfg;
+
+	for (unsigned i = 0; i < cfg->n_ports; i++) {
+		const struct dp_port_conf *pc = &cfg->ports[i];
+		struct rte_mempool *pools[DP_PORT_MAX_QUEUES];
+		struct dp_port *p = &rt->ports[i];
+		int rc;
+
+		if (pc->queues == 0 || pc->queues > rt->n_cores)
+			return -EINVAL;
+		for (unsigned q = 0; q < pc->queues; q++)
+			pools[q] = rt->cores[q]->pool;
+		rc = dp_port_open(p, pc, pools);
+		if (rc != 0) {
+			SK_RT_LOG(ERR, "port %u (%s): open failed: %d\n", i, pc->dev, rc);
+			return rc;
+		}
+		rt->n_ports = i + 1;
+		for (uint16_t q = 0; q < pc->queues; q++) {
+			struct sk_core *c = rt->cores[q];
+
+			(void)dp_port_set_queue_lcore(p, q, c->lcore);
+			c->rxq[c->n_rxq].port_id = p->port_id;
+			c->rxq[c->n_rxq].queue = q;
+			c->rxq[c->n_rxq].port_index = i;
+			c->n_rxq++;
+		}
+		rc = dp_port_start(p);
+		if (rc != 0) {
+			SK_RT_LOG(ERR, "port %u (%s): start failed: %d\n", i, pc->dev, rc);
+			return rc;
+		}
+		SK_RT_LOG(INFO, "port %u (%s): %u queues up\n", i, pc->dev, pc->queues);
+	}
+	return 0;
+}
+
+/* Stop and close the ports; only after every worker returned (DPDK.md 2.4). */
+static void
+sk_runtime_ports_down(struct sk_runtime *rt)
+{
+	for (unsigned i = rt->n_ports; i-- > 0;) {
+		if (rt->ports[i].started)
+			(void)dp_port_stop(&rt->ports[i]);
+		dp_port_close(&rt->ports[i]);
+	}
+	rt->n_ports = 0;
+}
+
+unsigned
+sk_runtime_ports(const struct sk_runtime *rt)
+{
+	return rt->n_ports;
+}
+
+const struct dp_port *
+sk_runtime_port(const struct sk_runtime *rt, unsigned index)
+{
+	return index < rt->n_ports ? &rt->ports[index] : NULL;
+}
+
 int
 sk_runtime_create(const struct sk_config *cfg, struct sk_runtime **out)
 {
@@ -185,11 +251,15 @@ sk_runtime_create(const struct sk_config *cfg, struct sk_runtime **out)
 	rc = sk_mbox_create(rt);
 	if (rc != 0)
 		goto fail;
+	rc = sk_runtime_ports_up(rt);
+	if (rc != 0)
+		goto fail;
 	sk_runtime_current = rt;
 	sk_stats_publish(rt);
 	*out = rt;
 	return 0;
 fail:
+	sk_runtime_ports_down(rt);
 	sk_mbox_destroy(rt);
 	for (unsigned i = 0; i < n; i++)
 		sk_core_destroy(rt->cores[i]);
@@ -203,6 +273,7 @@ sk_runtime_destroy(struct sk_runtime *rt)
 	if (rt == NULL)
 		return;
 	sk_stats_publish(NULL);
+	sk_runtime_ports_down(rt);
 	sk_mbox_destroy(rt);
 	for (unsigned i = 0; i < rt->n_cores; i++)
 		sk_core_destroy(rt->cores[i]);

@@ -11,6 +11,8 @@
 #include <time.h>
 
 #include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_mbuf.h>
 #include <rte_lcore.h>
 #include <rte_pause.h>
 
@@ -19,10 +21,37 @@
 
 #include "runtime_priv.h"
 
+/* No stack on this core but it owns port queues: drain them so the NIC does not back up, and
+ * count every packet as received and dropped (SK_DROP_NO_STACK). */
+static unsigned
+sk_loop_rx_no_stack(struct sk_core *c)
+{
+	struct rte_mbuf *b[32];
+	unsigned work = 0;
+
+	for (unsigned i = 0; i < c->n_rxq; i++) {
+		uint16_t n = rte_eth_rx_burst(c->rxq[i].port_id, c->rxq[i].queue, b, 32);
+		uint64_t bytes = 0;
+
+		if (n == 0)
+			continue;
+		for (uint16_t k = 0; k < n; k++)
+			bytes += b[k]->pkt_len;
+		rte_pktmbuf_free_bulk(b, n);
+		SK_STAT_ADD(c, rx_pkts, n);
+		SK_STAT_ADD(c, rx_bytes, bytes);
+		SK_STAT_ADD(c, drops[SK_DROP_NO_STACK], n);
+		work += n;
+	}
+	return work;
+}
+
 static inline unsigned
 sk_loop_phase_rx(struct sk_core *c)
 {
-	return c->stack != NULL ? dp_stack_poll(c->stack, c->now_us) : 0;
+	if (c->stack != NULL)
+		return dp_stack_poll(c->stack, c->now_us);
+	return c->n_rxq != 0 ? sk_loop_rx_no_stack(c) : 0;
 }
 
 static inline unsigned

@@ -11,6 +11,7 @@
 
 #include <rte_log.h>
 
+#include <dp/port.h>
 #include <sk/config.h>
 #include <sk/core.h>
 #include <sk/mbox.h>
@@ -35,6 +36,8 @@ struct sk_runtime {
 	/* Mailbox rings: req[to * n + from], rep[to * n + from]. */
 	struct rte_ring **req;
 	struct rte_ring **rep;
+	struct dp_port ports[SK_CONFIG_MAX_PORTS];
+	unsigned n_ports;       /**< ports opened and started */
 	const struct sk_app *app;
 	/* Clock. */
 	sk_clock_fn *clock;

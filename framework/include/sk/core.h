@@ -17,6 +17,9 @@
 
 #include <rte_common.h>
 
+/** Most ports a core polls (one queue each). */
+#define SK_CORE_MAX_PORTS 8
+
 struct sk_runtime;
 struct sk_mbox;
 struct dp_stack;
@@ -76,6 +79,14 @@ struct sk_core {
 	void *app_ctx;                    /**< the application's per-core state (app may set) */
 	unsigned arena;                   /**< jemalloc arena for sk_core_alloc() */
 	struct sk_mbox *mbox;             /**< private to the mailbox module */
+	/** The port queues this core owns (one per port whose queues include this core's id).
+	 * With no stack attached, the rx phase drains them and counts SK_DROP_NO_STACK. */
+	unsigned n_rxq;
+	struct {
+		uint16_t port_id;
+		uint16_t queue;
+		unsigned port_index;      /**< N of [port.N] */
+	} rxq[SK_CORE_MAX_PORTS];
 	void *wheel_mem;                  /**< private: the wheel's memory */
 	/* Idle policy state (private). */
 	uint32_t idle_polls;

@@ -31,6 +31,7 @@
 #include <sk/core.h>
 
 struct sk_runtime;
+struct dp_port;
 
 /** Per-core hooks of the application. Every hook runs on the worker core @p c, and may be NULL. */
 struct sk_app {
@@ -89,8 +90,10 @@ void sk_eal_stop(void);
 /**
  * Create the runtime for @p cfg after sk_eal_start(): one core per worker CPU (lcores 1..n; lcore 0
  * is the main thread), each with its mbuf pool, timer wheel and jemalloc arena on its socket, the
- * mailbox rings, and the telemetry commands. @p cfg must outlive the runtime.
- * @return 0; -ENODEV an lcore of the config is not enabled in EAL; -ENOMEM; -EEXIST a runtime exists.
+ * mailbox rings, the ports of [port.N] opened and started (dp_port_open/start; queue q belongs to
+ * core q), and the telemetry commands. @p cfg must outlive the runtime.
+ * @return 0; -ENODEV an lcore of the config is not enabled in EAL; -ENOMEM; -EEXIST a runtime exists;
+ *   a negative errno of dp_port_open/dp_port_start (the port could not be brought up).
  */
 int sk_runtime_create(const struct sk_config *cfg, struct sk_runtime **out);
 
@@ -122,6 +125,16 @@ unsigned sk_runtime_cores(const struct sk_runtime *rt);
 
 /** Core @p id (0..n-1). Any thread (only counters may be read from another thread). */
 struct sk_core *sk_runtime_core(const struct sk_runtime *rt, unsigned id);
+
+/** Number of ports opened (the config's [port.N] sections). Any thread. */
+unsigned sk_runtime_ports(const struct sk_runtime *rt);
+
+/**
+ * Port @p index (0..n-1), opened and started by sk_runtime_create() with queue q polled by core q
+ * (each RX queue fills from its core's pool). A stack layer builds its per-core state from it.
+ * Any thread; read only.
+ */
+const struct dp_port *sk_runtime_port(const struct sk_runtime *rt, unsigned index);
 
 /** The configuration the runtime runs. Any thread. */
 const struct sk_config *sk_runtime_config(const struct sk_runtime *rt);

@@ -10,7 +10,9 @@
  *  - adaptive idle sleeps and counts cycles as idle; poll never sleeps;
  *  - per-core jemalloc arenas: sk_core_alloc/zalloc/free on the core;
  *  - the per-core mbuf pools are on the core's socket and sized by the rule;
- *  - busy + idle cycles cover the run; sk_stats_format_line produces the summary.
+ *  - busy + idle cycles cover the run; sk_stats_format_line produces the summary;
+ *  - a configured port (net_null) is opened with one queue per core, and with no stack attached
+ *    every received packet is counted and dropped as no_stack, and the mbufs come back.
  */
 #include <check.h>
 #include <errno.h>
@@ -362,6 +364,52 @@ START_TEST(pools_per_core)
 }
 END_TEST
 
+/* A net_null port (hot-plugged by dp_port_open) with no stack attached: each core owns one queue,
+ * the rx phase drains it and counts every packet as received and dropped (no_stack); at teardown
+ * every mbuf is back in the pools (the fixture checks). */
+START_TEST(port_without_stack_drains)
+{
+	static struct sk_config cfg;
+	struct sk_config_err err = {0};
+	struct sk_runtime *rt = NULL;
+	struct sk_stats_snapshot s;
+	unsigned n = 0;
+
+	sk_config_init(&cfg);
+	ck_assert_int_eq(sk_config_set(&cfg, "workers", "lcores", "0-1", &err), 0);
+	ck_assert_int_eq(sk_config_set(&cfg, "limits", "mbufs_per_core", "512", &err), 0);
+	ck_assert_int_eq(sk_config_set(&cfg, "port.0", "ipv4", "198.18.0.2", &err), 0);
+	ck_assert_int_eq(sk_config_set(&cfg, "port.0", "dev", "net_null0", &err), 0);
+	ck_assert_msg(err.count == 0, "%s", err.msg);
+	ck_assert_uint_eq(cfg.n_ports, 1);
+	ck_assert_uint_eq(cfg.ports[0].queues, 2);
+
+	/* The fixture's runtime must go first: one runtime at a time. */
+	sk_runtime_destroy(tr_rt);
+	ck_assert_int_eq(sk_runtime_create(&cfg, &rt), 0);
+	tr_rt = rt;   /* the fixture's teardown checks the pools and destroys it */
+	ck_assert_uint_eq(sk_runtime_ports(rt), 1);
+	ck_assert_ptr_nonnull(sk_runtime_port(rt, 0));
+	ck_assert_ptr_null(sk_runtime_port(rt, 1));
+	for (unsigned i = 0; i < 2; i++) {
+		struct sk_core *c = sk_runtime_core(rt, i);
+
+		ck_assert_uint_eq(c->n_rxq, 1);
+		ck_assert_uint_eq(c->rxq[0].queue, i);
+		ck_assert_uint_eq(c->rxq[0].port_id, sk_runtime_port(rt, 0)->port_id);
+		ck_assert_uint_eq(sk_runtime_port(rt, 0)->queue_lcore[i], c->lcore);
+	}
+	ck_assert_int_eq(sk_runtime_run(rt, &(struct sk_run_opts){
+		.tick = tr_tick_stop_after, .tick_arg = &n, .tick_ms = 100}), 0);
+	sk_stats_snapshot(rt, &s);
+	ck_assert_uint_gt(s.sum.rx_pkts, 1000);
+	ck_assert_uint_eq(s.sum.drops[SK_DROP_NO_STACK], s.sum.rx_pkts);
+	ck_assert_uint_eq(s.sum.rx_bytes, 64 * s.sum.rx_pkts);   /* net_null's default size */
+	for (unsigned i = 0; i < 2; i++)
+		ck_assert_uint_gt(SK_STAT_GET(sk_runtime_core(rt, i), rx_pkts), 0);
+}
+END_TEST
+
 static Suite *
 tr_suite(void)
 {
@@ -375,6 +423,7 @@ tr_suite(void)
 	tcase_add_test(t, init_failure_aborts);
 	tcase_add_test(t, adaptive_idle_sleeps);
 	tcase_add_test(t, pools_per_core);
+	tcase_add_test(t, port_without_stack_drains);
 	suite_add_tcase(s, t);
 	return s;
 }
