@@ -72,7 +72,6 @@ sk_run_launch(struct sk_runtime *rt)
 	wc.start_us = sk_runtime_now_us(rt, rte_rdtsc());
 	rt->ready = 0;
 	rt->init_error = 0;
-	rt->stop_requested = 0;
 	sk_run_set_state(rt, SK_RUN_STARTING);
 	for (unsigned i = 0; i < rt->n_cores; i++) {
 		struct sk_core *c = rt->cores[i];
@@ -177,5 +176,8 @@ sk_runtime_run(struct sk_runtime *rt, const struct sk_run_opts *opts_in)
 	}
 	for (unsigned i = 0; i < rt->n_cores; i++)
 		(void)rte_eal_wait_lcore(rt->cores[i]->lcore);
+	/* A stop requested before the run (a signal during start-up) is honoured above; this one is
+	 * done, so a later run starts afresh. */
+	__atomic_store_n(&rt->stop_requested, 0, __ATOMIC_RELEASE);
 	return rc;
 }

@@ -156,7 +156,15 @@ else
 	echo "skip telemetry: dpdk-telemetry.py not installed"
 fi
 
-# 7: --check-config and --help.
+# 7: the shipped examples that need no NIC and no root run as they are.
+for f in "$root/conf/skiffd.conf" "$root/conf/examples/null.conf"; do
+	o="$tmp/ex.$RANDOM"
+	timeout 20 "$skiffd" -c "$f" --duration 1 > "$o" 2>&1; rc=$?
+	check "$(basename "$f") runs as shipped and stops by itself (exit $rc)" [ "$rc" -eq 0 ]
+	check "$(basename "$f") drained cleanly" grep -q "stopped cleanly" "$o"
+done
+
+# 8: --check-config and --help.
 for f in "$root"/conf/*.conf "$root"/conf/examples/*.conf; do
 	check "--check-config accepts $(basename "$f")" "$skiffd" -c "$f" --check-config
 done
