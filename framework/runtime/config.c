@@ -670,8 +670,8 @@ sk_config_describe(const struct sk_config *cfg, char *buf, size_t len)
 
 #define SK_CONFIG_PUT(...)                                                                         \
 	do {                                                                                       \
-		int w_ = snprintf(buf + (used < len ? used : len), used < len ? len - used : 0,     \
-				  __VA_ARGS__);                                                    \
+		int w_ = snprintf(buf != NULL && used < len ? buf + used : NULL,                     \
+				  buf != NULL && used < len ? len - used : 0, __VA_ARGS__);        \
 		used += w_ > 0 ? (size_t)w_ : 0;                                                   \
 	} while (0)
 

@@ -445,8 +445,11 @@ sk_config_finish(struct sk_config *cfg, struct sk_config_err *err)
 		struct dp_port_conf *p = &cfg->ports[n];
 
 		/* One queue per worker using the port; every queue must have a worker to poll it. */
-		if (p->queues == 0)
-			p->queues = (uint16_t)RTE_MIN(cfg->workers.n_cpus, (unsigned)DP_PORT_MAX_QUEUES);
+		if (p->queues == 0 || cfg->queues_auto[n]) {
+			cfg->queues_auto[n] = true;
+			p->queues = (uint16_t)RTE_MIN(cfg->workers.n_cpus,
+						      (unsigned)DP_PORT_MAX_QUEUES);
+		}
 		if (p->queues > cfg->workers.n_cpus) {
 			sk_config_errf(err, "%s:%u: [port.%u] queues = %u: more queues than the %u "
 				       "workers that would poll them", cfg->path,

@@ -133,6 +133,7 @@ struct sk_config {
 	struct sk_stats_conf stats;
 	struct dp_port_conf ports[SK_CONFIG_MAX_PORTS];
 	unsigned n_ports;             /**< ports[0..n_ports-1] are configured (indices are contiguous) */
+	bool queues_auto[SK_CONFIG_MAX_PORTS]; /**< queues was 0: follows the number of workers */
 
 	/* Schema: built-in sections first, then registered ones. */
 	struct {

@@ -70,7 +70,6 @@ struct sk_stats_snapshot {
 	unsigned n_cores;
 	struct sk_core_stats sum;
 	uint64_t pool_in_use, pool_avail;
-	uint64_t timers_armed;
 };
 
 /**

@@ -117,8 +117,25 @@ START_TEST(example_tap_conf)
 	ck_assert_msg(rc == 0, "%s", tc_err.msg);
 	ck_assert_uint_eq(tc_cfg.n_ports, 1);
 	ck_assert(!sk_config_port_is_pci(&tc_cfg.ports[0]));
-	ck_assert_uint_eq(tc_cfg.ports[0].queues, 2);   /* one per worker */
 	ck_assert_str_eq(tc_cfg.ports[0].dev, "net_tap0,iface=sktap0");
+	ck_assert_uint_eq(tc_cfg.ports[0].queues, 2);
+	/* queues = 2 was explicit: one worker cannot poll two queues */
+	ck_assert_int_eq(sk_config_set(&tc_cfg, "workers", "lcores", "3", &tc_err), -EINVAL);
+	ck_assert_ptr_nonnull(strstr(tc_err.msg, "queues = 2: more queues than the 1 workers"));
+}
+END_TEST
+
+START_TEST(example_null_conf)
+{
+	int rc = tc_load("conf/examples/null.conf");
+
+	ck_assert_msg(rc == 0, "%s", tc_err.msg);
+	ck_assert_uint_eq(tc_cfg.n_ports, 1);
+	ck_assert_str_eq(tc_cfg.ports[0].dev, "net_null0,no-rx=1");
+	ck_assert_uint_eq(tc_cfg.ports[0].queues, 2);   /* not set: one per worker */
+	/* ... and it follows a later --lcores override */
+	ck_assert_int_eq(sk_config_set(&tc_cfg, "workers", "lcores", "3", &tc_err), 0);
+	ck_assert_uint_eq(tc_cfg.ports[0].queues, 1);
 }
 END_TEST
 
@@ -316,6 +333,7 @@ tc_suite(void)
 	tcase_add_test(t, shipped_skiffd_conf);
 	tcase_add_test(t, example_nic_conf);
 	tcase_add_test(t, example_tap_conf);
+	tcase_add_test(t, example_null_conf);
 	tcase_add_test(t, defaults_apply);
 	tcase_add_test(t, missing_file);
 	tcase_add_test(t, registered_section);
