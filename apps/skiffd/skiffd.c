@@ -288,25 +288,102 @@ skiffd_tick(struct sk_runtime *rt, void *arg)
 	t->prev = cur;
 }
 
+/* Load the file, apply --lcores; print every error. @return 0 or -1. */
+static int
+skiffd_configure(struct sk_config *cfg, const struct skiffd_opts *o)
+{
+	struct sk_config_err err;
+	int rc;
+
+	rc = sk_config_load(cfg, o->conf, &err);
+	if (rc == 0 && o->lcores != NULL)
+		rc = sk_config_set(cfg, "workers", "lcores", o->lcores, &err);
+	if (rc == 0)
+		return 0;
+	fprintf(stderr, "%s", err.msg);
+	fprintf(stderr, "skiffd: %u error%s in configuration; nothing started\n", err.count,
+		err.count == 1 ? "" : "s");
+	return -1;
+}
+
+static void
+skiffd_signals_install(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = skiffd_on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}
+
+/* Start EAL and the runtime, run the demo until stopped, tear down. @return the exit status. */
+static int
+skiffd_serve(const struct sk_config *cfg, struct skiffd_demo_conf *demo,
+	     const struct skiffd_opts *o, int argc, char **argv)
+{
+	struct skiffd_tick tick = {0};
+	char prefix[128];
+	const struct sk_app app = {
+		.name = "demo",
+		.core_init = skiffd_demo_init,
+		.stop_accepting = skiffd_demo_stop_accepting,
+		.drained = skiffd_demo_drained,
+		.core_fini = skiffd_demo_fini,
+		.arg = demo,
+	};
+	int rc;
+
+	rc = sk_eal_start(cfg, argc, argv, prefix, sizeof(prefix));
+	if (rc != 0) {
+		fprintf(stderr, "skiffd: EAL start failed: %s\n", strerror(-rc));
+		return 1;
+	}
+	rc = sk_runtime_create(cfg, &skiffd_rt);
+	if (rc != 0) {
+		fprintf(stderr, "skiffd: runtime start failed: %s\n", strerror(-rc));
+		sk_eal_stop();
+		return 1;
+	}
+	if (skiffd_signals > 0)   /* a signal came during start-up */
+		sk_runtime_request_stop(skiffd_rt);
+	sk_runtime_set_app(skiffd_rt, &app);
+	tick.live = o->stats || cfg->stats.live;
+	if (o->duration_s != 0)
+		tick.stop_at_tsc = rte_rdtsc() + (uint64_t)o->duration_s * rte_get_tsc_hz();
+	sk_stats_snapshot(skiffd_rt, &tick.prev);
+	printf("skiffd: running %u worker%s (demo: ping every %u us), telemetry: "
+	       "dpdk-telemetry.py -f %s; Ctrl-C stops\n",
+	       cfg->workers.n_cpus, cfg->workers.n_cpus == 1 ? "" : "s", demo->ping_interval_us,
+	       prefix);
+	fflush(stdout);
+
+	rc = sk_runtime_run(skiffd_rt, &(struct sk_run_opts){
+		.tick = skiffd_tick, .tick_arg = &tick,
+		/* --duration needs a finer tick than a long stats interval */
+		.tick_ms = tick.live ? cfg->stats.interval_ms : 100});
+	if (rc == 0)
+		printf("skiffd: stopped cleanly\n");
+	else if (rc == -ETIMEDOUT)
+		printf("skiffd: stopped at the %u ms bound with work in flight\n",
+		       cfg->limits.stop_timeout_ms);
+	else
+		fprintf(stderr, "skiffd: run failed: %s\n", strerror(-rc));
+	fflush(stdout);
+	sk_runtime_destroy(skiffd_rt);
+	skiffd_rt = NULL;
+	sk_eal_stop();
+	return rc == 0 || rc == -ETIMEDOUT ? 0 : 1;
+}
+
 int
 main(int argc, char **argv)
 {
 	static struct sk_config cfg;
 	static struct skiffd_demo_conf demo;
 	struct skiffd_opts o = {0};
-	struct sk_config_err err;
-	struct skiffd_tick tick = {0};
-	struct sigaction sa;
-	char prefix[128];
-	struct sk_app app = {
-		.name = "demo",
-		.core_init = skiffd_demo_init,
-		.stop_accepting = skiffd_demo_stop_accepting,
-		.drained = skiffd_demo_drained,
-		.core_fini = skiffd_demo_fini,
-		.arg = &demo,
-	};
-	int rest, rc;
+	int rest;
 
 	sk_config_init(&cfg);
 	if (sk_config_add_section(&cfg, &skiffd_demo_section, &demo) != 0) {
@@ -316,15 +393,8 @@ main(int argc, char **argv)
 	rest = skiffd_parse(argc, argv, &o, &cfg);
 	if (rest < 0)
 		return 2;
-	rc = sk_config_load(&cfg, o.conf, &err);
-	if (rc == 0 && o.lcores != NULL)
-		rc = sk_config_set(&cfg, "workers", "lcores", o.lcores, &err);
-	if (rc != 0) {
-		fprintf(stderr, "%s", err.msg);
-		fprintf(stderr, "skiffd: %u error%s in configuration; nothing started\n", err.count,
-			err.count == 1 ? "" : "s");
+	if (skiffd_configure(&cfg, &o) != 0)
 		return 1;
-	}
 	if (o.check) {
 		printf("%s: OK: %u worker%s, %u port%s, idle %s, stop bound %u ms\n", o.conf,
 		       cfg.workers.n_cpus, cfg.workers.n_cpus == 1 ? "" : "s", cfg.n_ports,
@@ -333,51 +403,6 @@ main(int argc, char **argv)
 		       cfg.limits.stop_timeout_ms);
 		return 0;
 	}
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = skiffd_on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-
-	rc = sk_eal_start(&cfg, argc - rest, argv + rest, prefix, sizeof(prefix));
-	if (rc != 0) {
-		fprintf(stderr, "skiffd: EAL start failed: %s\n", strerror(-rc));
-		return 1;
-	}
-	rc = sk_runtime_create(&cfg, &skiffd_rt);
-	if (rc != 0) {
-		fprintf(stderr, "skiffd: runtime start failed: %s\n", strerror(-rc));
-		sk_eal_stop();
-		return 1;
-	}
-	if (skiffd_signals > 0)   /* a signal came during start-up */
-		sk_runtime_request_stop(skiffd_rt);
-	sk_runtime_set_app(skiffd_rt, &app);
-	tick.live = o.stats || cfg.stats.live;
-	if (o.duration_s != 0)
-		tick.stop_at_tsc = rte_rdtsc() + (uint64_t)o.duration_s * rte_get_tsc_hz();
-	sk_stats_snapshot(skiffd_rt, &tick.prev);
-	printf("skiffd: running %u worker%s (demo: ping every %u us), telemetry: "
-	       "dpdk-telemetry.py -f %s; Ctrl-C stops\n",
-	       cfg.workers.n_cpus, cfg.workers.n_cpus == 1 ? "" : "s", demo.ping_interval_us,
-	       prefix);
-	fflush(stdout);
-
-	rc = sk_runtime_run(skiffd_rt, &(struct sk_run_opts){
-		.tick = skiffd_tick, .tick_arg = &tick,
-		/* --duration needs a finer tick than a long stats interval */
-		.tick_ms = tick.live ? cfg.stats.interval_ms : 100});
-	if (rc == 0)
-		printf("skiffd: stopped cleanly\n");
-	else if (rc == -ETIMEDOUT)
-		printf("skiffd: stopped at the %u ms bound with work in flight\n",
-		       cfg.limits.stop_timeout_ms);
-	else
-		fprintf(stderr, "skiffd: run failed: %s\n", strerror(-rc));
-	fflush(stdout);
-	sk_runtime_destroy(skiffd_rt);
-	skiffd_rt = NULL;
-	sk_eal_stop();
-	return rc == 0 || rc == -ETIMEDOUT ? 0 : 1;
+	skiffd_signals_install();
+	return skiffd_serve(&cfg, &demo, &o, argc - rest, argv + rest);
 }

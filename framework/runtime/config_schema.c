@@ -458,11 +458,15 @@ sk_config_finish(struct sk_config *cfg, struct sk_config_err *err)
 			return;
 		}
 	}
-	if (cfg->workers.main_cpu == UINT32_MAX) {
+	/* Not configured (or still the value we chose last time): the first worker CPU. */
+	if (cfg->workers.main_cpu == UINT32_MAX ||
+	    (cfg->main_cpu_auto && cfg->workers.main_cpu == cfg->main_cpu_chosen)) {
 		unsigned c = 0;
 
 		while (c < 128 && !(cfg->workers.cpus[c / 64] >> (c % 64) & 1))
 			c++;
 		cfg->workers.main_cpu = c;
+		cfg->main_cpu_chosen = c;
+		cfg->main_cpu_auto = true;
 	}
 }

@@ -134,6 +134,8 @@ struct sk_config {
 	struct dp_port_conf ports[SK_CONFIG_MAX_PORTS];
 	unsigned n_ports;             /**< ports[0..n_ports-1] are configured (indices are contiguous) */
 	bool queues_auto[SK_CONFIG_MAX_PORTS]; /**< queues was 0: follows the number of workers */
+	bool main_cpu_auto;           /**< main_cpu not given: follows the first worker CPU */
+	unsigned main_cpu_chosen;     /**< the value chosen then */
 
 	/* Schema: built-in sections first, then registered ones. */
 	struct {

@@ -235,6 +235,10 @@ START_TEST(set_override)
 	ck_assert_int_eq(sk_config_set(&tc_cfg, "workers", "lcores", "1", &tc_err), 0);
 	ck_assert_uint_eq(tc_cfg.workers.n_cpus, 1);
 	ck_assert_uint_eq(tc_cfg.workers.cpus[0], 2);
+	ck_assert_uint_eq(tc_cfg.workers.main_cpu, 1);   /* follows the first worker CPU */
+	ck_assert_int_eq(sk_config_set(&tc_cfg, "workers", "main_cpu", "0", &tc_err), 0);
+	ck_assert_int_eq(sk_config_set(&tc_cfg, "workers", "lcores", "1", &tc_err), 0);
+	ck_assert_uint_eq(tc_cfg.workers.main_cpu, 0);   /* explicit: kept */
 	ck_assert_int_eq(sk_config_set(&tc_cfg, "workers", "lcores", "x", &tc_err), -EINVAL);
 	ck_assert_ptr_nonnull(strstr(tc_err.msg, "[workers] lcores = \"x\": expected a CPU list"));
 	ck_assert_int_eq(sk_config_set(&tc_cfg, "workers", "nope", "1", &tc_err), -EINVAL);
