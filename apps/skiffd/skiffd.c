@@ -335,6 +335,11 @@ skiffd_serve(const struct sk_config *cfg, struct skiffd_demo_conf *demo,
 	};
 	int rc;
 
+	rc = sk_eal_check_cpus(cfg, prefix, sizeof(prefix));
+	if (rc != 0) {
+		fprintf(stderr, "skiffd: %s: %s\n", o->conf, prefix);
+		return 1;
+	}
 	rc = sk_eal_start(cfg, argc, argv, prefix, sizeof(prefix));
 	if (rc != 0) {
 		fprintf(stderr, "skiffd: EAL start failed: %s\n", strerror(-rc));

@@ -73,6 +73,13 @@ struct sk_stats_snapshot {
 };
 
 /**
+ * Check that every CPU of [workers] (lcores and main_cpu) is one this process may run on, so a config
+ * written for a bigger machine fails with a clear message instead of an EAL error. Main thread.
+ * @return 0; -ENODEV with @p why naming the CPU.
+ */
+int sk_eal_check_cpus(const struct sk_config *cfg, char *why, size_t len);
+
+/**
  * Build the EAL arguments from @p cfg ([eal], [workers] CPUs, [port.N] devices), append @p argc /
  * @p argv (extra EAL arguments, e.g. what followed "--" on the command line; they win over the
  * config) and call rte_eal_init(). Once per process, main thread.

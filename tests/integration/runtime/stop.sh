@@ -171,6 +171,11 @@ done
 msg=$("$skiffd" -c "$root/tests/unit/config/bad/unknown_key.conf" --check-config 2>&1); rc=$?
 check "--check-config rejects a bad file with exit 1 (got $rc)" [ "$rc" -eq 1 ]
 check "--check-config names file:line" grep -q 'unknown_key.conf:4: unknown key "idel"' <<< "$msg"
+msg=$(timeout 20 "$skiffd" -c "$root/conf/examples/nic.conf" 2>&1); rc=$?
+if [ "$(nproc --all)" -lt 6 ]; then
+	check "a config for a bigger machine fails before EAL (exit $rc)" [ "$rc" -eq 1 ]
+	check "... naming the CPU" grep -q "lcores: CPU [2-5] is not available" <<< "$msg"
+fi
 help=$("$skiffd" --help); rc=$?
 check "--help exits 0" [ "$rc" -eq 0 ]
 for w in --check-config --stats --lcores --duration '\[eal\]' '\[workers\]' '\[limits\]' \
