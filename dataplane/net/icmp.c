@@ -2,8 +2,9 @@
 /*
  * ICMP (RFC 792, TCP.md 1.4) for one core: echo requests to our address get an echo reply, built in
  * place in the request's mbuf and sent back to the MAC it came from (the neighbour or the gateway),
- * under a per-core rate limit. Every other ICMP message is counted and dropped: the stack acts on
- * none yet (fragmentation-needed for PMTUD would be the next one, TCP.md 1.4).
+ * under a per-core rate limit; echo replies (to requests the stack sent) are counted. Every other
+ * ICMP message is counted and dropped: the stack acts on none yet (fragmentation-needed for PMTUD
+ * would be the next one, TCP.md 1.4).
  */
 #include <rte_byteorder.h>
 #include <rte_ether.h>
@@ -53,6 +54,12 @@ dp_icmp_input(struct dp_net *n, struct rte_mbuf *m, uint16_t ip_hlen)
 		goto drop;
 	}
 	ic = rte_pktmbuf_mtod_offset(m, struct rte_icmp_hdr *, off);
+	if (ic->icmp_type == RTE_IP_ICMP_ECHO_REPLY && ic->icmp_code == 0) {
+		/* an answer to a request of ours (tests and tools ping from the stack) */
+		n->stat[DP_NET_STAT_ICMP_ECHO_REPLY]++;
+		rte_pktmbuf_free(m);
+		return;
+	}
 	if (ic->icmp_type != RTE_IP_ICMP_ECHO_REQUEST || ic->icmp_code != 0) {
 		why = DP_NET_DROP_ICMP_TYPE;
 		goto drop;

@@ -59,7 +59,7 @@ enum dp_net_drop {
 	DP_NET_DROP_TCP_CKSUM,       /**< bad TCP checksum */
 	DP_NET_DROP_ICMP_SHORT,      /**< ICMP shorter than 8 bytes */
 	DP_NET_DROP_ICMP_CKSUM,      /**< bad ICMP checksum */
-	DP_NET_DROP_ICMP_TYPE,       /**< ICMP type we do not handle (all but echo request) */
+	DP_NET_DROP_ICMP_TYPE,       /**< ICMP type we do not handle (all but echo request/reply) */
 	DP_NET_DROP_ICMP_RATE,       /**< echo reply over the per-core rate limit */
 	DP_NET_DROP_WRONG_CORE,      /**< belongs to another core and could not be forwarded */
 	DP_NET_DROP_NO_TCP,          /**< TCP segment but no TCP context on this core */
@@ -89,6 +89,7 @@ enum dp_net_stat {
 	DP_NET_STAT_ARP_TX_REPLY,
 	DP_NET_STAT_ARP_LEARNED,
 	DP_NET_STAT_ICMP_ECHO,       /**< echo requests answered */
+	DP_NET_STAT_ICMP_ECHO_REPLY, /**< echo replies received (to our own requests) */
 	DP_NET_STAT_TCP_IN,          /**< segments passed to dp_tcp_input() */
 	DP_NET_STAT_IP_OUT,          /**< packets through dp_ip4_output() */
 	DP_NET_STAT_FWD_OUT,         /**< packets handed to another core */
