@@ -154,8 +154,8 @@ struct dp_net {
 	uint64_t rx_held_us;
 	struct rte_mbuf *tx_held;
 	uint64_t tx_held_us;
-	/* ICMP token bucket */
-	uint64_t icmp_tokens_us;
+	/* ICMP echo rate limit (GCRA theoretical arrival time) */
+	uint64_t icmp_tat_us;
 	/* ARP cache (entries follow the struct) */
 	uint32_t arp_mask;             /**< arp_entries - 1 */
 	uint32_t arp_incomplete;
