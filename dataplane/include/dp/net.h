@@ -187,7 +187,9 @@ struct dp_net *dp_net_init(void *mem, const struct dp_net_conf *c);
 void dp_net_set_tcp(struct dp_net *n, struct dp_tcp *tcp);
 
 /**
- * Start: send the gratuitous ARP if configured. Owning core, once, after the port started.
+ * Start: send the gratuitous ARP if configured. Owning core, once, after the port started and its
+ * link is up (dp_port_link_up(); a memif link comes up only when the peer connects, and a frame
+ * the port never takes is dropped after 64 flushes).
  * @return 0 or -ENOBUFS (no mbuf; counted).
  */
 int dp_net_start(struct dp_net *n, uint64_t now_us);

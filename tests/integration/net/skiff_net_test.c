@@ -4,8 +4,9 @@
  * one port from a device string (e.g. a net_tap vdev inside a network namespace), runs the loop
  * dp_net_rx_burst / dp_net_tx_flush on the main lcore with an adaptive idle sleep, for a bounded
  * time or until SIGTERM/SIGINT, then prints its port facts and counters ("stat <name> <n>",
- * "drop <name> <n>") and exits 0. Optionally it pings a peer itself (--ping A.B.C.D, one echo
- * request a --ping-interval-ms) and counts the replies, for DPDK-to-DPDK tests.
+ * "drop <name> <n>") and exits 0. Optionally it pings a peer itself (--ping A.B.C.D, --count echo
+ * requests one per --ping-interval-ms once the link is up), counts the replies, and stops when all
+ * are in (or a second after the last request): for DPDK-to-DPDK tests over memif.
  *
  * TCP is not linked: segments reaching dp_tcp_input() are counted ("stat tcp_seen") and freed.
  *
@@ -17,6 +18,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -212,8 +214,9 @@ main(int argc, char **argv)
 	struct dp_port port;
 	struct dp_net_conf nc;
 	struct dp_net *n;
-	uint64_t hz_per_us, start_us, end_us, next_ping_us;
+	uint64_t hz_per_us, start_us, end_us, next_ping_us, last_ping_us = 0;
 	unsigned idle = 0, echo_sent = 0;
+	bool started = false;
 	void *mem;
 	int rc;
 
@@ -272,7 +275,6 @@ main(int argc, char **argv)
 	start_us = nt_now_us(hz_per_us);
 	end_us = start_us + (uint64_t)o.seconds * 1000000;
 	next_ping_us = start_us + 200000;
-	dp_net_start(n, start_us);
 	if (o.ready != NULL) {
 		FILE *f = fopen(o.ready, "w");
 
@@ -290,13 +292,24 @@ main(int argc, char **argv)
 
 		if (now >= end_us)
 			break;
+		/* Announce ourselves once the link is up (memif: when the peer connects). */
+		if (!started && dp_port_link_up(&port)) {
+			dp_net_start(n, now);
+			started = true;
+		}
 		nb = dp_net_rx_burst(n, now);
 		if (o.ping_ip != 0 && echo_sent < o.ping_count && now >= next_ping_us &&
 		    dp_port_link_up(&port)) {
 			if (nt_ping_send(n, mp, o.ping_ip, (uint16_t)(echo_sent + 1)) == 0)
 				echo_sent++;
 			next_ping_us = now + (uint64_t)o.ping_interval_ms * 1000;
+			last_ping_us = now;
 		}
+		/* Pinging: done when every reply is in, or one second after the last request. */
+		if (o.ping_ip != 0 && echo_sent == o.ping_count &&
+		    (n->stat[DP_NET_STAT_ICMP_ECHO_REPLY] >= o.ping_count ||
+		     now > last_ping_us + 1000000))
+			break;
 		dp_net_tx_flush(n);
 		if (nb != 0) {
 			idle = 0;
