@@ -2,8 +2,9 @@
 /*
  * ICMP (RFC 792, TCP.md 1.4) for one core: echo requests to our address get an echo reply, built in
  * place in the request's mbuf and sent back to the MAC it came from (the neighbour or the gateway),
- * under a per-core rate limit. Every other ICMP message is counted and dropped: the stack acts on
- * none yet (fragmentation-needed for PMTUD would be the next one, TCP.md 1.4).
+ * under a per-core rate limit; echo replies (to requests the stack sent) are counted. Every other
+ * ICMP message is counted and dropped: the stack acts on none yet (fragmentation-needed for PMTUD
+ * would be the next one, TCP.md 1.4).
  */
 #include <rte_byteorder.h>
 #include <rte_ether.h>
@@ -14,21 +15,20 @@
 #include "dp/net.h"
 #include "net_priv.h"
 
-/* Token bucket as a virtual clock (GCRA): one reply per 1e6/rate us, bursts of up to `rate`. */
+/* GCRA: a theoretical arrival time advanced by 1e6/rate us per reply; up to one second of
+ * replies (`rate`) may go back to back. */
 static int
 dp_icmp_rate_ok(struct dp_net *n)
 {
-	uint64_t interval, floor;
+	uint64_t interval, tat;
 
 	if (n->conf.icmp_rate == 0)
 		return 1;
 	interval = 1000000u / n->conf.icmp_rate;
-	floor = n->now_us > 1000000u ? n->now_us - 1000000u : 0;
-	if (n->icmp_tokens_us < floor)
-		n->icmp_tokens_us = floor;
-	if (n->icmp_tokens_us + interval > n->now_us)
+	tat = n->icmp_tat_us < n->now_us ? n->now_us : n->icmp_tat_us;
+	if (tat - n->now_us > 1000000u - interval)
 		return 0;
-	n->icmp_tokens_us += interval;
+	n->icmp_tat_us = tat + interval;
 	return 1;
 }
 
@@ -53,6 +53,12 @@ dp_icmp_input(struct dp_net *n, struct rte_mbuf *m, uint16_t ip_hlen)
 		goto drop;
 	}
 	ic = rte_pktmbuf_mtod_offset(m, struct rte_icmp_hdr *, off);
+	if (ic->icmp_type == RTE_IP_ICMP_ECHO_REPLY && ic->icmp_code == 0) {
+		/* an answer to a request of ours (tests and tools ping from the stack) */
+		n->stat[DP_NET_STAT_ICMP_ECHO_REPLY]++;
+		rte_pktmbuf_free(m);
+		return;
+	}
 	if (ic->icmp_type != RTE_IP_ICMP_ECHO_REQUEST || ic->icmp_code != 0) {
 		why = DP_NET_DROP_ICMP_TYPE;
 		goto drop;

@@ -243,9 +243,12 @@ dp_port_program_reta(struct dp_port *p)
 	unsigned i;
 	int rc;
 
-	if (!p->rss || p->reta_size == 0)
+	if (!p->rss)
 		return;
-	if (p->reta_size > 512 || p->reta_size % RTE_ETH_RETA_GROUP_SIZE != 0) {
+	/* Without a table we program (tap: reta_size 0, the kernel picks the queue), the NIC's
+	 * choice is not ours: steer in software. */
+	if (p->reta_size == 0 || p->reta_size > 512 || p->reta_size % RTE_ETH_RETA_GROUP_SIZE != 0) {
+		p->rss = false;
 		p->reta_size = 0;
 		return;
 	}

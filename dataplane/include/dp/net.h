@@ -59,7 +59,7 @@ enum dp_net_drop {
 	DP_NET_DROP_TCP_CKSUM,       /**< bad TCP checksum */
 	DP_NET_DROP_ICMP_SHORT,      /**< ICMP shorter than 8 bytes */
 	DP_NET_DROP_ICMP_CKSUM,      /**< bad ICMP checksum */
-	DP_NET_DROP_ICMP_TYPE,       /**< ICMP type we do not handle (all but echo request) */
+	DP_NET_DROP_ICMP_TYPE,       /**< ICMP type we do not handle (all but echo request/reply) */
 	DP_NET_DROP_ICMP_RATE,       /**< echo reply over the per-core rate limit */
 	DP_NET_DROP_WRONG_CORE,      /**< belongs to another core and could not be forwarded */
 	DP_NET_DROP_NO_TCP,          /**< TCP segment but no TCP context on this core */
@@ -89,6 +89,7 @@ enum dp_net_stat {
 	DP_NET_STAT_ARP_TX_REPLY,
 	DP_NET_STAT_ARP_LEARNED,
 	DP_NET_STAT_ICMP_ECHO,       /**< echo requests answered */
+	DP_NET_STAT_ICMP_ECHO_REPLY, /**< echo replies received (to our own requests) */
 	DP_NET_STAT_TCP_IN,          /**< segments passed to dp_tcp_input() */
 	DP_NET_STAT_IP_OUT,          /**< packets through dp_ip4_output() */
 	DP_NET_STAT_FWD_OUT,         /**< packets handed to another core */
@@ -153,8 +154,8 @@ struct dp_net {
 	uint64_t rx_held_us;
 	struct rte_mbuf *tx_held;
 	uint64_t tx_held_us;
-	/* ICMP token bucket */
-	uint64_t icmp_tokens_us;
+	/* ICMP echo rate limit (GCRA theoretical arrival time) */
+	uint64_t icmp_tat_us;
 	/* ARP cache (entries follow the struct) */
 	uint32_t arp_mask;             /**< arp_entries - 1 */
 	uint32_t arp_incomplete;
@@ -186,7 +187,9 @@ struct dp_net *dp_net_init(void *mem, const struct dp_net_conf *c);
 void dp_net_set_tcp(struct dp_net *n, struct dp_tcp *tcp);
 
 /**
- * Start: send the gratuitous ARP if configured. Owning core, once, after the port started.
+ * Start: send the gratuitous ARP if configured. Owning core, once, after the port started and its
+ * link is up (dp_port_link_up(); a memif link comes up only when the peer connects, and a frame
+ * the port never takes is dropped after 64 flushes).
  * @return 0 or -ENOBUFS (no mbuf; counted).
  */
 int dp_net_start(struct dp_net *n, uint64_t now_us);

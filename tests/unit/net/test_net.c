@@ -1150,6 +1150,8 @@ START_TEST(test_names)
 }
 END_TEST
 
+Suite *port_suite(void);  /* test_port.c */
+
 static Suite *
 net_suite(void)
 {
@@ -1208,6 +1210,7 @@ main(int argc, char **argv)
 	(void)argc;
 	nt_eal_init(argv[0]);
 	sr = srunner_create(net_suite());
+	srunner_add_suite(sr, port_suite());
 	srunner_set_fork_status(sr, CK_NOFORK);
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
