@@ -340,6 +340,25 @@ START_TEST(adaptive_idle_sleeps)
 }
 END_TEST
 
+START_TEST(poll_never_sleeps)
+{
+	struct sk_config_err err = {0};
+	struct sk_stats_snapshot b;
+	unsigned n = 0;
+
+	sk_runtime_destroy(tr_rt);
+	ck_assert_int_eq(sk_config_set(&tr_cfg, "workers", "idle", "poll", &err), 0);
+	ck_assert_int_eq(sk_runtime_create(&tr_cfg, &tr_rt), 0);
+	ck_assert_int_eq(sk_runtime_run(tr_rt, &(struct sk_run_opts){
+		.tick = tr_tick_stop_after, .tick_arg = &n, .tick_ms = 100}), 0);
+	ck_assert_int_eq(sk_config_set(&tr_cfg, "workers", "idle", "adaptive", &err), 0);
+	sk_stats_snapshot(tr_rt, &b);
+	ck_assert_uint_eq(b.sum.sleeps, 0);
+	/* Spinning for ~300 ms: far more iterations than the adaptive run's few hundred sleeps. */
+	ck_assert_uint_gt(b.sum.loops, 10000);
+}
+END_TEST
+
 START_TEST(pools_per_core)
 {
 	const struct sk_config *cfg = sk_runtime_config(tr_rt);
@@ -422,6 +441,7 @@ tr_suite(void)
 	tcase_add_test(t, app_hooks_in_order);
 	tcase_add_test(t, init_failure_aborts);
 	tcase_add_test(t, adaptive_idle_sleeps);
+	tcase_add_test(t, poll_never_sleeps);
 	tcase_add_test(t, pools_per_core);
 	tcase_add_test(t, port_without_stack_drains);
 	suite_add_tcase(s, t);
