@@ -12,6 +12,9 @@
  * silently and nothing spins. A core drains requests from another only while it has room to stage
  * their replies, and replies have their own rings, so replies always make progress.
  *
+ * If the runtime stops at its stop bound with messages still queued, they are discarded without
+ * running (counted as drop_mbox_stop on their destination) and their args are not freed.
+ *
  * All functions: owning core of @p c only.
  */
 #ifndef SK_MBOX_H
