@@ -141,8 +141,10 @@ sk_stats_tel_enter(void)
 {
 	struct sk_runtime *rt;
 
-	__atomic_add_fetch(&sk_stats_readers, 1, __ATOMIC_ACQ_REL);
-	rt = __atomic_load_n(&sk_stats_rt, __ATOMIC_ACQUIRE);
+	/* Sequentially consistent, as the store and load in sk_stats_publish(): a reader either sees
+	 * NULL or is counted before the runtime is freed (no store-load reordering). */
+	__atomic_add_fetch(&sk_stats_readers, 1, __ATOMIC_SEQ_CST);
+	rt = __atomic_load_n(&sk_stats_rt, __ATOMIC_SEQ_CST);
 	if (rt == NULL)
 		__atomic_sub_fetch(&sk_stats_readers, 1, __ATOMIC_ACQ_REL);
 	return rt;
@@ -247,8 +249,8 @@ sk_stats_publish(struct sk_runtime *rt)
 			SK_RT_LOG(WARNING, "telemetry commands not registered\n");
 		sk_stats_registered = true;
 	}
-	__atomic_store_n(&sk_stats_rt, rt, __ATOMIC_RELEASE);
+	__atomic_store_n(&sk_stats_rt, rt, __ATOMIC_SEQ_CST);
 	if (rt == NULL)
-		while (__atomic_load_n(&sk_stats_readers, __ATOMIC_ACQUIRE) != 0)
+		while (__atomic_load_n(&sk_stats_readers, __ATOMIC_SEQ_CST) != 0)
 			rte_pause();
 }
