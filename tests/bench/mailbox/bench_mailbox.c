@@ -98,6 +98,8 @@ bm_poll(struct sk_core *c)
 			bm_next_phase(c, BM_REPLY);
 			return 1;
 		}
+		if (bm.sent == 0)
+			bm.t0 = rte_rdtsc();   /* start of the run, not of the launch */
 		return bm_stream(c, bm.n_msgs, false);
 	case BM_REPLY:
 		if (bm.replies == bm.n_msgs) {
@@ -196,7 +198,6 @@ main(int argc, char **argv)
 		return 1;
 	}
 	sk_runtime_set_app(rt, &app);
-	bm.t0 = rte_rdtsc();
 	rc = sk_runtime_run(rt, NULL);
 	hz = (double)rte_get_tsc_hz();
 	sk_runtime_destroy(rt);
