@@ -5,9 +5,11 @@
  * fault-injection state. Cold path; the data path is in port.c, eth.c, arp.c, ipv4.c, icmp.c.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <rte_mbuf.h>
+#include <rte_telemetry.h>
 
 #include "dp/net.h"
 #include "net_priv.h"
@@ -94,6 +96,34 @@ dp_net_drops_total(const struct dp_net *n)
 	for (i = 0; i < DP_NET_DROP_MAX; i++)
 		sum += n->drop[i];
 	return sum;
+}
+
+int
+dp_net_telemetry(struct rte_tel_data *d, const struct dp_net *const nets[], unsigned count)
+{
+	char key[64];
+	unsigned i, k;
+
+	if (d == NULL || (nets == NULL && count != 0))
+		return -EINVAL;
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_u64(d, "cores", count);
+	for (i = 0; i < DP_NET_STAT_MAX; i++) {
+		uint64_t sum = 0;
+
+		for (k = 0; k < count; k++)
+			sum += __atomic_load_n(&nets[k]->stat[i], __ATOMIC_RELAXED);
+		rte_tel_data_add_dict_u64(d, dp_net_stat_names[i], sum);
+	}
+	for (i = 0; i < DP_NET_DROP_MAX; i++) {
+		uint64_t sum = 0;
+
+		for (k = 0; k < count; k++)
+			sum += __atomic_load_n(&nets[k]->drop[i], __ATOMIC_RELAXED);
+		snprintf(key, sizeof(key), "drop_%s", dp_net_drop_names[i]);
+		rte_tel_data_add_dict_u64(d, key, sum);
+	}
+	return 0;
 }
 
 void

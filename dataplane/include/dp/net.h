@@ -262,4 +262,14 @@ const char *dp_net_stat_name(enum dp_net_stat s);
 /** Sum of all drop counters. */
 uint64_t dp_net_drops_total(const struct dp_net *n);
 
+struct rte_tel_data;
+
+/**
+ * Fill telemetry dict @p d with every counter summed over @p count cores (stats by name, drops as
+ * "drop_<reason>"), read with relaxed loads while the workers run. For the runtime's telemetry
+ * command callback (any thread).
+ * @return 0, or -EINVAL (NULL arguments).
+ */
+int dp_net_telemetry(struct rte_tel_data *d, const struct dp_net *const nets[], unsigned count);
+
 #endif /* DP_NET_H */
