@@ -127,26 +127,6 @@ dp_net_telemetry(struct rte_tel_data *d, const struct dp_net *const nets[], unsi
 }
 
 void
-dp_fault_init(struct dp_fault *f, const struct dp_fault_conf *conf, uint32_t stream)
-{
-	uint64_t z;
-
-	memset(f, 0, sizeof(*f));
-	/* splitmix64 of (seed, stream): distinct, never-zero xorshift states per core */
-	z = conf->seed + 0x9e3779b97f4a7c15ull * ((uint64_t)stream + 1);
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	z ^= z >> 31;
-	f->rng = z != 0 ? z : 0x2545f4914f6cdd1dull;
-	f->rx = conf->rx;
-	f->tx = conf->tx;
-	f->rx_on = conf->rx.drop_ppm || conf->rx.dup_ppm || conf->rx.reorder_ppm ||
-		   conf->rx.corrupt_ppm;
-	f->tx_on = conf->tx.drop_ppm || conf->tx.dup_ppm || conf->tx.reorder_ppm ||
-		   conf->tx.corrupt_ppm;
-}
-
-void
 dp_net_conf_from_port(struct dp_net_conf *c, const struct dp_port *p, uint16_t queue,
 		      unsigned lcore, struct rte_mempool *pool)
 {
