@@ -176,6 +176,13 @@ dp_net_flow_is_local(const struct dp_net *n, uint32_t remote_ip, uint32_t local_
 	return dp_net_flow_queue(n, remote_ip, local_ip, remote_port, local_port) == n->conf.queue;
 }
 
+bool
+dp_net_lport_ok(void *net, uint32_t local_ip, uint16_t local_port, uint32_t remote_ip,
+		uint16_t remote_port)
+{
+	return dp_net_flow_is_local(net, remote_ip, local_ip, remote_port, local_port);
+}
+
 int
 dp_net_pick_local_port(const struct dp_net *n, uint32_t remote_ip, uint16_t remote_port,
 		       uint32_t local_ip, uint16_t lo, uint16_t hi, uint32_t start,
