@@ -240,6 +240,14 @@ unsigned dp_net_flow_lcore(const struct dp_net *n, uint32_t remote_ip, uint32_t 
 bool dp_net_flow_is_local(const struct dp_net *n, uint32_t remote_ip, uint32_t local_ip,
 			  uint16_t remote_port, uint16_t local_port);
 
+/**
+ * The same test in the shape of dp_tcp_lport_ok_fn (dp/tcp.h): set the TCP conf's lport_ok to this
+ * and lport_arg to the core's struct dp_net, and active opens pick ports whose replies land here.
+ * @return true if the flow (local_ip:local_port <-> remote_ip:remote_port, host order) is ours.
+ */
+bool dp_net_lport_ok(void *net, uint32_t local_ip, uint16_t local_port, uint32_t remote_ip,
+		     uint16_t remote_port);
+
 /** Optional test for dp_net_pick_local_port(): nonzero if the port is already taken. */
 typedef int dp_net_port_busy_fn(void *ctx, uint16_t local_port);
 
@@ -261,5 +269,15 @@ const char *dp_net_stat_name(enum dp_net_stat s);
 
 /** Sum of all drop counters. */
 uint64_t dp_net_drops_total(const struct dp_net *n);
+
+struct rte_tel_data;
+
+/**
+ * Fill telemetry dict @p d with every counter summed over @p count cores (stats by name, drops as
+ * "drop_<reason>"), read with relaxed loads while the workers run. For the runtime's telemetry
+ * command callback (any thread).
+ * @return 0, or -EINVAL (NULL arguments).
+ */
+int dp_net_telemetry(struct rte_tel_data *d, const struct dp_net *const nets[], unsigned count);
 
 #endif /* DP_NET_H */

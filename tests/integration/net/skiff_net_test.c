@@ -38,6 +38,7 @@
 #include <rte_mbuf.h>
 #include <rte_ring.h>
 #include <rte_tcp.h>
+#include <rte_telemetry.h>
 
 #include "dp/ip4.h"
 #include "dp/net.h"
@@ -262,6 +263,20 @@ nt_print(const struct dp_port *p)
 	fflush(stdout);
 }
 
+/* /skiff/net: the layer's counters summed over the cores (dp_net_telemetry). */
+static int
+nt_tel_net(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	const struct dp_net *nets[RTE_MAX_LCORE];
+	unsigned k;
+
+	(void)cmd;
+	(void)params;
+	for (k = 0; k < nt_ncores; k++)
+		nets[k] = nt_cores[k].n;
+	return dp_net_telemetry(d, nets, nt_ncores);
+}
+
 static struct nt_opts nt_o;
 static struct dp_port nt_port;
 static struct rte_mempool *nt_mp;
@@ -427,6 +442,7 @@ main(int argc, char **argv)
 			return 1;
 		}
 	}
+	rte_telemetry_register_cmd("/skiff/net", nt_tel_net, "L2/L3 counters summed over cores");
 	nt_hz_per_us = rte_get_tsc_hz() / 1000000;
 	if (nt_hz_per_us == 0)
 		nt_hz_per_us = 1;

@@ -50,7 +50,7 @@ ge() { [ "${1:-0}" -ge "$2" ]; }
 
 ip netns add "$ns" || { echo "FAIL: ip netns add"; exit 1; }
 ip -n "$ns" link set lo up
-ip netns exec "$ns" "$bin" -l "$lcores" --no-huge -m 256 --no-pci --no-shconf --no-telemetry \
+ip netns exec "$ns" "$bin" -l "$lcores" --no-huge -m 256 --no-pci --no-shconf \
 	--file-prefix "$prefix" --log-level=lib.eal:error \
 	-- --dev "net_tap0,iface=$iface" --ip 198.18.0.2 --prefix 24 --seconds 60 \
 	--ready "$dir/ready" >"$dir/out" 2>"$dir/err" &
@@ -82,6 +82,20 @@ for _ in $(seq 16); do
 	syns+=($!)
 done
 wait "${syns[@]}"
+
+# The same counters through DPDK telemetry while the stack runs (/skiff/net, dp_net_telemetry).
+tel_echo=$(python3 - "/var/run/dpdk/$prefix/dpdk_telemetry.v2" <<'PY'
+import json, socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+s.settimeout(5)
+s.connect(sys.argv[1])
+json.loads(s.recv(16384).decode())
+s.send(b"/skiff/net")
+r = json.loads(s.recv(16384).decode())["/skiff/net"]
+print(r["icmp_echo"], r["drop_ip_cksum"])
+PY
+)
+check "telemetry /skiff/net reports the echoes" ge "${tel_echo%% *}" 5
 
 kill -TERM "$pid"
 for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done

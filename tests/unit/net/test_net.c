@@ -1041,6 +1041,8 @@ START_TEST(test_flow_pick_local_port)
 		ck_assert(dp_net_flow_is_local(n0, rip, NT_OUR_IP, rport, (uint16_t)p0));
 		ck_assert(!dp_net_flow_is_local(n1, rip, NT_OUR_IP, rport, (uint16_t)p0));
 		ck_assert(dp_net_flow_is_local(n1, rip, NT_OUR_IP, rport, (uint16_t)p1));
+		ck_assert(dp_net_lport_ok(n1, NT_OUR_IP, (uint16_t)p1, rip, rport));
+		ck_assert(!dp_net_lport_ok(n1, NT_OUR_IP, (uint16_t)p0, rip, rport));
 		ck_assert_uint_eq(dp_net_flow_lcore(n1, rip, NT_OUR_IP, rport, (uint16_t)p0), 10);
 		/* the core a reply lands on is ours (the owner as seen from the other side) */
 		ck_assert_uint_eq(dp_port_flow_queue(&fake_port,
