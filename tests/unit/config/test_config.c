@@ -328,11 +328,85 @@ START_TEST(bad_files)
 }
 END_TEST
 
+/* Seeded random edits of the shipped files (byte flips, deletions, duplicated lines, inserted
+ * junk): the loader never crashes (ASan/UBSan in the sanitizer build), and every failure comes
+ * with messages that start with the file name. */
+START_TEST(random_edits_never_crash)
+{
+	static const char *const srcs[] = {"conf/skiffd.conf", "conf/examples/nic.conf",
+					   "conf/examples/tap.conf", "conf/examples/null.conf"};
+	static const char junk[] = "[]=#\\ \t\n\r.0123456789abcdefxyz-_,:;\"'\xff";
+	char path[512], *tmp;
+	unsigned seed = 12345, loaded = 0, failed = 0;
+
+	for (unsigned iter = 0; iter < 3000; iter++) {
+		char buf[8192];
+		size_t n;
+		FILE *f;
+
+		snprintf(path, sizeof(path), "%s/%s", tc_root, srcs[iter % 4]);
+		f = fopen(path, "r");
+		ck_assert_ptr_nonnull(f);
+		n = fread(buf, 1, sizeof(buf) - 1024, f);
+		fclose(f);
+		for (unsigned e = 0, edits = 1 + rand_r(&seed) % 4; e < edits && n > 1; e++) {
+			size_t at = (size_t)rand_r(&seed) % n;
+
+			switch (rand_r(&seed) % 4) {
+			case 0: /* replace a byte */
+				buf[at] = junk[rand_r(&seed) % (sizeof(junk) - 1)];
+				break;
+			case 1: /* delete a run */
+				{
+					size_t len = 1 + (size_t)rand_r(&seed) % 16;
+
+					if (at + len > n)
+						len = n - at;
+					memmove(buf + at, buf + at + len, n - at - len);
+					n -= len;
+				}
+				break;
+			case 2: /* insert a byte */
+				memmove(buf + at + 1, buf + at, n - at);
+				buf[at] = junk[rand_r(&seed) % (sizeof(junk) - 1)];
+				n++;
+				break;
+			default: /* duplicate the first 64 bytes at a random place */
+				if (n + 64 < sizeof(buf) && n > 64) {
+					memmove(buf + at + 64, buf + at, n - at);
+					memmove(buf + at, buf, 64);
+					n += 64;
+				}
+				break;
+			}
+		}
+		buf[n] = '\0';
+		tmp = tc_write_tmp(buf);
+		sk_config_init(&tc_cfg);
+		ck_assert_int_eq(sk_config_add_section(&tc_cfg, &tc_demo_section, &tc_demo), 0);
+		if (sk_config_load(&tc_cfg, tmp, &tc_err) == 0) {
+			loaded++;
+			ck_assert_uint_eq(tc_err.count, 0);
+			ck_assert_uint_ge(tc_cfg.workers.n_cpus, 1);
+		} else {
+			failed++;
+			ck_assert_uint_ge(tc_err.count, 1);
+			ck_assert_msg(strncmp(tc_err.msg, tmp, strlen(tmp)) == 0, "%s", tc_err.msg);
+		}
+	}
+	unlink(tmp);
+	ck_assert_uint_gt(loaded, 0);
+	ck_assert_uint_gt(failed, 0);
+}
+END_TEST
+
 static Suite *
 tc_suite(void)
 {
 	Suite *s = suite_create("config");
 	TCase *t = tcase_create("config");
+
+	tcase_set_timeout(t, 60);
 
 	tcase_add_test(t, shipped_skiffd_conf);
 	tcase_add_test(t, example_nic_conf);
@@ -345,6 +419,7 @@ tc_suite(void)
 	tcase_add_test(t, cpu_lists);
 	tcase_add_test(t, describe_lists_everything);
 	tcase_add_test(t, bad_files);
+	tcase_add_test(t, random_edits_never_crash);
 	suite_add_tcase(s, t);
 	return s;
 }
