@@ -5,16 +5,14 @@
  * included) through the mailboxes on a timer, so the loop, timers, mailboxes, counters and telemetry
  * all move on a machine without a NIC. Later issues replace the demo with the RSocket services.
  *
- * Signals: the first SIGINT/SIGTERM asks the runtime to stop (drain within [limits] stop_timeout_ms,
- * close, free, exit 0); a second one exits at once.
+ * Signals (sk_signals_install): the first SIGINT/SIGTERM asks the runtime to stop (drain within
+ * [limits] stop_timeout_ms, close, free, exit 0); a second one ends the process at once.
  */
 #include <errno.h>
 #include <getopt.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <rte_cycles.h>
 
@@ -142,17 +140,6 @@ skiffd_demo_fini(struct sk_core *c)
 /* ---- command line, signals, main ------------------------------------------------------------ */
 
 static struct sk_runtime *skiffd_rt;
-static volatile sig_atomic_t skiffd_signals;
-
-static void
-skiffd_on_signal(int sig)
-{
-	/* Async-signal-safe only: a counter, an atomic store, and _exit on the second signal. */
-	if (++skiffd_signals >= 2)
-		_exit(128 + sig);
-	if (skiffd_rt != NULL)
-		sk_runtime_request_stop(skiffd_rt);
-}
 
 struct skiffd_opts {
 	const char *conf;
@@ -306,18 +293,6 @@ skiffd_configure(struct sk_config *cfg, const struct skiffd_opts *o)
 	return -1;
 }
 
-static void
-skiffd_signals_install(void)
-{
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = skiffd_on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-}
-
 /* Start EAL and the runtime, run the demo until stopped, tear down. @return the exit status. */
 static int
 skiffd_serve(const struct sk_config *cfg, struct skiffd_demo_conf *demo,
@@ -351,8 +326,7 @@ skiffd_serve(const struct sk_config *cfg, struct skiffd_demo_conf *demo,
 		sk_eal_stop();
 		return 1;
 	}
-	if (skiffd_signals > 0)   /* a signal came during start-up */
-		sk_runtime_request_stop(skiffd_rt);
+	sk_signals_attach(skiffd_rt);   /* also honours a signal that came during start-up */
 	sk_runtime_set_app(skiffd_rt, &app);
 	tick.live = o->stats || cfg->stats.live;
 	if (o->duration_s != 0)
@@ -376,6 +350,7 @@ skiffd_serve(const struct sk_config *cfg, struct skiffd_demo_conf *demo,
 	else
 		fprintf(stderr, "skiffd: run failed: %s\n", strerror(-rc));
 	fflush(stdout);
+	sk_signals_attach(NULL);
 	sk_runtime_destroy(skiffd_rt);
 	skiffd_rt = NULL;
 	sk_eal_stop();
@@ -408,6 +383,9 @@ main(int argc, char **argv)
 		       cfg.limits.stop_timeout_ms);
 		return 0;
 	}
-	skiffd_signals_install();
+	if (sk_signals_install() != 0) {
+		fprintf(stderr, "skiffd: cannot install signal handlers\n");
+		return 1;
+	}
 	return skiffd_serve(&cfg, &demo, &o, argc - rest, argv + rest);
 }

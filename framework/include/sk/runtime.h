@@ -120,6 +120,21 @@ int sk_runtime_run(struct sk_runtime *rt, const struct sk_run_opts *opts);
 /** Ask the runtime to stop. Async-signal-safe (one atomic store); any thread, any time. */
 void sk_runtime_request_stop(struct sk_runtime *rt);
 
+/**
+ * Install the SIGINT/SIGTERM handlers: the first signal calls sk_runtime_request_stop() on the
+ * attached runtime (or is remembered until one is attached); a second one restores the default
+ * action and re-raises, ending the process at once (exit status 128 + signal in a shell).
+ * Main thread, before sk_eal_start() so a signal during start-up is not lost.
+ * @return 0 or -errno from sigaction.
+ */
+int sk_signals_install(void);
+
+/** Let the handlers stop @p rt (NULL: detach, before sk_runtime_destroy). Main thread. */
+void sk_signals_attach(struct sk_runtime *rt);
+
+/** Signals received so far. Any thread. */
+unsigned sk_signals_received(void);
+
 /** True once a stop has been requested. Any thread. */
 bool sk_runtime_stopping(const struct sk_runtime *rt);
 
