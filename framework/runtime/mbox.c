@@ -263,6 +263,14 @@ sk_mbox_pending(const struct sk_core *c)
 	return c->mbox->pending;
 }
 
+void
+sk_mbox_gauges(const struct sk_core *c, uint64_t *pending, uint64_t *staged)
+{
+	/* Read from a telemetry thread while the owner writes: single aligned loads. */
+	*pending = __atomic_load_n(&c->mbox->pending, __ATOMIC_RELAXED);
+	*staged = __atomic_load_n(&c->mbox->staged, __ATOMIC_RELAXED);
+}
+
 unsigned
 sk_mbox_cores(const struct sk_core *c)
 {

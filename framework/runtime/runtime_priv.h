@@ -73,6 +73,8 @@ void sk_mbox_destroy(struct sk_runtime *rt);
 unsigned sk_mbox_poll(struct sk_core *c);
 /** True if @p c has nothing staged and no reply outstanding. */
 bool sk_mbox_idle(const struct sk_core *c);
+/** @p c's replies outstanding and messages staged, read from another thread (telemetry). */
+void sk_mbox_gauges(const struct sk_core *c, uint64_t *pending, uint64_t *staged);
 /** Messages waiting in every ring (any thread; for the stop protocol). */
 uint64_t sk_mbox_queued(const struct sk_runtime *rt);
 

@@ -191,6 +191,13 @@ sk_stats_tel_core(struct rte_tel_data *d, const struct sk_core *c)
 	sk_stats_tel_counters(d, &s);
 	rte_tel_data_add_dict_u64(d, "pool_in_use", dp_pool_in_use(c->pool));
 	rte_tel_data_add_dict_u64(d, "pool_avail", dp_pool_avail(c->pool));
+	if (c->mbox != NULL) {
+		uint64_t pending, staged;
+
+		sk_mbox_gauges(c, &pending, &staged);
+		rte_tel_data_add_dict_u64(d, "mbox_pending", pending);
+		rte_tel_data_add_dict_u64(d, "mbox_staged", staged);
+	}
 }
 
 /* /skiff/cores: { "core0": {...}, "core1": {...} } for up to 8 cores (stays under 16 KB);

@@ -143,6 +143,7 @@ if command -v dpdk-telemetry.py >/dev/null 2>&1; then
 		check "telemetry: pool counts exported" grep -q '"pool_avail": [1-9]' <<< "$stats"
 		check "telemetry: /skiff/cores lists core0 and core1" \
 			bash -c 'grep -q "\"core0\"" <<< "$1" && grep -q "\"core1\"" <<< "$1"' _ "$cores"
+		check "telemetry: per-core mailbox gauges" grep -q '"mbox_pending": [0-9]' <<< "$core1"
 		check "telemetry: /skiff/cores,1 is core 1 on lcore 2" \
 			bash -c 'grep -q "\"core\": 1, \"lcore\": 2" <<< "$1"' _ "$core1"
 		kill -TERM "$pid"
