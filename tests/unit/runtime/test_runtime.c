@@ -111,7 +111,7 @@ tr_settle(void)
 	/* Let each core run a few iterations at the current fake time. */
 	uint64_t loops0 = SK_STAT_GET(sk_runtime_core(tr_rt, 0), loops);
 	uint64_t loops1 = SK_STAT_GET(sk_runtime_core(tr_rt, 1), loops);
-	uint64_t deadline = rte_rdtsc() + rte_get_tsc_hz();
+	uint64_t deadline = rte_rdtsc() + 5 * rte_get_tsc_hz();
 
 	while ((SK_STAT_GET(sk_runtime_core(tr_rt, 0), loops) < loops0 + 3 ||
 		SK_STAT_GET(sk_runtime_core(tr_rt, 1), loops) < loops1 + 3) &&
@@ -326,8 +326,9 @@ START_TEST(adaptive_idle_sleeps)
 	ck_assert_int_eq(sk_runtime_run(tr_rt, &(struct sk_run_opts){
 		.tick = tr_tick_stop_after, .tick_arg = &n, .tick_ms = 100}), 0);
 	sk_stats_snapshot(tr_rt, &b);
-	/* ~300 ms idle with 500 us sleeps: hundreds of sleeps per core, few loops. */
-	ck_assert_uint_gt(b.sum.sleeps, 200);
+	/* ~300 ms idle with 500 us sleeps: up to ~600 sleeps per core (fewer on a loaded machine),
+	 * and few loops. */
+	ck_assert_uint_gt(b.sum.sleeps, 50);
 	ck_assert_uint_lt(b.sum.loops, 200000);
 	ck_assert_uint_eq(b.sum.busy_loops, 0);
 	/* Cycles charged cover the run (2 cores x >= 300 ms), all idle. */
