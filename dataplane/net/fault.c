@@ -60,7 +60,7 @@ dp_fault_rx(struct dp_net *n, struct rte_mbuf *m)
 
 	switch (dp_fault_decide(&n->fault, &n->fault.rx)) {
 	case DP_FAULT_DROP:
-		dp_net_drop(n, m, DP_NET_DROP_FAULT);
+		dp_net_drop(n, m, DP_NET_DROP_FAULT_RX);
 		return NULL;
 	case DP_FAULT_DUP:
 		c = rte_pktmbuf_copy(m, n->conf.pool, 0, UINT32_MAX);
@@ -96,7 +96,7 @@ dp_fault_tx(struct dp_net *n, struct rte_mbuf *m)
 	switch (dp_fault_decide(&n->fault, &n->fault.tx)) {
 	case DP_FAULT_DROP:
 		/* lost on the wire: the sender sees success */
-		dp_net_drop(n, m, DP_NET_DROP_FAULT);
+		dp_net_drop(n, m, DP_NET_DROP_FAULT_TX);
 		return NULL;
 	case DP_FAULT_DUP:
 		c = rte_pktmbuf_copy(m, n->conf.pool, 0, UINT32_MAX);

@@ -50,7 +50,8 @@ static const char *const dp_net_drop_names[DP_NET_DROP_MAX] = {
 	[DP_NET_DROP_TX_FULL] = "tx_full",
 	[DP_NET_DROP_TX_STUCK] = "tx_stuck",
 	[DP_NET_DROP_NO_MBUF] = "no_mbuf",
-	[DP_NET_DROP_FAULT] = "fault",
+	[DP_NET_DROP_FAULT_RX] = "fault_rx",
+	[DP_NET_DROP_FAULT_TX] = "fault_tx",
 };
 
 static const char *const dp_net_stat_names[DP_NET_STAT_MAX] = {

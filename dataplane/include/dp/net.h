@@ -72,7 +72,8 @@ enum dp_net_drop {
 	DP_NET_DROP_TX_FULL,         /**< TX buffer full (the port is not draining) */
 	DP_NET_DROP_TX_STUCK,        /**< the port refused the head packet flush after flush */
 	DP_NET_DROP_NO_MBUF,         /**< mbuf allocation failed (ARP request, copy) */
-	DP_NET_DROP_FAULT,           /**< fault injection: dropped on purpose */
+	DP_NET_DROP_FAULT_RX,        /**< fault injection: dropped on receive, on purpose */
+	DP_NET_DROP_FAULT_TX,        /**< fault injection: "lost on the wire" on transmit */
 	DP_NET_DROP_MAX
 };
 

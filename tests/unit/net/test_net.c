@@ -828,7 +828,7 @@ START_TEST(test_fault_rx_effects)
 	len = nt_build_icmp_echo(buf, NT_PEER_IP, NT_OUR_IP, 1, 1, 8);
 	for (i = 0; i < 5; i++)
 		nt_rx(n, nt_frame(buf, len), 1);
-	ck_assert_uint_eq(n->drop[DP_NET_DROP_FAULT], 5);
+	ck_assert_uint_eq(n->drop[DP_NET_DROP_FAULT_RX], 5);
 	ck_assert_uint_eq(n->tx_n, 0);
 	nt_teardown(n);
 
@@ -898,7 +898,7 @@ START_TEST(test_fault_tx_effects)
 	dp_arp_update(n, NT_PEER_IP, &nt_peer_mac);
 	ck_assert_int_eq(dp_ip4_output(n, mk_segment(10), NT_OUR_IP, NT_PEER_IP, IPPROTO_TCP), 0);
 	ck_assert_uint_eq(n->tx_n, 0);
-	ck_assert_uint_eq(n->drop[DP_NET_DROP_FAULT], 1);
+	ck_assert_uint_eq(n->drop[DP_NET_DROP_FAULT_TX], 1);
 	nt_teardown(n);
 
 	/* duplicated */
