@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Fault injection in the dataplane (the kernel here has no netem): per-core seeded generator state,
- * and the RX and TX effects the per-core port path (port.c) applies when a port's fault settings are
- * non-zero: drop, duplicate (a copy from the core's pool), reorder (hold one frame back behind the
- * next, at most DP_FAULT_HOLD_MAX_US), corrupt (flip one byte after the Ethernet header: on RX the
- * NIC's checksum verdict is cleared so software checks again; on TX after the checksums are made
- * final, so the peer sees real corruption). Off unless configured; the decision itself is
+ * and the RX and TX effects the per-core port path (port.c) applies when a port's fault settings
+ * are non-zero: drop, duplicate (a copy from the core's pool), reorder (hold one frame back behind
+ * the next, at most DP_FAULT_HOLD_MAX_US), corrupt (flip one byte after the Ethernet header: on RX
+ * the NIC's checksum verdict is cleared so software checks again; on TX after the checksums are
+ * made final, so the peer sees real corruption). Off unless configured; the decision itself is
  * dp_fault_decide() in dp/fault.h.
  */
 #include <string.h>

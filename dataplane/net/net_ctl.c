@@ -189,8 +189,8 @@ dp_net_init(void *mem, const struct dp_net_conf *c)
 	if (n->conf.mtu == 0)
 		n->conf.mtu = RTE_ETHER_MTU;
 	n->netmask = c->prefix_len == 32 ? UINT32_MAX : ~(UINT32_MAX >> c->prefix_len);
-	n->arp = (struct dp_arp_entry *)((char *)mem +
-					 RTE_ALIGN_CEIL(sizeof(struct dp_net), RTE_CACHE_LINE_SIZE));
+	n->arp = (struct dp_arp_entry *)((char *)mem + RTE_ALIGN_CEIL(sizeof(struct dp_net),
+								      RTE_CACHE_LINE_SIZE));
 	n->arp_mask = entries - 1;
 	n->ip_id = (uint16_t)(c->queue * 7919u);
 	dp_fault_init(&n->fault, &c->fault, c->queue);
