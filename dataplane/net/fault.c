@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Fault injection in the dataplane (the kernel here has no netem): per-core seeded generator state,
- * and the RX and TX effects the per-core port path (port.c) applies when a port's fault settings are
- * non-zero: drop, duplicate (a copy from the core's pool), reorder (hold one frame back behind the
- * next, at most DP_FAULT_HOLD_MAX_US), corrupt (flip one byte after the Ethernet header: on RX the
- * NIC's checksum verdict is cleared so software checks again; on TX after the checksums are made
- * final, so the peer sees real corruption). Off unless configured; the decision itself is
+ * and the RX and TX effects the per-core port path (port.c) applies when a port's fault settings
+ * are non-zero: drop, duplicate (a copy from the core's pool), reorder (hold one frame back behind
+ * the next, at most DP_FAULT_HOLD_MAX_US), corrupt (flip one byte after the Ethernet header: on RX
+ * the NIC's checksum verdict is cleared so software checks again; on TX after the checksums are
+ * made final, so the peer sees real corruption). Off unless configured; the decision itself is
  * dp_fault_decide() in dp/fault.h.
  */
 #include <string.h>
@@ -60,7 +60,7 @@ dp_fault_rx(struct dp_net *n, struct rte_mbuf *m)
 
 	switch (dp_fault_decide(&n->fault, &n->fault.rx)) {
 	case DP_FAULT_DROP:
-		dp_net_drop(n, m, DP_NET_DROP_FAULT);
+		dp_net_drop(n, m, DP_NET_DROP_FAULT_RX);
 		return NULL;
 	case DP_FAULT_DUP:
 		c = rte_pktmbuf_copy(m, n->conf.pool, 0, UINT32_MAX);
@@ -96,7 +96,7 @@ dp_fault_tx(struct dp_net *n, struct rte_mbuf *m)
 	switch (dp_fault_decide(&n->fault, &n->fault.tx)) {
 	case DP_FAULT_DROP:
 		/* lost on the wire: the sender sees success */
-		dp_net_drop(n, m, DP_NET_DROP_FAULT);
+		dp_net_drop(n, m, DP_NET_DROP_FAULT_TX);
 		return NULL;
 	case DP_FAULT_DUP:
 		c = rte_pktmbuf_copy(m, n->conf.pool, 0, UINT32_MAX);

@@ -50,7 +50,8 @@ static const char *const dp_net_drop_names[DP_NET_DROP_MAX] = {
 	[DP_NET_DROP_TX_FULL] = "tx_full",
 	[DP_NET_DROP_TX_STUCK] = "tx_stuck",
 	[DP_NET_DROP_NO_MBUF] = "no_mbuf",
-	[DP_NET_DROP_FAULT] = "fault",
+	[DP_NET_DROP_FAULT_RX] = "fault_rx",
+	[DP_NET_DROP_FAULT_TX] = "fault_tx",
 };
 
 static const char *const dp_net_stat_names[DP_NET_STAT_MAX] = {
@@ -188,8 +189,8 @@ dp_net_init(void *mem, const struct dp_net_conf *c)
 	if (n->conf.mtu == 0)
 		n->conf.mtu = RTE_ETHER_MTU;
 	n->netmask = c->prefix_len == 32 ? UINT32_MAX : ~(UINT32_MAX >> c->prefix_len);
-	n->arp = (struct dp_arp_entry *)((char *)mem +
-					 RTE_ALIGN_CEIL(sizeof(struct dp_net), RTE_CACHE_LINE_SIZE));
+	n->arp = (struct dp_arp_entry *)((char *)mem + RTE_ALIGN_CEIL(sizeof(struct dp_net),
+								      RTE_CACHE_LINE_SIZE));
 	n->arp_mask = entries - 1;
 	n->ip_id = (uint16_t)(c->queue * 7919u);
 	dp_fault_init(&n->fault, &c->fault, c->queue);

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The per-core port data path: the RX phase (rx burst, RX fault injection (fault.c), hand each frame
- * to the Ethernet demux), the TX buffer (TX fault injection, one flush per loop, partial TX kept for the
- * next flush, DPDK.md 13.2), and flow ownership across cores (which core owns a 4-tuple; which local
- * port makes an active open's replies land on the calling core, DPDK.md 3.2).
+ * The per-core port data path: the RX phase (rx burst, RX fault injection (fault.c), hand each
+ * frame to the Ethernet demux), the TX buffer (TX fault injection, one flush per loop, partial TX
+ * kept for the next flush, DPDK.md 13.2), and flow ownership across cores (which core owns a
+ * 4-tuple; which local port makes an active open's replies land on the calling core, DPDK.md 3.2).
  */
 #include <errno.h>
 #include <string.h>
@@ -126,7 +126,8 @@ dp_net_tx_flush(struct dp_net *n)
 		memmove(&n->tx[0], &n->tx[sent], left * sizeof(n->tx[0]));
 		n->tx_n = left;
 		n->stat[DP_NET_STAT_TX_DEFERRED] += left;
-		/* A packet the port never takes (e.g. over its frame limit) must not block the rest. */
+		/* A packet the port never takes (e.g. over its frame limit) must not block the
+		 * rest. */
 		if (sent == 0 && ++n->tx_stuck >= 64) {
 			dp_net_drop(n, n->tx[0], DP_NET_DROP_TX_STUCK);
 			memmove(&n->tx[0], &n->tx[1], (n->tx_n - 1) * sizeof(n->tx[0]));
@@ -153,8 +154,8 @@ dp_net_flow_queue(const struct dp_net *n, uint32_t remote_ip, uint32_t local_ip,
 
 	if (p == NULL || p->nb_queues <= 1)
 		return n->conf.queue;
-	return dp_port_flow_queue(p, dp_port_flow_hash(p, remote_ip, local_ip, remote_port,
-							local_port));
+	return dp_port_flow_queue(
+		p, dp_port_flow_hash(p, remote_ip, local_ip, remote_port, local_port));
 }
 
 unsigned

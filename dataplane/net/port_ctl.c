@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Port control (cold path): probe a DPDK ethdev named by a config string, configure it with offloads
- * and RSS masked against what the device reports (DPDK.md 3.1, 3.2), set up one RX/TX queue pair per
- * worker core, start, stop and close it. Runs on the control core before the workers start and after
- * they return. The per-core packet path is in port.c, eth.c, arp.c, ipv4.c, icmp.c.
+ * Port control (cold path): probe a DPDK ethdev named by a config string, configure it with
+ * offloads and RSS masked against what the device reports (DPDK.md 3.1, 3.2), set up one RX/TX
+ * queue pair per worker core, start, stop and close it. Runs on the control core before the workers
+ * start and after they return. The per-core packet path is in port.c, eth.c, arp.c, ipv4.c, icmp.c.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -111,7 +111,8 @@ dp_port_probe(struct dp_port *p, const char *dev)
 	return 0;
 }
 
-/* Our MAC: configured, else the port's, except on tap where the kernel side already has that one. */
+/* Our MAC: configured, else the port's, except on tap where the kernel side already has that one.
+ */
 static void
 dp_port_pick_mac(struct dp_port *p, const struct dp_port_conf *conf)
 {
@@ -166,7 +167,8 @@ dp_port_open(struct dp_port *p, const struct dp_port_conf *conf, struct rte_memp
 
 	/* The symmetric key (DPDK.md 3.2) is our software flow hash on every port. */
 	p->rss_key_len = di.hash_key_size >= 40 && di.hash_key_size <= DP_PORT_RSS_KEY_MAX
-				 ? di.hash_key_size : 40;
+				 ? di.hash_key_size
+				 : 40;
 	for (i = 0; i < p->rss_key_len; i++)
 		p->rss_key[i] = (i & 1) ? 0x5a : 0x6d;
 
@@ -196,13 +198,13 @@ dp_port_open(struct dp_port *p, const struct dp_port_conf *conf, struct rte_memp
 	p->nb_queues = nq;
 	p->rx_offloads = ec.rxmode.offloads;
 	p->tx_offloads = ec.txmode.offloads;
-	p->rx_cksum = (p->rx_offloads & (RTE_ETH_RX_OFFLOAD_IPV4_CKSUM |
-					 RTE_ETH_RX_OFFLOAD_TCP_CKSUM)) ==
-		      (RTE_ETH_RX_OFFLOAD_IPV4_CKSUM | RTE_ETH_RX_OFFLOAD_TCP_CKSUM);
+	p->rx_cksum =
+		(p->rx_offloads & (RTE_ETH_RX_OFFLOAD_IPV4_CKSUM | RTE_ETH_RX_OFFLOAD_TCP_CKSUM)) ==
+		(RTE_ETH_RX_OFFLOAD_IPV4_CKSUM | RTE_ETH_RX_OFFLOAD_TCP_CKSUM);
 	p->tx_ip_cksum = (p->tx_offloads & RTE_ETH_TX_OFFLOAD_IPV4_CKSUM) != 0;
-	p->tx_l4_cksum = (p->tx_offloads & (RTE_ETH_TX_OFFLOAD_TCP_CKSUM |
-					    RTE_ETH_TX_OFFLOAD_UDP_CKSUM)) ==
-			 (RTE_ETH_TX_OFFLOAD_TCP_CKSUM | RTE_ETH_TX_OFFLOAD_UDP_CKSUM);
+	p->tx_l4_cksum =
+		(p->tx_offloads & (RTE_ETH_TX_OFFLOAD_TCP_CKSUM | RTE_ETH_TX_OFFLOAD_UDP_CKSUM)) ==
+		(RTE_ETH_TX_OFFLOAD_TCP_CKSUM | RTE_ETH_TX_OFFLOAD_UDP_CKSUM);
 	p->tx_multi_segs = (p->tx_offloads & RTE_ETH_TX_OFFLOAD_MULTI_SEGS) != 0;
 	p->reta_size = p->rss ? di.reta_size : 0;
 
@@ -247,7 +249,8 @@ dp_port_program_reta(struct dp_port *p)
 		return;
 	/* Without a table we program (tap: reta_size 0, the kernel picks the queue), the NIC's
 	 * choice is not ours: steer in software. */
-	if (p->reta_size == 0 || p->reta_size > 512 || p->reta_size % RTE_ETH_RETA_GROUP_SIZE != 0) {
+	if (p->reta_size == 0 || p->reta_size > 512 ||
+	    p->reta_size % RTE_ETH_RETA_GROUP_SIZE != 0) {
 		p->rss = false;
 		p->reta_size = 0;
 		return;

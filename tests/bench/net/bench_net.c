@@ -39,8 +39,8 @@ dp_tcp_input(struct dp_tcp *t, struct rte_mbuf *m, uint32_t src_ip, uint32_t dst
 	bn_back[bn_back_n++ % BN_BURST] = m;
 }
 
-static const struct rte_ether_addr bn_mac = { .addr_bytes = { 2, 0, 0, 0, 0, 2 } };
-static const struct rte_ether_addr bn_peer = { .addr_bytes = { 2, 0, 0, 0, 0, 1 } };
+static const struct rte_ether_addr bn_mac = {.addr_bytes = {2, 0, 0, 0, 0, 2}};
+static const struct rte_ether_addr bn_peer = {.addr_bytes = {2, 0, 0, 0, 0, 1}};
 
 static struct dp_net *
 bn_net(struct rte_mempool *mp, bool offload)
@@ -124,9 +124,9 @@ bn_rx(struct rte_mempool *mp, bool offload, uint16_t payload)
 			return -1;
 	for (r = 0; r < BN_ROUNDS; r++) {
 		for (i = 0; i < BN_BURST; i++)
-			v[i]->ol_flags = offload ? RTE_MBUF_F_RX_IP_CKSUM_GOOD |
-							   RTE_MBUF_F_RX_L4_CKSUM_GOOD
-						 : 0;
+			v[i]->ol_flags =
+				offload ? RTE_MBUF_F_RX_IP_CKSUM_GOOD | RTE_MBUF_F_RX_L4_CKSUM_GOOD
+					: 0;
 		bn_back_n = 0;
 		t0 = rte_rdtsc();
 		dp_net_rx_pkts(n, v, BN_BURST, 1);
@@ -135,7 +135,7 @@ bn_rx(struct rte_mempool *mp, bool offload, uint16_t payload)
 			return -1;
 		for (i = 0; i < BN_BURST; i++) {
 			v[i] = bn_back[i];
-			rte_pktmbuf_prepend(v[i], 34);  /* the headers are still there */
+			rte_pktmbuf_prepend(v[i], 34); /* the headers are still there */
 		}
 	}
 	for (i = 0; i < BN_BURST; i++)
@@ -158,7 +158,7 @@ bn_tx(struct rte_mempool *mp, bool offload, uint16_t payload)
 	for (i = 0; i < BN_BURST; i++) {
 		if ((v[i] = bn_frame(mp, payload)) == NULL)
 			return -1;
-		rte_pktmbuf_adj(v[i], 34);  /* a segment: data at the TCP header */
+		rte_pktmbuf_adj(v[i], 34); /* a segment: data at the TCP header */
 	}
 	for (r = 0; r < BN_ROUNDS; r++) {
 		t0 = rte_rdtsc();
@@ -184,8 +184,19 @@ int
 main(int argc, char **argv)
 {
 	char prefix[64];
-	char *eal[] = { argv[0], "-l", "0", "--no-huge", "-m", "64", "--no-pci", "--no-shconf",
-			"--no-telemetry", "--log-level=lib.eal:error", "--file-prefix", prefix, NULL };
+	char *eal[] = {argv[0],
+		       "-l",
+		       "0",
+		       "--no-huge",
+		       "-m",
+		       "64",
+		       "--no-pci",
+		       "--no-shconf",
+		       "--no-telemetry",
+		       "--log-level=lib.eal:error",
+		       "--file-prefix",
+		       prefix,
+		       NULL};
 	struct rte_mempool *mp;
 	int json = argc > 1 && strcmp(argv[1], "--json") == 0;
 	double rx_sw64, rx_off64, rx_sw1460, rx_off1460, tx_sw64, tx_off64, tx_sw1460, tx_off1460;

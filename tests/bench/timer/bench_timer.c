@@ -45,7 +45,7 @@ bt_rand(uint64_t *s)
 int
 main(int argc, char **argv)
 {
-	struct dp_timer_wheel_conf conf = { .tick_us = 100, .start_us = 0 };
+	struct dp_timer_wheel_conf conf = {.tick_us = 100, .start_us = 0};
 	size_t n = 1000000;
 	int json = 0, i;
 	struct dp_timer *t;
@@ -94,7 +94,7 @@ main(int argc, char **argv)
 	for (k = 0; k < n; k++)
 		dp_timer_arm(w, &t[k], exp[k]);
 	t0 = bt_ns();
-	for (now = 0; now <= 60001000; now += 100)  /* one advance per 100 us tick */
+	for (now = 0; now <= 60001000; now += 100) /* one advance per 100 us tick */
 		dp_timer_wheel_advance(w, now);
 	expire_ns = (double)(bt_ns() - t0) / (double)n;
 

@@ -119,19 +119,19 @@ static int
 nt_parse(int argc, char **argv, struct nt_opts *o)
 {
 	static const struct option lo[] = {
-		{ "dev", required_argument, NULL, 'd' },
-		{ "ip", required_argument, NULL, 'i' },
-		{ "prefix", required_argument, NULL, 'p' },
-		{ "gw", required_argument, NULL, 'g' },
-		{ "seconds", required_argument, NULL, 's' },
-		{ "ready", required_argument, NULL, 'r' },
-		{ "ping", required_argument, NULL, 'P' },
-		{ "count", required_argument, NULL, 'c' },
-		{ "ping-interval-ms", required_argument, NULL, 'I' },
-		{ "fault-rx-drop", required_argument, NULL, 'x' },
-		{ "fault-tx-drop", required_argument, NULL, 'y' },
-		{ "seed", required_argument, NULL, 'S' },
-		{ NULL, 0, NULL, 0 },
+		{"dev", required_argument, NULL, 'd'},
+		{"ip", required_argument, NULL, 'i'},
+		{"prefix", required_argument, NULL, 'p'},
+		{"gw", required_argument, NULL, 'g'},
+		{"seconds", required_argument, NULL, 's'},
+		{"ready", required_argument, NULL, 'r'},
+		{"ping", required_argument, NULL, 'P'},
+		{"count", required_argument, NULL, 'c'},
+		{"ping-interval-ms", required_argument, NULL, 'I'},
+		{"fault-rx-drop", required_argument, NULL, 'x'},
+		{"fault-tx-drop", required_argument, NULL, 'y'},
+		{"seed", required_argument, NULL, 'S'},
+		{NULL, 0, NULL, 0},
 	};
 	int c;
 
@@ -230,8 +230,9 @@ nt_print(const struct dp_port *p)
 
 	rte_ether_format_addr(mac, sizeof(mac), &p->mac);
 	printf("port %s driver %s mac %s queues %u rss %d rx_cksum %d tx_ip_cksum %d "
-	       "tx_l4_cksum %d\n", p->name, p->driver, mac, p->nb_queues, p->rss, p->rx_cksum,
-	       p->tx_ip_cksum, p->tx_l4_cksum);
+	       "tx_l4_cksum %d\n",
+	       p->name, p->driver, mac, p->nb_queues, p->rss, p->rx_cksum, p->tx_ip_cksum,
+	       p->tx_l4_cksum);
 	for (k = 0; k < nt_ncores; k++) {
 		struct nt_core *c = &nt_cores[k];
 
@@ -239,9 +240,9 @@ nt_print(const struct dp_port *p)
 		mis += c->tcp_misrouted;
 		sent += c->echo_sent;
 		printf("core %u lcore %u rx_pkts %lu tcp_seen %lu fwd_out %lu fwd_in %lu "
-		       "arp_cache %u\n", c->queue, c->lcore,
-		       (unsigned long)c->n->stat[DP_NET_STAT_RX_PKTS], (unsigned long)c->tcp_seen,
-		       (unsigned long)c->n->stat[DP_NET_STAT_FWD_OUT],
+		       "arp_cache %u\n",
+		       c->queue, c->lcore, (unsigned long)c->n->stat[DP_NET_STAT_RX_PKTS],
+		       (unsigned long)c->tcp_seen, (unsigned long)c->n->stat[DP_NET_STAT_FWD_OUT],
 		       (unsigned long)c->n->stat[DP_NET_STAT_FWD_IN], dp_arp_count(c->n));
 	}
 	for (i = 0; i < DP_NET_STAT_MAX; i++) {
@@ -327,7 +328,7 @@ nt_loop(void *arg)
 			idle = 0;
 		} else if (++idle > 256) {
 			/* adaptive idle: short sleeps, so a shared CPU is not burnt (DPDK.md 12) */
-			struct timespec ts = { 0, idle > 4096 ? 1000000 : 100000 };
+			struct timespec ts = {0, idle > 4096 ? 1000000 : 100000};
 
 			nanosleep(&ts, NULL);
 		}
@@ -407,7 +408,8 @@ main(int argc, char **argv)
 	for (k = 0; k < RTE_MAX_LCORE; k++)
 		nt_core_of_lcore[k] = -1;
 	k = 0;
-	RTE_LCORE_FOREACH(lc) {
+	RTE_LCORE_FOREACH(lc)
+	{
 		nt_cores[k].queue = (uint16_t)k;
 		nt_cores[k].lcore = lc;
 		nt_core_of_lcore[lc] = (int)k;

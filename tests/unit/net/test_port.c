@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Unit tests for port control and the burst path on vdevs that need no root or NIC: configuration
- * checks, probe failures, net_null (RSS with a fixed key: software steering), and net_ring as a loopback port: gratuitous ARP out and back, an ICMP echo answered
- * and its reply looped back, partial TX kept for the next flush, and a head packet the port never
- * takes dropped after 64 flushes.
+ * checks, probe failures, net_null (RSS with a fixed key: software steering), and net_ring as a
+ * loopback port: gratuitous ARP out and back, an ICMP echo answered and its reply looped back,
+ * partial TX kept for the next flush, and a head packet the port never takes dropped after 64
+ * flushes.
  */
 #include <check.h>
 #include <errno.h>
@@ -72,7 +73,7 @@ START_TEST(test_conf_check)
 	c.fault.rx.dup_ppm = 400000;
 	ck_assert_int_eq(dp_port_conf_check(&c), 0);
 	pt_conf(&c, "net_null0");
-	c.gateway = 0x0a000001;  /* off-link */
+	c.gateway = 0x0a000001; /* off-link */
 	ck_assert_int_eq(dp_port_conf_check(&c), -EINVAL);
 	c.gateway = NT_GW_IP;
 	ck_assert_int_eq(dp_port_conf_check(&c), 0);
@@ -81,7 +82,7 @@ END_TEST
 
 START_TEST(test_open_failures)
 {
-	struct rte_mempool *pools[1] = { pt_get_pool() };
+	struct rte_mempool *pools[1] = {pt_get_pool()};
 	struct dp_port_conf c;
 	struct dp_port p;
 
@@ -97,7 +98,7 @@ END_TEST
 
 START_TEST(test_null_fixed_key_software_steering)
 {
-	struct rte_mempool *pools[2] = { pt_get_pool(), pt_get_pool() };
+	struct rte_mempool *pools[2] = {pt_get_pool(), pt_get_pool()};
 	struct dp_port_conf c;
 	struct dp_port p;
 	uint16_t pid;
@@ -128,7 +129,7 @@ END_TEST
 static struct dp_net *
 pt_ring_net(struct dp_port *p, void **mem)
 {
-	struct rte_mempool *pools[1] = { pt_get_pool() };
+	struct rte_mempool *pools[1] = {pt_get_pool()};
 	struct dp_port_conf c;
 	struct dp_net_conf nc;
 	struct dp_net *n;
@@ -186,7 +187,7 @@ START_TEST(test_ring_loopback_path)
 	memcpy(rte_pktmbuf_mtod(m, void *), buf, len);
 	ck_assert_int_eq(dp_net_tx_enqueue(n, m), 0);
 	ck_assert_uint_eq(dp_net_tx_flush(n), 1);
-	ck_assert_uint_eq(dp_net_rx_burst(n, 30), 1);  /* the request: answered */
+	ck_assert_uint_eq(dp_net_rx_burst(n, 30), 1); /* the request: answered */
 	ck_assert_uint_eq(n->stat[DP_NET_STAT_ICMP_ECHO], 1);
 	ck_assert_uint_eq(dp_net_tx_flush(n), 1);
 	/* the reply comes back addressed to 198.18.0.1: its (software) IP checksum passes, then
@@ -230,7 +231,7 @@ START_TEST(test_ring_partial_tx)
 	for (rounds = 0; rounds < 3; rounds++) {
 		for (i = 0; i < DP_NET_TX_MAX; i++)
 			ck_assert_int_eq(dp_net_tx_enqueue(n, pt_junk()), 0);
-		ck_assert_int_eq(dp_net_tx_enqueue(n, pt_junk()), -ENOBUFS);  /* buffer full */
+		ck_assert_int_eq(dp_net_tx_enqueue(n, pt_junk()), -ENOBUFS); /* buffer full */
 		sent += dp_net_tx_flush(n);
 		if (n->tx_n != 0)
 			break;
