@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * skiffd: the Skiff daemon. Loads and checks the configuration, starts EAL and the per-core runtime,
- * and runs the demo service until SIGINT/SIGTERM: every worker core pings every core (itself
- * included) through the mailboxes on a timer, so the loop, timers, mailboxes, counters and telemetry
- * all move on a machine without a NIC. Later issues replace the demo with the RSocket services.
+ * skiffd: the Skiff daemon. Loads and checks the configuration, starts EAL and the per-core
+ * runtime, and runs the demo service until SIGINT/SIGTERM: every worker core pings every core
+ * (itself included) through the mailboxes on a timer, so the loop, timers, mailboxes, counters and
+ * telemetry all move on a machine without a NIC. Later issues replace the demo with the RSocket
+ * services.
  *
  * Signals (sk_signals_install): the first SIGINT/SIGTERM asks the runtime to stop (drain within
  * [limits] stop_timeout_ms, close, free, exit 0); a second one ends the process at once.
@@ -30,11 +31,21 @@ struct skiffd_demo_conf {
 };
 
 static const struct sk_config_key skiffd_demo_keys[] = {
-	{.name = "ping_interval_us", .type = SK_CFG_UINT, .min = 10, .max = 10000000,
-	 .offset = offsetof(struct skiffd_demo_conf, ping_interval_us), .size = 4, .def = "1000",
+	{.name = "ping_interval_us",
+	 .type = SK_CFG_UINT,
+	 .min = 10,
+	 .max = 10000000,
+	 .offset = offsetof(struct skiffd_demo_conf, ping_interval_us),
+	 .size = 4,
+	 .def = "1000",
 	 .help = "each core pings every core through the mailboxes this often"},
-	{.name = "drain_delay_ms", .type = SK_CFG_UINT, .min = 0, .max = 600000,
-	 .offset = offsetof(struct skiffd_demo_conf, drain_delay_ms), .size = 4, .def = "0",
+	{.name = "drain_delay_ms",
+	 .type = SK_CFG_UINT,
+	 .min = 0,
+	 .max = 600000,
+	 .offset = offsetof(struct skiffd_demo_conf, drain_delay_ms),
+	 .size = 4,
+	 .def = "0",
 	 .help = "simulated in-flight work: after a stop request, keep reporting busy this long "
 		 "(to exercise the stop bound)"},
 };
@@ -53,9 +64,9 @@ struct skiffd_demo_core {
 	const struct skiffd_demo_conf *conf;
 	uint64_t pings_sent;
 	uint64_t pongs;
-	uint64_t rtt_cycles;        /**< sum over pongs */
-	uint64_t busy_until_us;     /**< drain_delay: in flight until then */
-	uint64_t refused;           /**< -ENOBUFS from the mailbox (backpressure) */
+	uint64_t rtt_cycles;	/**< sum over pongs */
+	uint64_t busy_until_us; /**< drain_delay: in flight until then */
+	uint64_t refused;	/**< -ENOBUFS from the mailbox (backpressure) */
 };
 
 static uint64_t
@@ -82,7 +93,7 @@ skiffd_demo_tick(struct dp_timer *t, void *arg)
 	struct sk_core *c = d->core;
 
 	if (c->stopping)
-		return;   /* stop accepting: no new pings, the timer is not re-armed */
+		return; /* stop accepting: no new pings, the timer is not re-armed */
 	{
 		for (unsigned dst = 0; dst < sk_mbox_cores(c); dst++) {
 			/* The send time rides in arg and comes back as the result. */
@@ -164,7 +175,8 @@ skiffd_usage(FILE *f, const struct sk_config *cfg)
 	fprintf(f,
 		"Usage: skiffd -c FILE [options] [-- EAL arguments]\n"
 		"\n"
-		"Run the Skiff per-core runtime with the demo service (mailbox pings between cores)\n"
+		"Run the Skiff per-core runtime with the demo service (mailbox pings between "
+		"cores)\n"
 		"until SIGINT or SIGTERM. The first signal drains in-flight work within [limits]\n"
 		"stop_timeout_ms and exits 0; a second signal exits at once.\n"
 		"\n"
@@ -177,7 +189,8 @@ skiffd_usage(FILE *f, const struct sk_config *cfg)
 		"  -h, --help          this text\n"
 		"  -- ARGS             extra EAL arguments, after the ones built from [eal]\n"
 		"\n"
-		"Telemetry: dpdk-telemetry.py -f <file prefix printed at start>, then /skiff/stats,\n"
+		"Telemetry: dpdk-telemetry.py -f <file prefix printed at start>, then "
+		"/skiff/stats,\n"
 		"/skiff/cores or /skiff/cores,N.\n"
 		"\n"
 		"Configuration sections and keys:\n");
@@ -186,12 +199,12 @@ skiffd_usage(FILE *f, const struct sk_config *cfg)
 		fputs(buf, f);
 		free(buf);
 	}
-	fprintf(f,
-		"\n"
-		"Examples:\n"
-		"  skiffd -c conf/skiffd.conf --stats\n"
-		"  skiffd -c conf/examples/nic.conf --check-config\n"
-		"  skiffd -c conf/skiffd.conf --lcores 1 --duration 5 -- --log-level=skiff.*:debug\n");
+	fprintf(f, "\n"
+		   "Examples:\n"
+		   "  skiffd -c conf/skiffd.conf --stats\n"
+		   "  skiffd -c conf/examples/nic.conf --check-config\n"
+		   "  skiffd -c conf/skiffd.conf --lcores 1 --duration 5 -- "
+		   "--log-level=skiff.*:debug\n");
 }
 
 static int
@@ -210,16 +223,25 @@ skiffd_parse(int argc, char **argv, struct skiffd_opts *o, const struct sk_confi
 
 	while ((ch = getopt_long(argc, argv, "c:h", longs, NULL)) != -1) {
 		switch (ch) {
-		case 'c': o->conf = optarg; break;
-		case 'k': o->check = true; break;
-		case 's': o->stats = true; break;
-		case 'l': o->lcores = optarg; break;
+		case 'c':
+			o->conf = optarg;
+			break;
+		case 'k':
+			o->check = true;
+			break;
+		case 's':
+			o->stats = true;
+			break;
+		case 'l':
+			o->lcores = optarg;
+			break;
 		case 'd': {
 			char *end;
 			unsigned long v = strtoul(optarg, &end, 10);
 
 			if (*end != '\0' || v == 0 || v > 86400) {
-				fprintf(stderr, "skiffd: --duration %s: expected seconds in 1..86400\n",
+				fprintf(stderr,
+					"skiffd: --duration %s: expected seconds in 1..86400\n",
 					optarg);
 				return -1;
 			}
@@ -326,7 +348,7 @@ skiffd_serve(const struct sk_config *cfg, struct skiffd_demo_conf *demo,
 		sk_eal_stop();
 		return 1;
 	}
-	sk_signals_attach(skiffd_rt);   /* also honours a signal that came during start-up */
+	sk_signals_attach(skiffd_rt); /* also honours a signal that came during start-up */
 	sk_runtime_set_app(skiffd_rt, &app);
 	tick.live = o->stats || cfg->stats.live;
 	if (o->duration_s != 0)
@@ -338,10 +360,12 @@ skiffd_serve(const struct sk_config *cfg, struct skiffd_demo_conf *demo,
 	       prefix);
 	fflush(stdout);
 
-	rc = sk_runtime_run(skiffd_rt, &(struct sk_run_opts){
-		.tick = skiffd_tick, .tick_arg = &tick,
-		/* --duration needs a finer tick than a long stats interval */
-		.tick_ms = tick.live ? cfg->stats.interval_ms : 100});
+	rc = sk_runtime_run(
+		skiffd_rt,
+		&(struct sk_run_opts){.tick = skiffd_tick,
+				      .tick_arg = &tick,
+				      /* --duration needs a finer tick than a long stats interval */
+				      .tick_ms = tick.live ? cfg->stats.interval_ms : 100});
 	if (rc == 0)
 		printf("skiffd: stopped cleanly\n");
 	else if (rc == -ETIMEDOUT)

@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Strict configuration loader. Two passes over the file: our own line index (so every error can name
- * file:line, and so lines rte_cfgfile would silently skip, truncate or shadow are rejected), then
- * rte_cfgfile for the values, cross-checked against the index. Each section and key is then matched
- * against the schema tables (config_schema.c for the built-in ones, sk_config_add_section() for the
- * rest), parsed, range-checked and stored. Control path only: runs once at start-up, before EAL.
+ * Strict configuration loader. Two passes over the file: our own line index (so every error can
+ * name file:line, and so lines rte_cfgfile would silently skip, truncate or shadow are rejected),
+ * then rte_cfgfile for the values, cross-checked against the index. Each section and key is then
+ * matched against the schema tables (config_schema.c for the built-in ones, sk_config_add_section()
+ * for the rest), parsed, range-checked and stored. Control path only: runs once at start-up, before
+ * EAL.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -123,8 +124,8 @@ sk_config_ix_line(struct sk_config_ix *ix, const char *path, unsigned line, char
 	char *hash, *s, *eq;
 
 	if (len > SK_CONFIG_LINE_MAX) {
-		sk_config_errf(err, "%s:%u: line is %zu bytes long; at most %u are allowed", path, line,
-			       len, SK_CONFIG_LINE_MAX);
+		sk_config_errf(err, "%s:%u: line is %zu bytes long; at most %u are allowed", path,
+			       line, len, SK_CONFIG_LINE_MAX);
 		return 0;
 	}
 	if (memchr(raw, '\0', len) != NULL) {
@@ -134,7 +135,8 @@ sk_config_ix_line(struct sk_config_ix *ix, const char *path, unsigned line, char
 	/* rte_cfgfile treats "\#" as an escape only sometimes (first '#' only); refuse backslashes
 	 * outright so both readers see the same text. */
 	if (strchr(raw, '\\') != NULL) {
-		sk_config_errf(err, "%s:%u: backslash found; escapes are not supported", path, line);
+		sk_config_errf(err, "%s:%u: backslash found; escapes are not supported", path,
+			       line);
 		return 0;
 	}
 	hash = strchr(raw, SK_CONFIG_COMMENT);
@@ -149,22 +151,27 @@ sk_config_ix_line(struct sk_config_ix *ix, const char *path, unsigned line, char
 		char *name;
 
 		if (s[n - 1] != ']' || memchr(s, ']', n - 1) != NULL) {
-			sk_config_errf(err, "%s:%u: found \"%s\"; a section header is \"[name]\" alone on "
-				       "its line", path, line, s);
+			sk_config_errf(
+				err,
+				"%s:%u: found \"%s\"; a section header is \"[name]\" alone on "
+				"its line",
+				path, line, s);
 			return 0;
 		}
 		s[n - 1] = '\0';
 		name = sk_config_strip(s + 1);
 		if (*name == '\0' || strlen(name) >= CFG_NAME_LEN) {
-			sk_config_errf(err, "%s:%u: section name \"%s\" must be 1..%u characters", path,
-				       line, name, CFG_NAME_LEN - 1);
+			sk_config_errf(err, "%s:%u: section name \"%s\" must be 1..%u characters",
+				       path, line, name, CFG_NAME_LEN - 1);
 			return 0;
 		}
 		for (unsigned i = 0; i < ix->n; i++) {
 			if (strcmp(ix->secs[i].name, name) == 0) {
-				sk_config_errf(err, "%s:%u: duplicate section [%s] (first at line %u); each "
-					       "section may appear once", path, line, name,
-					       ix->secs[i].line);
+				sk_config_errf(
+					err,
+					"%s:%u: duplicate section [%s] (first at line %u); each "
+					"section may appear once",
+					path, line, name, ix->secs[i].line);
 				return 0;
 			}
 		}
@@ -173,8 +180,10 @@ sk_config_ix_line(struct sk_config_ix *ix, const char *path, unsigned line, char
 
 	eq = strchr(s, '=');
 	if (eq == NULL) {
-		sk_config_errf(err, "%s:%u: found \"%s\"; expected \"key = value\", \"[section]\", a "
-			       "comment (#) or a blank line", path, line, s);
+		sk_config_errf(err,
+			       "%s:%u: found \"%s\"; expected \"key = value\", \"[section]\", a "
+			       "comment (#) or a blank line",
+			       path, line, s);
 		return 0;
 	}
 	*eq = '\0';
@@ -184,36 +193,39 @@ sk_config_ix_line(struct sk_config_ix *ix, const char *path, unsigned line, char
 		struct sk_config_ix_sec *sec;
 
 		if (*key == '\0') {
-			sk_config_errf(err, "%s:%u: empty key before '='; expected \"key = value\"", path,
-				       line);
+			sk_config_errf(err, "%s:%u: empty key before '='; expected \"key = value\"",
+				       path, line);
 			return 0;
 		}
 		if (strlen(key) >= CFG_NAME_LEN) {
-			sk_config_errf(err, "%s:%u: key \"%.20s...\" is %zu characters; at most %u", path,
-				       line, key, strlen(key), CFG_NAME_LEN - 1);
+			sk_config_errf(err, "%s:%u: key \"%.20s...\" is %zu characters; at most %u",
+				       path, line, key, strlen(key), CFG_NAME_LEN - 1);
 			return 0;
 		}
 		if (*val == '\0') {
-			sk_config_errf(err, "%s:%u: key \"%s\" has an empty value; give a value or "
-				       "remove the line to use the default", path, line, key);
+			sk_config_errf(err,
+				       "%s:%u: key \"%s\" has an empty value; give a value or "
+				       "remove the line to use the default",
+				       path, line, key);
 			return 0;
 		}
 		if (strlen(val) >= CFG_VALUE_LEN) {
-			sk_config_errf(err, "%s:%u: value of \"%s\" is %zu characters; at most %u", path,
-				       line, key, strlen(val), CFG_VALUE_LEN - 1);
+			sk_config_errf(err, "%s:%u: value of \"%s\" is %zu characters; at most %u",
+				       path, line, key, strlen(val), CFG_VALUE_LEN - 1);
 			return 0;
 		}
 		if (ix->n == 0) {
-			sk_config_errf(err, "%s:%u: key \"%s\" comes before any [section]", path, line,
-				       key);
+			sk_config_errf(err, "%s:%u: key \"%s\" comes before any [section]", path,
+				       line, key);
 			return 0;
 		}
 		sec = &ix->secs[ix->n - 1];
 		for (unsigned i = 0; i < sec->n_keys; i++) {
 			if (strcmp(sec->keys[i].name, key) == 0) {
-				sk_config_errf(err, "%s:%u: duplicate key \"%s\" in [%s] (first at line "
-					       "%u); each key may appear once", path, line, key,
-					       sec->name, sec->keys[i].line);
+				sk_config_errf(err,
+					       "%s:%u: duplicate key \"%s\" in [%s] (first at line "
+					       "%u); each key may appear once",
+					       path, line, key, sec->name, sec->keys[i].line);
 				return 0;
 			}
 		}
@@ -301,10 +313,18 @@ static void
 sk_config_store_uint(void *dst, size_t size, uint64_t x)
 {
 	switch (size) {
-	case 1: *(uint8_t *)dst = (uint8_t)x; break;
-	case 2: *(uint16_t *)dst = (uint16_t)x; break;
-	case 4: *(uint32_t *)dst = (uint32_t)x; break;
-	default: *(uint64_t *)dst = x; break;
+	case 1:
+		*(uint8_t *)dst = (uint8_t)x;
+		break;
+	case 2:
+		*(uint16_t *)dst = (uint16_t)x;
+		break;
+	case 4:
+		*(uint32_t *)dst = (uint32_t)x;
+		break;
+	default:
+		*(uint64_t *)dst = x;
+		break;
 	}
 }
 
@@ -365,11 +385,13 @@ sk_config_parse_value(const struct sk_config_key *k, const char *v, void *obj, c
 		sk_config_store_uint(dst, k->size, x);
 		return 0;
 	case SK_CFG_BOOL:
-		if (!strcmp(v, "yes") || !strcmp(v, "true") || !strcmp(v, "on") || !strcmp(v, "1")) {
+		if (!strcmp(v, "yes") || !strcmp(v, "true") || !strcmp(v, "on") ||
+		    !strcmp(v, "1")) {
 			*(bool *)dst = true;
 			return 0;
 		}
-		if (!strcmp(v, "no") || !strcmp(v, "false") || !strcmp(v, "off") || !strcmp(v, "0")) {
+		if (!strcmp(v, "no") || !strcmp(v, "false") || !strcmp(v, "off") ||
+		    !strcmp(v, "0")) {
 			*(bool *)dst = false;
 			return 0;
 		}
@@ -417,8 +439,8 @@ sk_config_apply_defaults(const struct sk_config_section *sec, void *obj)
 		for (unsigned k = 0; k < sec->n_keys; k++) {
 			const struct sk_config_key *key = &sec->keys[k];
 
-			if (key->def != NULL && sk_config_parse_value(key, key->def, o, why,
-								      sizeof(why)) != 0)
+			if (key->def != NULL &&
+			    sk_config_parse_value(key, key->def, o, why, sizeof(why)) != 0)
 				return -EINVAL;
 		}
 	}
@@ -483,8 +505,8 @@ sk_config_list_sections(const struct sk_config *cfg, char *buf, size_t len)
 		size_t used = strlen(buf);
 
 		if (s->indexed)
-			snprintf(buf + used, len - used, "%s[%s.0]..[%s.%u]", i ? ", " : "", s->name,
-				 s->name, s->max_index);
+			snprintf(buf + used, len - used, "%s[%s.0]..[%s.%u]", i ? ", " : "",
+				 s->name, s->name, s->max_index);
 		else
 			snprintf(buf + used, len - used, "%s[%s]", i ? ", " : "", s->name);
 	}
@@ -542,9 +564,10 @@ sk_config_apply_section(struct sk_config *cfg, struct rte_cfgfile *cf, int cf_in
 	}
 	n = rte_cfgfile_section_entries_by_index(cf, cf_index, secname, ents, (int)xs->n_keys);
 	if (n != (int)xs->n_keys || strcmp(secname, xs->name) != 0) {
-		sk_config_errf(err, "%s:%u: [%s]: rte_cfgfile read %d keys, the line index %u; the "
-			       "file changed while it was read?", cfg->path, xs->line, xs->name, n,
-			       xs->n_keys);
+		sk_config_errf(err,
+			       "%s:%u: [%s]: rte_cfgfile read %d keys, the line index %u; the "
+			       "file changed while it was read?",
+			       cfg->path, xs->line, xs->name, n, xs->n_keys);
 		free(ents);
 		return;
 	}
@@ -553,20 +576,23 @@ sk_config_apply_section(struct sk_config *cfg, struct rte_cfgfile *cf, int cf_in
 		unsigned line = sk_config_key_line(xs, ents[e].name);
 
 		if (strcmp(ents[e].name, xs->keys[e].name) != 0) {
-			sk_config_errf(err, "%s:%u: rte_cfgfile and the line index disagree on key "
-				       "\"%s\"", cfg->path, line, ents[e].name);
+			sk_config_errf(err,
+				       "%s:%u: rte_cfgfile and the line index disagree on key "
+				       "\"%s\"",
+				       cfg->path, line, ents[e].name);
 			continue;
 		}
 		if (k == NULL) {
 			sk_config_list_keys(s, list, sizeof(list));
-			sk_config_errf(err, "%s:%u: unknown key \"%s\" in [%s]; allowed: %s", cfg->path,
-				       line, ents[e].name, xs->name, list);
+			sk_config_errf(err, "%s:%u: unknown key \"%s\" in [%s]; allowed: %s",
+				       cfg->path, line, ents[e].name, xs->name, list);
 			continue;
 		}
 		if (sk_config_parse_value(k, ents[e].value, obj, why, sizeof(why)) != 0)
-			sk_config_errf(err, "%s:%u: [%s] %s = \"%s\": %s%s", cfg->path, line, xs->name,
-				       k->name, ents[e].value,
-				       strncmp(why, "out of range", 12) == 0 ? "" : "expected ", why);
+			sk_config_errf(err, "%s:%u: [%s] %s = \"%s\": %s%s", cfg->path, line,
+				       xs->name, k->name, ents[e].value,
+				       strncmp(why, "out of range", 12) == 0 ? "" : "expected ",
+				       why);
 	}
 	for (unsigned k = 0; k < s->n_keys; k++) {
 		bool found = false;
@@ -576,8 +602,9 @@ sk_config_apply_section(struct sk_config *cfg, struct rte_cfgfile *cf, int cf_in
 		for (int e = 0; e < n && !found; e++)
 			found = strcmp(ents[e].name, s->keys[k].name) == 0;
 		if (!found)
-			sk_config_errf(err, "%s:%u: [%s]: missing required key \"%s\" (%s)", cfg->path,
-				       xs->line, xs->name, s->keys[k].name, s->keys[k].help);
+			sk_config_errf(err, "%s:%u: [%s]: missing required key \"%s\" (%s)",
+				       cfg->path, xs->line, xs->name, s->keys[k].name,
+				       s->keys[k].help);
 	}
 	free(ents);
 	if (err->count == errs && s->check != NULL) {
@@ -630,7 +657,8 @@ sk_config_load(struct sk_config *cfg, const char *path, struct sk_config_err *er
 			const struct sk_config_section *s = cfg->schema[-2 - slot].sec;
 
 			sk_config_errf(err, "%s:%u: section [%s]: expected [%s.N] with N in 0..%u",
-				       path, ix.secs[i].line, ix.secs[i].name, s->name, s->max_index);
+				       path, ix.secs[i].line, ix.secs[i].name, s->name,
+				       s->max_index);
 			continue;
 		}
 		if (slot < 0) {
@@ -649,8 +677,8 @@ sk_config_load(struct sk_config *cfg, const char *path, struct sk_config_err *er
 		for (unsigned n = 0; n <= (s->indexed ? s->max_index : 0); n++)
 			any |= cfg->schema[i].seen[n] != 0;
 		if (s->required && !any)
-			sk_config_errf(err, "%s: missing required section [%s%s] (%s)", path, s->name,
-				       s->indexed ? ".0" : "", s->help);
+			sk_config_errf(err, "%s: missing required section [%s%s] (%s)", path,
+				       s->name, s->indexed ? ".0" : "", s->help);
 	}
 	if (err->count == 0)
 		sk_config_finish(cfg, err);
@@ -670,7 +698,7 @@ sk_config_describe(const struct sk_config *cfg, char *buf, size_t len)
 
 #define SK_CONFIG_PUT(...)                                                                         \
 	do {                                                                                       \
-		int w_ = snprintf(buf != NULL && used < len ? buf + used : NULL,                     \
+		int w_ = snprintf(buf != NULL && used < len ? buf + used : NULL,                   \
 				  buf != NULL && used < len ? len - used : 0, __VA_ARGS__);        \
 		used += w_ > 0 ? (size_t)w_ : 0;                                                   \
 	} while (0)
@@ -689,7 +717,9 @@ sk_config_describe(const struct sk_config *cfg, char *buf, size_t len)
 
 			sk_config_expect(key, why, sizeof(why));
 			SK_CONFIG_PUT("      %s%s%s\n          %s%s%s\n", key->name,
-				      key->def != NULL ? " = " : key->required ? " (required)" : "",
+				      key->def != NULL ? " = "
+				      : key->required  ? " (required)"
+						       : "",
 				      key->def != NULL ? key->def : "", key->help,
 				      key->type == SK_CFG_CUSTOM ? "" : "; ",
 				      key->type == SK_CFG_CUSTOM ? "" : why);

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The built-in configuration schema: [eal], [workers], [limits], [stats] and [port.N], as tables of
- * keys (type, range, required, default, help, where the value is stored), their custom value parsers
- * (CPU lists, device strings) and their cross-key checks. Later layers add sections the same way
- * through sk_config_add_section(). Control path only.
+ * keys (type, range, required, default, help, where the value is stored), their custom value
+ * parsers (CPU lists, device strings) and their cross-key checks. Later layers add sections the
+ * same way through sk_config_add_section(). Control path only.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -119,7 +119,8 @@ static int
 sk_config_parse_dev(const char *v, void *dst, char *why, size_t why_len)
 {
 	if (strlen(v) >= DP_PORT_DEV_MAX || (!sk_config_is_pci(v) && !sk_config_is_vdev(v))) {
-		snprintf(why, why_len, "a PCI address like 0000:03:00.0 or a vdev like "
+		snprintf(why, why_len,
+			 "a PCI address like 0000:03:00.0 or a vdev like "
 			 "net_tap0,iface=sk0 (no spaces)");
 		return -EINVAL;
 	}
@@ -130,14 +131,21 @@ sk_config_parse_dev(const char *v, void *dst, char *why, size_t why_len)
 /* ---- [eal] --------------------------------------------------------------------------------- */
 
 #define SK_KEY_UINT(st, f, lo, hi, req, d, h)                                                      \
-	{.name = #f, .type = SK_CFG_UINT, .min = (lo), .max = (hi), .offset = offsetof(st, f),      \
-	 .size = sizeof(((st *)0)->f), .required = (req), .def = (d), .help = (h)}
+	{                                                                                          \
+		.name = #f, .type = SK_CFG_UINT, .min = (lo), .max = (hi),                         \
+		.offset = offsetof(st, f), .size = sizeof(((st *)0)->f), .required = (req),        \
+		.def = (d), .help = (h)                                                            \
+	}
 #define SK_KEY_BOOL(st, f, d, h)                                                                   \
-	{.name = #f, .type = SK_CFG_BOOL, .offset = offsetof(st, f), .size = sizeof(bool),          \
-	 .def = (d), .help = (h)}
+	{                                                                                          \
+		.name = #f, .type = SK_CFG_BOOL, .offset = offsetof(st, f), .size = sizeof(bool),  \
+		.def = (d), .help = (h)                                                            \
+	}
 #define SK_KEY_STR(st, f, d, h)                                                                    \
-	{.name = #f, .type = SK_CFG_STR, .offset = offsetof(st, f), .size = sizeof(((st *)0)->f),   \
-	 .def = (d), .help = (h)}
+	{                                                                                          \
+		.name = #f, .type = SK_CFG_STR, .offset = offsetof(st, f),                         \
+		.size = sizeof(((st *)0)->f), .def = (d), .help = (h)                              \
+	}
 
 static int
 sk_config_check_eal(void *obj, unsigned index, const char **bad, char *why, size_t len)
@@ -213,13 +221,20 @@ sk_config_check_workers(void *obj, unsigned index, const char **bad, char *why, 
 }
 
 static const struct sk_config_key sk_config_workers_keys[] = {
-	{.name = "lcores", .type = SK_CFG_CUSTOM, .parse = sk_config_parse_cpus,
-	 .offset = offsetof(struct sk_workers_conf, cpus), .size = sizeof(uint64_t[2]),
-	 .required = true, .help = "CPUs to run one worker each on: a list like 0-1 or 0,2,4"},
+	{.name = "lcores",
+	 .type = SK_CFG_CUSTOM,
+	 .parse = sk_config_parse_cpus,
+	 .offset = offsetof(struct sk_workers_conf, cpus),
+	 .size = sizeof(uint64_t[2]),
+	 .required = true,
+	 .help = "CPUs to run one worker each on: a list like 0-1 or 0,2,4"},
 	SK_KEY_UINT(struct sk_workers_conf, main_cpu, 0, 127, false, NULL,
 		    "CPU of the control thread (signals, stats); default: the first worker's"),
-	{.name = "idle", .type = SK_CFG_ENUM, .choices = sk_config_idle_names,
-	 .offset = offsetof(struct sk_workers_conf, idle), .size = sizeof(unsigned),
+	{.name = "idle",
+	 .type = SK_CFG_ENUM,
+	 .choices = sk_config_idle_names,
+	 .offset = offsetof(struct sk_workers_conf, idle),
+	 .size = sizeof(unsigned),
 	 .def = "adaptive",
 	 .help = "poll spins; adaptive sleeps briefly after idle_spin_polls empty polls"},
 	SK_KEY_UINT(struct sk_workers_conf, idle_spin_polls, 0, 1000000, false, "256",
@@ -330,8 +345,7 @@ sk_config_check_port(void *obj, unsigned index, const char **bad, char *why, siz
 			 p->ipv4 >> 16 & 255, p->ipv4 >> 8 & 255, p->ipv4 & 255);
 		return -EINVAL;
 	}
-	if (p->gateway != 0 &&
-	    ((p->gateway & mask) != (p->ipv4 & mask) || p->gateway == p->ipv4)) {
+	if (p->gateway != 0 && ((p->gateway & mask) != (p->ipv4 & mask) || p->gateway == p->ipv4)) {
 		*bad = "gateway";
 		snprintf(why, len, "%u.%u.%u.%u is not another address inside %u.%u.%u.%u/%u",
 			 p->gateway >> 24, p->gateway >> 16 & 255, p->gateway >> 8 & 255,
@@ -356,23 +370,39 @@ sk_config_check_port(void *obj, unsigned index, const char **bad, char *why, siz
 }
 
 #define SK_KEY_FAULT(dir, f, h)                                                                    \
-	{.name = #dir "_" #f, .type = SK_CFG_UINT, .min = 0, .max = 1000000,                       \
-	 .offset = offsetof(struct dp_port_conf, fault.dir.f), .size = sizeof(uint32_t),           \
-	 .def = "0", .help = h}
+	{                                                                                          \
+		.name = #dir "_" #f, .type = SK_CFG_UINT, .min = 0, .max = 1000000,                \
+		.offset = offsetof(struct dp_port_conf, fault.dir.f), .size = sizeof(uint32_t),    \
+		.def = "0", .help = h                                                              \
+	}
 
 static const struct sk_config_key sk_config_port_keys[] = {
-	{.name = "dev", .type = SK_CFG_CUSTOM, .parse = sk_config_parse_dev,
-	 .offset = offsetof(struct dp_port_conf, dev), .size = DP_PORT_DEV_MAX, .required = true,
+	{.name = "dev",
+	 .type = SK_CFG_CUSTOM,
+	 .parse = sk_config_parse_dev,
+	 .offset = offsetof(struct dp_port_conf, dev),
+	 .size = DP_PORT_DEV_MAX,
+	 .required = true,
 	 .help = "a PCI address (0000:03:00.0) or a vdev (net_tap0,iface=sk0; net_null0)"},
-	{.name = "mac", .type = SK_CFG_CUSTOM, .parse = sk_config_parse_mac,
-	 .offset = offsetof(struct dp_port_conf, mac), .size = sizeof(struct rte_ether_addr),
+	{.name = "mac",
+	 .type = SK_CFG_CUSTOM,
+	 .parse = sk_config_parse_mac,
+	 .offset = offsetof(struct dp_port_conf, mac),
+	 .size = sizeof(struct rte_ether_addr),
 	 .help = "our MAC, a unicast address like 02:00:00:00:00:01 (default: the port's)"},
-	{.name = "ipv4", .type = SK_CFG_IPV4, .offset = offsetof(struct dp_port_conf, ipv4),
-	 .size = 4, .required = true, .help = "the stack's IPv4 address on this port"},
+	{.name = "ipv4",
+	 .type = SK_CFG_IPV4,
+	 .offset = offsetof(struct dp_port_conf, ipv4),
+	 .size = 4,
+	 .required = true,
+	 .help = "the stack's IPv4 address on this port"},
 	SK_KEY_UINT(struct dp_port_conf, prefix_len, 1, 32, false, "24",
 		    "length of the on-link prefix"),
-	{.name = "gateway", .type = SK_CFG_IPV4, .offset = offsetof(struct dp_port_conf, gateway),
-	 .size = 4, .help = "next hop for off-link addresses (none: on-link only)"},
+	{.name = "gateway",
+	 .type = SK_CFG_IPV4,
+	 .offset = offsetof(struct dp_port_conf, gateway),
+	 .size = 4,
+	 .help = "next hop for off-link addresses (none: on-link only)"},
 	SK_KEY_UINT(struct dp_port_conf, queues, 0, DP_PORT_MAX_QUEUES, false, "0",
 		    "RX/TX queue pairs, one per worker using the port; 0: one per worker"),
 	SK_KEY_UINT(struct dp_port_conf, rxd, 64, 16384, false, "1024",
@@ -380,9 +410,14 @@ static const struct sk_config_key sk_config_port_keys[] = {
 	SK_KEY_UINT(struct dp_port_conf, txd, 64, 16384, false, "1024",
 		    "TX descriptors per queue (a power of two)"),
 	SK_KEY_UINT(struct dp_port_conf, mtu, 576, 9000, false, "1500", "IP MTU"),
-	{.name = "fault_seed", .type = SK_CFG_UINT, .min = 0, .max = UINT64_MAX,
-	 .offset = offsetof(struct dp_port_conf, fault.seed), .size = sizeof(uint64_t),
-	 .def = "1", .help = "seed of the fault injection streams"},
+	{.name = "fault_seed",
+	 .type = SK_CFG_UINT,
+	 .min = 0,
+	 .max = UINT64_MAX,
+	 .offset = offsetof(struct dp_port_conf, fault.seed),
+	 .size = sizeof(uint64_t),
+	 .def = "1",
+	 .help = "seed of the fault injection streams"},
 	SK_KEY_FAULT(rx, drop_ppm, "fault injection: received packets dropped, per million"),
 	SK_KEY_FAULT(rx, dup_ppm, "fault injection: received packets duplicated, per million"),
 	SK_KEY_FAULT(rx, reorder_ppm, "fault injection: received packets reordered, per million"),
@@ -433,9 +468,10 @@ sk_config_finish(struct sk_config *cfg, struct sk_config_err *err)
 		if (!cfg->schema[slot].seen[n])
 			continue;
 		if (n != cfg->n_ports) {
-			sk_config_errf(err, "%s:%u: [port.%u] without [port.%u]; number ports from 0 "
-				       "without gaps", cfg->path, cfg->schema[slot].seen[n], n,
-				       cfg->n_ports);
+			sk_config_errf(err,
+				       "%s:%u: [port.%u] without [port.%u]; number ports from 0 "
+				       "without gaps",
+				       cfg->path, cfg->schema[slot].seen[n], n, cfg->n_ports);
 			return;
 		}
 		cfg->n_ports++;
@@ -444,16 +480,18 @@ sk_config_finish(struct sk_config *cfg, struct sk_config_err *err)
 	for (unsigned n = 0; n < cfg->n_ports; n++) {
 		struct dp_port_conf *p = &cfg->ports[n];
 
-		/* One queue per worker using the port; every queue must have a worker to poll it. */
+		/* One queue per worker using the port; every queue must have a worker to poll it.
+		 */
 		if (p->queues == 0 || cfg->queues_auto[n]) {
 			cfg->queues_auto[n] = true;
 			p->queues = (uint16_t)RTE_MIN(cfg->workers.n_cpus,
 						      (unsigned)DP_PORT_MAX_QUEUES);
 		}
 		if (p->queues > cfg->workers.n_cpus) {
-			sk_config_errf(err, "%s:%u: [port.%u] queues = %u: more queues than the %u "
-				       "workers that would poll them", cfg->path,
-				       cfg->schema[slot].seen[n], n, p->queues,
+			sk_config_errf(err,
+				       "%s:%u: [port.%u] queues = %u: more queues than the %u "
+				       "workers that would poll them",
+				       cfg->path, cfg->schema[slot].seen[n], n, p->queues,
 				       cfg->workers.n_cpus);
 			return;
 		}

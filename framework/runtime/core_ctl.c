@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Runtime set-up and tear-down (control path): one struct sk_core per worker lcore, allocated on the
- * lcore's NUMA socket with its timer wheel, mbuf pool and jemalloc arena; the mailbox rings; the
- * telemetry publication. Also the per-core allocator (sk_core_alloc) and small accessors.
+ * Runtime set-up and tear-down (control path): one struct sk_core per worker lcore, allocated on
+ * the lcore's NUMA socket with its timer wheel, mbuf pool and jemalloc arena; the mailbox rings;
+ * the telemetry publication. Also the per-core allocator (sk_core_alloc) and small accessors.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -61,8 +61,8 @@ sk_core_alloc(struct sk_core *c, size_t size)
 void *
 sk_core_zalloc(struct sk_core *c, size_t size)
 {
-	return mallocx(size ? size : 1, MALLOCX_ARENA(c->arena) | MALLOCX_TCACHE_NONE |
-						MALLOCX_ZERO);
+	return mallocx(size ? size : 1,
+		       MALLOCX_ARENA(c->arena) | MALLOCX_TCACHE_NONE | MALLOCX_ZERO);
 }
 
 void
@@ -96,7 +96,8 @@ sk_core_create(struct sk_runtime *rt, unsigned id, unsigned lcore)
 	const struct sk_config *cfg = rt->cfg;
 	int socket = (int)rte_lcore_to_socket_id(lcore);
 	struct dp_timer_wheel_conf wc = {.tick_us = cfg->workers.timer_tick_us, .start_us = 0};
-	struct dp_pool_sizing ps = {.burst = 32, .in_flight = cfg->limits.mbufs_per_core,
+	struct dp_pool_sizing ps = {.burst = 32,
+				    .in_flight = cfg->limits.mbufs_per_core,
 				    .cache = cfg->limits.mbuf_cache};
 	struct sk_core *c;
 	char name[RTE_MEMPOOL_NAMESIZE];
@@ -143,7 +144,8 @@ sk_core_destroy(struct sk_core *c)
 		unsigned out = dp_pool_in_use(c->pool);
 
 		if (out != 0)
-			SK_RT_LOG(WARNING, "core %u: %u mbufs still in use at teardown\n", c->id, out);
+			SK_RT_LOG(WARNING, "core %u: %u mbufs still in use at teardown\n", c->id,
+				  out);
 		dp_pool_free(c->pool);
 	}
 	rte_free(c->wheel_mem);

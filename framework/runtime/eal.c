@@ -5,7 +5,7 @@
  * main_cpu, lcores 1..n = one worker per configured CPU) and [port.N] (the PCI allow-list),
  * appends the command-line overrides, and calls rte_eal_init(). Control path, once per process.
  */
-#define _GNU_SOURCE   /* sched_getaffinity, CPU_* */
+#define _GNU_SOURCE /* sched_getaffinity, CPU_* */
 #include <dirent.h>
 #include <errno.h>
 #include <sched.h>
@@ -139,14 +139,15 @@ sk_eal_check_cpus(const struct sk_config *cfg, char *why, size_t len)
 	cpu_set_t avail;
 
 	if (sched_getaffinity(0, sizeof(avail), &avail) != 0)
-		return 0;   /* cannot tell: let EAL decide */
+		return 0; /* cannot tell: let EAL decide */
 	for (unsigned cpu = 0; cpu < 128; cpu++) {
 		bool want = (w->cpus[cpu / 64] >> (cpu % 64) & 1) || cpu == w->main_cpu;
 
 		if (want && !CPU_ISSET(cpu, &avail)) {
-			snprintf(why, len, "%s CPU %u is not available to this process (%d CPUs are)",
-				 cpu == w->main_cpu ? "[workers] main_cpu:" : "[workers] lcores:", cpu,
-				 CPU_COUNT(&avail));
+			snprintf(why, len,
+				 "%s CPU %u is not available to this process (%d CPUs are)",
+				 cpu == w->main_cpu ? "[workers] main_cpu:" : "[workers] lcores:",
+				 cpu, CPU_COUNT(&avail));
 			return -ENODEV;
 		}
 	}

@@ -128,7 +128,8 @@ sk_loop_phase_idle(struct sk_core *c, const struct sk_workers_conf *w, unsigned 
 		us = RTE_MIN(us, next - c->now_us);
 	}
 	nanosleep(&(struct timespec){.tv_sec = (time_t)(us / 1000000),
-				     .tv_nsec = (long)(us % 1000000) * 1000}, NULL);
+				     .tv_nsec = (long)(us % 1000000) * 1000},
+		  NULL);
 	SK_STAT_ADD(c, sleeps, 1);
 }
 

@@ -20,26 +20,26 @@
 
 /* One message: 32 bytes, a multiple of 4 as element rings require. */
 struct sk_mbox_msg {
-	sk_mbox_fn *fn;             /**< request: run on the destination; NULL in a reply */
-	sk_mbox_reply_fn *reply;    /**< run on the sender with the result; NULL: no reply */
+	sk_mbox_fn *fn;		 /**< request: run on the destination; NULL in a reply */
+	sk_mbox_reply_fn *reply; /**< run on the sender with the result; NULL: no reply */
 	void *arg;
-	uint64_t result;            /**< reply: what fn returned */
+	uint64_t result; /**< reply: what fn returned */
 };
 
 struct sk_mbox_stage {
-	struct rte_ring *ring;      /**< where this stage drains to */
+	struct rte_ring *ring; /**< where this stage drains to */
 	uint32_t n;
 	struct sk_mbox_msg m[SK_MBOX_STAGE];
 };
 
 struct sk_mbox {
 	unsigned n_cores;
-	uint32_t staged;            /**< messages in all stages */
-	uint64_t pending;           /**< requests with a reply function, reply not run yet */
-	struct rte_ring **req_in;   /**< [from] */
-	struct rte_ring **rep_in;   /**< [from] */
-	struct sk_mbox_stage *req_out;  /**< [to] */
-	struct sk_mbox_stage *rep_out;  /**< [to] */
+	uint32_t staged;	       /**< messages in all stages */
+	uint64_t pending;	       /**< requests with a reply function, reply not run yet */
+	struct rte_ring **req_in;      /**< [from] */
+	struct rte_ring **rep_in;      /**< [from] */
+	struct sk_mbox_stage *req_out; /**< [to] */
+	struct sk_mbox_stage *rep_out; /**< [to] */
 };
 
 _Static_assert(sizeof(struct sk_mbox_msg) == 32, "mailbox message is 32 bytes");
@@ -59,13 +59,13 @@ sk_mbox_create(struct sk_runtime *rt)
 
 		for (unsigned from = 0; from < n; from++) {
 			snprintf(name, sizeof(name), "sk_mq_%u_%u", to, from);
-			rt->req[to * n + from] = rte_ring_create_elem(name,
-				sizeof(struct sk_mbox_msg), rt->cfg->workers.mailbox_ring, socket,
-				RING_F_SP_ENQ | RING_F_SC_DEQ);
+			rt->req[to * n + from] = rte_ring_create_elem(
+				name, sizeof(struct sk_mbox_msg), rt->cfg->workers.mailbox_ring,
+				socket, RING_F_SP_ENQ | RING_F_SC_DEQ);
 			snprintf(name, sizeof(name), "sk_mr_%u_%u", to, from);
-			rt->rep[to * n + from] = rte_ring_create_elem(name,
-				sizeof(struct sk_mbox_msg), rt->cfg->workers.mailbox_ring, socket,
-				RING_F_SP_ENQ | RING_F_SC_DEQ);
+			rt->rep[to * n + from] = rte_ring_create_elem(
+				name, sizeof(struct sk_mbox_msg), rt->cfg->workers.mailbox_ring,
+				socket, RING_F_SP_ENQ | RING_F_SC_DEQ);
 			if (rt->req[to * n + from] == NULL || rt->rep[to * n + from] == NULL)
 				return -ENOMEM;
 		}
@@ -74,7 +74,8 @@ sk_mbox_create(struct sk_runtime *rt)
 		struct sk_core *c = rt->cores[me];
 		size_t sz = sizeof(struct sk_mbox) + 2 * n * sizeof(struct rte_ring *) +
 			    2 * n * sizeof(struct sk_mbox_stage);
-		struct sk_mbox *mb = rte_zmalloc_socket("sk_mbox", sz, RTE_CACHE_LINE_SIZE, c->socket);
+		struct sk_mbox *mb =
+			rte_zmalloc_socket("sk_mbox", sz, RTE_CACHE_LINE_SIZE, c->socket);
 
 		if (mb == NULL)
 			return -ENOMEM;
@@ -118,8 +119,8 @@ sk_mbox_destroy(struct sk_runtime *rt)
 		}
 		if (c != NULL && left != 0) {
 			SK_STAT_ADD(c, drops[SK_DROP_MBOX_STOP], left);
-			SK_RT_LOG(WARNING, "core %u: %llu mailbox messages never ran (stopped)\n", to,
-				  (unsigned long long)left);
+			SK_RT_LOG(WARNING, "core %u: %llu mailbox messages never ran (stopped)\n",
+				  to, (unsigned long long)left);
 		}
 	}
 	free(rt->req);
@@ -144,8 +145,7 @@ sk_mbox_stage_flush(struct sk_mbox *mb, struct sk_mbox_stage *st)
 }
 
 int
-sk_mbox_submit(struct sk_core *c, unsigned dst, sk_mbox_fn *fn, void *arg,
-	       sk_mbox_reply_fn *reply)
+sk_mbox_submit(struct sk_core *c, unsigned dst, sk_mbox_fn *fn, void *arg, sk_mbox_reply_fn *reply)
 {
 	struct sk_mbox *mb = c->mbox;
 	struct sk_mbox_stage *st;
@@ -214,7 +214,8 @@ sk_mbox_drain_requests(struct sk_core *c, struct sk_mbox *mb)
 		struct sk_mbox_stage *rs = &mb->rep_out[from];
 		unsigned room = SK_MBOX_STAGE - rs->n, k;
 
-		/* Take only as many requests as we can stage replies for (backpressure, no drop). */
+		/* Take only as many requests as we can stage replies for (backpressure, no drop).
+		 */
 		if (room == 0) {
 			sk_mbox_stage_flush(mb, rs);
 			room = SK_MBOX_STAGE - rs->n;

@@ -2,8 +2,8 @@
 /*
  * The main thread's side of a run: launch one worker per core, start them together, call the tick
  * hook every interval, and carry out the graceful stop: RUNNING -> DRAINING (cores stop accepting
- * and finish in-flight work) -> STOP when every core is quiesced and nothing moved for two checks in
- * a row, or when stop_timeout_ms has passed. Then wait for every worker to return.
+ * and finish in-flight work) -> STOP when every core is quiesced and nothing moved for two checks
+ * in a row, or when stop_timeout_ms has passed. Then wait for every worker to return.
  */
 #include <errno.h>
 #include <time.h>
@@ -35,7 +35,8 @@ static void
 sk_run_sleep_us(uint64_t us)
 {
 	nanosleep(&(struct timespec){.tv_sec = (time_t)(us / 1000000),
-				     .tv_nsec = (long)(us % 1000000) * 1000}, NULL);
+				     .tv_nsec = (long)(us % 1000000) * 1000},
+		  NULL);
 }
 
 static void
@@ -170,8 +171,10 @@ sk_runtime_run(struct sk_runtime *rt, const struct sk_run_opts *opts_in)
 		}
 		rc = sk_run_drain(rt, &opts, &next_tick, tick_cycles);
 		if (rc != 0)
-			SK_RT_LOG(WARNING, "stop bound of %u ms reached with work in flight; "
-				  "closing anyway\n", rt->cfg->limits.stop_timeout_ms);
+			SK_RT_LOG(WARNING,
+				  "stop bound of %u ms reached with work in flight; "
+				  "closing anyway\n",
+				  rt->cfg->limits.stop_timeout_ms);
 		sk_run_set_state(rt, SK_RUN_STOP);
 	}
 	for (unsigned i = 0; i < rt->n_cores; i++)

@@ -23,10 +23,10 @@ extern int sk_runtime_logtype;
 
 /** Run states, written by the main thread, read by every worker once per iteration. */
 enum sk_run_state {
-	SK_RUN_STARTING = 0,  /**< cores running core_init, waiting for each other */
+	SK_RUN_STARTING = 0, /**< cores running core_init, waiting for each other */
 	SK_RUN_RUNNING,
-	SK_RUN_DRAINING,      /**< stop requested: stop accepting, finish in-flight work */
-	SK_RUN_STOP,          /**< leave the loop now */
+	SK_RUN_DRAINING, /**< stop requested: stop accepting, finish in-flight work */
+	SK_RUN_STOP,	 /**< leave the loop now */
 };
 
 struct sk_runtime {
@@ -37,19 +37,19 @@ struct sk_runtime {
 	struct rte_ring **req;
 	struct rte_ring **rep;
 	struct dp_port ports[SK_CONFIG_MAX_PORTS];
-	unsigned n_ports;       /**< ports opened and started */
+	unsigned n_ports; /**< ports opened and started */
 	const struct sk_app *app;
 	/* Clock. */
 	sk_clock_fn *clock;
 	void *clock_ctx;
-	uint64_t tsc0;          /**< TSC at create: the default clock's zero */
+	uint64_t tsc0; /**< TSC at create: the default clock's zero */
 	uint64_t tsc_hz;
-	uint64_t us_mult;       /**< microseconds = (tsc - tsc0) * us_mult >> 32 */
+	uint64_t us_mult; /**< microseconds = (tsc - tsc0) * us_mult >> 32 */
 	/* Run protocol. */
-	int state;              /**< enum sk_run_state; atomic */
-	int stop_requested;     /**< atomic; set from signal handlers */
-	unsigned ready;         /**< cores past core_init; atomic */
-	int init_error;         /**< first core_init failure; atomic */
+	int state;	    /**< enum sk_run_state; atomic */
+	int stop_requested; /**< atomic; set from signal handlers */
+	unsigned ready;	    /**< cores past core_init; atomic */
+	int init_error;	    /**< first core_init failure; atomic */
 	uint64_t start_tsc;
 };
 

@@ -141,8 +141,8 @@ sk_stats_tel_enter(void)
 {
 	struct sk_runtime *rt;
 
-	/* Sequentially consistent, as the store and load in sk_stats_publish(): a reader either sees
-	 * NULL or is counted before the runtime is freed (no store-load reordering). */
+	/* Sequentially consistent, as the store and load in sk_stats_publish(): a reader either
+	 * sees NULL or is counted before the runtime is freed (no store-load reordering). */
 	__atomic_add_fetch(&sk_stats_readers, 1, __ATOMIC_SEQ_CST);
 	rt = __atomic_load_n(&sk_stats_rt, __ATOMIC_SEQ_CST);
 	if (rt == NULL)

@@ -8,8 +8,8 @@
  * handed over by mailbox). The in-use and available counts feed telemetry, so a leak shows as a
  * steady climb.
  *
- * Control path: create and free from the main thread (or the owning core at init). The counts may be
- * read from any thread.
+ * Control path: create and free from the main thread (or the owning core at init). The counts may
+ * be read from any thread.
  */
 #ifndef DP_POOL_H
 #define DP_POOL_H
@@ -20,11 +20,11 @@ struct rte_mempool;
 
 /** What one core's pool must hold. */
 struct dp_pool_sizing {
-	uint32_t rxd;        /**< RX descriptors of every queue the core polls (sum) */
-	uint32_t txd;        /**< TX descriptors of every queue the core sends on (sum) */
-	uint32_t burst;      /**< RX/TX burst size */
-	uint32_t in_flight;  /**< mbufs the layers above may hold at once */
-	uint32_t cache;      /**< per-lcore cache (<= 512) */
+	uint32_t rxd;	    /**< RX descriptors of every queue the core polls (sum) */
+	uint32_t txd;	    /**< TX descriptors of every queue the core sends on (sum) */
+	uint32_t burst;	    /**< RX/TX burst size */
+	uint32_t in_flight; /**< mbufs the layers above may hold at once */
+	uint32_t cache;	    /**< per-lcore cache (<= 512) */
 };
 
 /** Largest pool (objects) dp_pool_count() returns: 2^24 - 1. */

@@ -2,10 +2,10 @@
 /*
  * Core-to-core mailboxes: run a function on another worker core and get its result back on the
  * calling core (Seastar's submit_to is the model). Between every ordered pair of cores there is a
- * request ring and a reply ring (single producer, single consumer). A submitted message is staged on
- * the caller and enqueued with the others for the same core as one burst once per loop iteration;
- * the destination runs it in its mailbox phase and stages the reply, which runs on the caller in a
- * later mailbox phase. Order is kept per pair of cores.
+ * request ring and a reply ring (single producer, single consumer). A submitted message is staged
+ * on the caller and enqueued with the others for the same core as one burst once per loop
+ * iteration; the destination runs it in its mailbox phase and stages the reply, which runs on the
+ * caller in a later mailbox phase. Order is kept per pair of cores.
  *
  * Bounded everywhere: when the ring and the staging area toward a core are full, sk_mbox_submit()
  * returns -ENOBUFS and the caller decides (retry next iteration, shed load). Nothing is dropped
@@ -27,7 +27,8 @@
 /** Runs on the destination core (@p c is that core). Its return value travels back to the reply. */
 typedef uint64_t sk_mbox_fn(struct sk_core *c, void *arg);
 
-/** Runs on the calling core (@p c) with the @p arg of the request and @p result of its sk_mbox_fn. */
+/** Runs on the calling core (@p c) with the @p arg of the request and @p result of its sk_mbox_fn.
+ */
 typedef void sk_mbox_reply_fn(struct sk_core *c, void *arg, uint64_t result);
 
 /** Messages staged per destination before the ring must take them. */

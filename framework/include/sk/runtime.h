@@ -13,13 +13,13 @@
  *     sk_runtime_destroy(rt)               frees everything the runtime made
  *     sk_eal_stop()                        rte_eal_cleanup
  *
- * One worker loop iteration: read the clock once; rx (dp_stack_poll on the attached stack); app poll
- * hook; stack flush; timers (dp_timer_wheel_advance); mailboxes; stop protocol; idle policy.
+ * One worker loop iteration: read the clock once; rx (dp_stack_poll on the attached stack); app
+ * poll hook; stack flush; timers (dp_timer_wheel_advance); mailboxes; stop protocol; idle policy.
  *
- * Graceful stop: sk_runtime_request_stop() (async-signal-safe) makes the main thread tell every core
- * to stop accepting (app stop_accepting hook), then wait until every core reports no in-flight work
- * (app drained hook, mailboxes empty, no replies outstanding) or stop_timeout_ms passes; then the
- * loops end, each core runs the app's fini hook, and sk_runtime_run() returns.
+ * Graceful stop: sk_runtime_request_stop() (async-signal-safe) makes the main thread tell every
+ * core to stop accepting (app stop_accepting hook), then wait until every core reports no in-flight
+ * work (app drained hook, mailboxes empty, no replies outstanding) or stop_timeout_ms passes; then
+ * the loops end, each core runs the app's fini hook, and sk_runtime_run() returns.
  */
 #ifndef SK_RUNTIME_H
 #define SK_RUNTIME_H
@@ -37,19 +37,21 @@ struct dp_port;
 struct sk_app {
 	const char *name;
 	/** Before the loop starts (allocate per-core state from sk_core_alloc, attach a stack, arm
-	 * timers). Set c->app_ctx. Return 0, or a negative errno to abort start-up. Every core's init
-	 * has finished before any core's loop starts, so mailboxes may be used from the first poll. */
+	 * timers). Set c->app_ctx. Return 0, or a negative errno to abort start-up. Every core's
+	 * init has finished before any core's loop starts, so mailboxes may be used from the first
+	 * poll. */
 	int (*core_init)(struct sk_core *c, void *app_arg);
 	/** Once per loop iteration, after rx. Return units of work done (0: nothing to do). */
 	unsigned (*poll)(struct sk_core *c);
-	/** Stop was requested: stop accepting new work (close listeners); in-flight work continues. */
+	/** Stop was requested: stop accepting new work (close listeners); in-flight work continues.
+	 */
 	void (*stop_accepting)(struct sk_core *c);
-	/** While stopping, once per iteration: true when the core's in-flight work is finished. NULL:
-	 * always true. */
+	/** While stopping, once per iteration: true when the core's in-flight work is finished.
+	 * NULL: always true. */
 	bool (*drained)(struct sk_core *c);
 	/** After the loop ended (drained or bound reached): close and free what core_init made. */
 	void (*core_fini)(struct sk_core *c);
-	void *arg;                  /**< passed to core_init */
+	void *arg; /**< passed to core_init */
 };
 
 /** A clock in microseconds, for tests (default: rte_rdtsc() scaled by rte_get_tsc_hz()). */
@@ -59,22 +61,23 @@ typedef uint64_t sk_clock_fn(void *ctx);
 typedef void sk_runtime_tick_fn(struct sk_runtime *rt, void *arg);
 
 struct sk_run_opts {
-	sk_runtime_tick_fn *tick;   /**< may be NULL */
+	sk_runtime_tick_fn *tick; /**< may be NULL */
 	void *tick_arg;
-	uint32_t tick_ms;           /**< 0: the config's [stats] interval_ms */
+	uint32_t tick_ms; /**< 0: the config's [stats] interval_ms */
 };
 
 /** Aggregated counters of all cores, plus the pool counts. */
 struct sk_stats_snapshot {
-	uint64_t tsc;               /**< when it was taken */
+	uint64_t tsc; /**< when it was taken */
 	unsigned n_cores;
 	struct sk_core_stats sum;
 	uint64_t pool_in_use, pool_avail;
 };
 
 /**
- * Check that every CPU of [workers] (lcores and main_cpu) is one this process may run on, so a config
- * written for a bigger machine fails with a clear message instead of an EAL error. Main thread.
+ * Check that every CPU of [workers] (lcores and main_cpu) is one this process may run on, so a
+ * config written for a bigger machine fails with a clear message instead of an EAL error. Main
+ * thread.
  * @return 0; -ENODEV with @p why naming the CPU.
  */
 int sk_eal_check_cpus(const struct sk_config *cfg, char *why, size_t len);
@@ -98,8 +101,8 @@ void sk_eal_stop(void);
  * is the main thread), each with its mbuf pool, timer wheel and jemalloc arena on its socket, the
  * mailbox rings, the ports of [port.N] opened and started (dp_port_open/start; queue q belongs to
  * core q), and the telemetry commands. @p cfg must outlive the runtime.
- * @return 0; -ENODEV an lcore of the config is not enabled in EAL; -ENOMEM; -EEXIST a runtime exists;
- *   a negative errno of dp_port_open/dp_port_start (the port could not be brought up).
+ * @return 0; -ENODEV an lcore of the config is not enabled in EAL; -ENOMEM; -EEXIST a runtime
+ * exists; a negative errno of dp_port_open/dp_port_start (the port could not be brought up).
  */
 int sk_runtime_create(const struct sk_config *cfg, struct sk_runtime **out);
 

@@ -29,10 +29,10 @@ struct bm_state {
 	enum bm_phase phase;
 	uint64_t sent, replies;
 	uint64_t t0, oneway_cycles, reply_cycles;
-	bool waiting;              /* rtt: a message is in flight */
+	bool waiting; /* rtt: a message is in flight */
 	uint64_t rtt_sent_tsc;
-	uint64_t *rtt;             /* cycles per round trip */
-	uint64_t ran_on_peer;      /* written by core 1 */
+	uint64_t *rtt;	      /* cycles per round trip */
+	uint64_t ran_on_peer; /* written by core 1 */
 };
 
 static struct bm_state bm;
@@ -99,7 +99,7 @@ bm_poll(struct sk_core *c)
 			return 1;
 		}
 		if (bm.sent == 0)
-			bm.t0 = rte_rdtsc();   /* start of the run, not of the launch */
+			bm.t0 = rte_rdtsc(); /* start of the run, not of the launch */
 		return bm_stream(c, bm.n_msgs, false);
 	case BM_REPLY:
 		if (bm.replies == bm.n_msgs) {
@@ -139,12 +139,9 @@ int
 main(int argc, char **argv)
 {
 	static const struct option longs[] = {
-		{"json", no_argument, NULL, 'j'},
-		{"messages", required_argument, NULL, 'm'},
-		{"rtt", required_argument, NULL, 'r'},
-		{"lcores", required_argument, NULL, 'l'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+		{"json", no_argument, NULL, 'j'},      {"messages", required_argument, NULL, 'm'},
+		{"rtt", required_argument, NULL, 'r'}, {"lcores", required_argument, NULL, 'l'},
+		{"help", no_argument, NULL, 'h'},      {NULL, 0, NULL, 0},
 	};
 	static struct sk_config cfg;
 	const struct sk_app app = {.name = "bench", .poll = bm_poll};
@@ -159,10 +156,18 @@ main(int argc, char **argv)
 	bm.n_rtt = 200000;
 	while ((ch = getopt_long(argc, argv, "h", longs, NULL)) != -1) {
 		switch (ch) {
-		case 'j': json = true; break;
-		case 'm': bm.n_msgs = strtoull(optarg, NULL, 10); break;
-		case 'r': bm.n_rtt = strtoull(optarg, NULL, 10); break;
-		case 'l': lcores = optarg; break;
+		case 'j':
+			json = true;
+			break;
+		case 'm':
+			bm.n_msgs = strtoull(optarg, NULL, 10);
+			break;
+		case 'r':
+			bm.n_rtt = strtoull(optarg, NULL, 10);
+			break;
+		case 'l':
+			lcores = optarg;
+			break;
 		default:
 			printf("usage: skiff-bench-mailbox [--json] [--messages N] [--rtt N] "
 			       "[--lcores 0-1]\n");
@@ -216,15 +221,15 @@ main(int argc, char **argv)
 		printf("{\"bench\": \"mailbox\", \"lcores\": \"%s\", \"messages\": %llu, "
 		       "\"oneway_msgs_per_s\": %.0f, \"reply_msgs_per_s\": %.0f, "
 		       "\"rtt_samples\": %llu, \"rtt_ns_median\": %.0f, \"rtt_ns_p99\": %.0f}\n",
-		       lcores, (unsigned long long)bm.n_msgs, ow, rr,
-		       (unsigned long long)bm.n_rtt, med, p99);
+		       lcores, (unsigned long long)bm.n_msgs, ow, rr, (unsigned long long)bm.n_rtt,
+		       med, p99);
 	else
 		printf("mailbox between 2 cores (CPUs %s, idle poll):\n"
 		       "  one-way          %12.0f msgs/s  (%llu messages)\n"
 		       "  request + reply  %12.0f msgs/s  (%llu messages)\n"
 		       "  round trip       median %.0f ns, p99 %.0f ns  (%llu samples)\n",
-		       lcores, ow, (unsigned long long)bm.n_msgs, rr,
-		       (unsigned long long)bm.n_msgs, med, p99, (unsigned long long)bm.n_rtt);
+		       lcores, ow, (unsigned long long)bm.n_msgs, rr, (unsigned long long)bm.n_msgs,
+		       med, p99, (unsigned long long)bm.n_rtt);
 	free(bm.rtt);
 	return 0;
 }

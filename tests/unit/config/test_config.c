@@ -3,8 +3,8 @@
  * Unit tests of the configuration loader (framework/runtime/config*.c): the shipped files load with
  * the values they say; defaults apply; a registered section works like a built-in one; command-line
  * style overrides go through the same checks; and every file in tests/unit/config/bad fails with
- * the message its first line announces ("# expect: <file>:<line>: <text>"), one class of error each.
- * No EAL: rte_cfgfile needs none.
+ * the message its first line announces ("# expect: <file>:<line>: <text>"), one class of error
+ * each. No EAL: rte_cfgfile needs none.
  *
  * Usage: test_config <repo root>
  */
@@ -27,14 +27,29 @@ struct tc_demo {
 };
 
 static const struct sk_config_key tc_demo_keys[] = {
-	{.name = "ping_interval_us", .type = SK_CFG_UINT, .min = 10, .max = 10000000,
-	 .offset = offsetof(struct tc_demo, ping_interval_us), .size = 4, .def = "1000", .help = "x"},
-	{.name = "drain_delay_ms", .type = SK_CFG_UINT, .min = 0, .max = 600000,
-	 .offset = offsetof(struct tc_demo, drain_delay_ms), .size = 4, .def = "0", .help = "x"},
+	{.name = "ping_interval_us",
+	 .type = SK_CFG_UINT,
+	 .min = 10,
+	 .max = 10000000,
+	 .offset = offsetof(struct tc_demo, ping_interval_us),
+	 .size = 4,
+	 .def = "1000",
+	 .help = "x"},
+	{.name = "drain_delay_ms",
+	 .type = SK_CFG_UINT,
+	 .min = 0,
+	 .max = 600000,
+	 .offset = offsetof(struct tc_demo, drain_delay_ms),
+	 .size = 4,
+	 .def = "0",
+	 .help = "x"},
 };
 
 static const struct sk_config_section tc_demo_section = {
-	.name = "demo", .keys = tc_demo_keys, .n_keys = 2, .help = "demo",
+	.name = "demo",
+	.keys = tc_demo_keys,
+	.n_keys = 2,
+	.help = "demo",
 };
 
 static struct sk_config tc_cfg;
@@ -132,7 +147,7 @@ START_TEST(example_null_conf)
 	ck_assert_msg(rc == 0, "%s", tc_err.msg);
 	ck_assert_uint_eq(tc_cfg.n_ports, 1);
 	ck_assert_str_eq(tc_cfg.ports[0].dev, "net_null0,no-rx=1");
-	ck_assert_uint_eq(tc_cfg.ports[0].queues, 2);   /* not set: one per worker */
+	ck_assert_uint_eq(tc_cfg.ports[0].queues, 2); /* not set: one per worker */
 	/* ... and it follows a later --lcores override */
 	ck_assert_int_eq(sk_config_set(&tc_cfg, "workers", "lcores", "3", &tc_err), 0);
 	ck_assert_uint_eq(tc_cfg.ports[0].queues, 1);
@@ -142,9 +157,11 @@ END_TEST
 START_TEST(defaults_apply)
 {
 	sk_config_init(&tc_cfg);
-	ck_assert_int_eq(sk_config_load(&tc_cfg, tc_write_tmp("[workers]\nlcores = 1\n[port.0]\n"
-							      "dev = net_null0\nipv4 = 10.0.0.1\n"),
-				   &tc_err), 0);
+	ck_assert_int_eq(sk_config_load(&tc_cfg,
+					tc_write_tmp("[workers]\nlcores = 1\n[port.0]\n"
+						     "dev = net_null0\nipv4 = 10.0.0.1\n"),
+					&tc_err),
+			 0);
 	ck_assert_uint_eq(tc_cfg.workers.main_cpu, 1);
 	ck_assert_uint_eq(tc_cfg.workers.idle, SK_IDLE_ADAPTIVE);
 	ck_assert_uint_eq(tc_cfg.workers.idle_spin_polls, 256);
@@ -181,19 +198,40 @@ struct tc_app {
 static const char *const tc_kinds[] = {"native", "posix", NULL};
 
 static const struct sk_config_key tc_app_keys[] = {
-	{.name = "kind", .type = SK_CFG_ENUM, .choices = tc_kinds,
-	 .offset = offsetof(struct tc_app, kind), .size = sizeof(unsigned), .def = "native",
+	{.name = "kind",
+	 .type = SK_CFG_ENUM,
+	 .choices = tc_kinds,
+	 .offset = offsetof(struct tc_app, kind),
+	 .size = sizeof(unsigned),
+	 .def = "native",
 	 .help = "stack"},
-	{.name = "port", .type = SK_CFG_UINT, .min = 1, .max = 65535,
-	 .offset = offsetof(struct tc_app, port), .size = 2, .required = true, .help = "TCP port"},
-	{.name = "name", .type = SK_CFG_STR, .offset = offsetof(struct tc_app, name), .size = 16,
-	 .def = "echo", .help = "name"},
-	{.name = "verbose", .type = SK_CFG_BOOL, .offset = offsetof(struct tc_app, verbose),
-	 .size = 1, .def = "off", .help = "chatty"},
+	{.name = "port",
+	 .type = SK_CFG_UINT,
+	 .min = 1,
+	 .max = 65535,
+	 .offset = offsetof(struct tc_app, port),
+	 .size = 2,
+	 .required = true,
+	 .help = "TCP port"},
+	{.name = "name",
+	 .type = SK_CFG_STR,
+	 .offset = offsetof(struct tc_app, name),
+	 .size = 16,
+	 .def = "echo",
+	 .help = "name"},
+	{.name = "verbose",
+	 .type = SK_CFG_BOOL,
+	 .offset = offsetof(struct tc_app, verbose),
+	 .size = 1,
+	 .def = "off",
+	 .help = "chatty"},
 };
 
 static const struct sk_config_section tc_app_section = {
-	.name = "app.echo", .keys = tc_app_keys, .n_keys = 4, .help = "echo service",
+	.name = "app.echo",
+	.keys = tc_app_keys,
+	.n_keys = 4,
+	.help = "echo service",
 };
 
 START_TEST(registered_section)
@@ -215,14 +253,15 @@ START_TEST(registered_section)
 
 	sk_config_init(&tc_cfg);
 	ck_assert_int_eq(sk_config_add_section(&tc_cfg, &tc_app_section, &app), 0);
-	p = tc_write_tmp("[workers]\nlcores = 0\n[app.echo]\nkind = dpdk\nport = 0\ncolour = red\n");
+	p = tc_write_tmp(
+		"[workers]\nlcores = 0\n[app.echo]\nkind = dpdk\nport = 0\ncolour = red\n");
 	ck_assert_int_eq(sk_config_load(&tc_cfg, p, &tc_err), -EINVAL);
 	ck_assert_uint_eq(tc_err.count, 3);
 	ck_assert_ptr_nonnull(strstr(tc_err.msg, ":4: [app.echo] kind = \"dpdk\": expected one of "
-					      "native, posix"));
+						 "native, posix"));
 	ck_assert_ptr_nonnull(strstr(tc_err.msg, ":5: [app.echo] port = \"0\": out of range"));
 	ck_assert_ptr_nonnull(strstr(tc_err.msg, ":6: unknown key \"colour\" in [app.echo]; "
-					      "allowed: kind, port, name, verbose"));
+						 "allowed: kind, port, name, verbose"));
 	unlink(p);
 }
 END_TEST
@@ -235,10 +274,10 @@ START_TEST(set_override)
 	ck_assert_int_eq(sk_config_set(&tc_cfg, "workers", "lcores", "1", &tc_err), 0);
 	ck_assert_uint_eq(tc_cfg.workers.n_cpus, 1);
 	ck_assert_uint_eq(tc_cfg.workers.cpus[0], 2);
-	ck_assert_uint_eq(tc_cfg.workers.main_cpu, 1);   /* follows the first worker CPU */
+	ck_assert_uint_eq(tc_cfg.workers.main_cpu, 1); /* follows the first worker CPU */
 	ck_assert_int_eq(sk_config_set(&tc_cfg, "workers", "main_cpu", "0", &tc_err), 0);
 	ck_assert_int_eq(sk_config_set(&tc_cfg, "workers", "lcores", "1", &tc_err), 0);
-	ck_assert_uint_eq(tc_cfg.workers.main_cpu, 0);   /* explicit: kept */
+	ck_assert_uint_eq(tc_cfg.workers.main_cpu, 0); /* explicit: kept */
 	ck_assert_int_eq(sk_config_set(&tc_cfg, "workers", "lcores", "x", &tc_err), -EINVAL);
 	ck_assert_ptr_nonnull(strstr(tc_err.msg, "[workers] lcores = \"x\": expected a CPU list"));
 	ck_assert_int_eq(sk_config_set(&tc_cfg, "workers", "nope", "1", &tc_err), -EINVAL);
@@ -339,7 +378,7 @@ START_TEST(random_edits_never_crash)
 	char path[512], *tmp;
 	unsigned seed = 12345, loaded = 0, failed = 0;
 
-	if (getenv("SK_TEST_SEED") != NULL)   /* longer hunts: SK_TEST_SEED=n test_config ROOT */
+	if (getenv("SK_TEST_SEED") != NULL) /* longer hunts: SK_TEST_SEED=n test_config ROOT */
 		seed = (unsigned)strtoul(getenv("SK_TEST_SEED"), NULL, 10);
 	for (unsigned iter = 0; iter < 3000; iter++) {
 		char buf[8192];
@@ -359,15 +398,14 @@ START_TEST(random_edits_never_crash)
 				buf[at] = junk[rand_r(&seed) % (sizeof(junk) - 1)];
 				break;
 			case 1: /* delete a run */
-				{
-					size_t len = 1 + (size_t)rand_r(&seed) % 16;
+			{
+				size_t len = 1 + (size_t)rand_r(&seed) % 16;
 
-					if (at + len > n)
-						len = n - at;
-					memmove(buf + at, buf + at + len, n - at - len);
-					n -= len;
-				}
-				break;
+				if (at + len > n)
+					len = n - at;
+				memmove(buf + at, buf + at + len, n - at - len);
+				n -= len;
+			} break;
 			case 2: /* insert a byte */
 				memmove(buf + at + 1, buf + at, n - at);
 				buf[at] = junk[rand_r(&seed) % (sizeof(junk) - 1)];

@@ -30,18 +30,18 @@ static struct sk_runtime *tm_rt;
 
 /* Shared test state: each field written by one core only (or before/after the run). */
 struct tm_side {
-	uint64_t to_send;        /**< requests this core submits */
-	uint64_t next_seq;       /**< next sequence number to submit */
-	uint64_t run_expect;     /**< next sequence expected in a request from the other core */
-	uint64_t reply_expect;   /**< next sequence expected in a reply */
+	uint64_t to_send;      /**< requests this core submits */
+	uint64_t next_seq;     /**< next sequence number to submit */
+	uint64_t run_expect;   /**< next sequence expected in a request from the other core */
+	uint64_t reply_expect; /**< next sequence expected in a reply */
 	uint64_t replies;
-	uint64_t errors;         /**< any order/core/result violation */
-	uint64_t refused;        /**< -ENOBUFS seen */
+	uint64_t errors;  /**< any order/core/result violation */
+	uint64_t refused; /**< -ENOBUFS seen */
 	unsigned peer;
 };
 
 static struct tm_side tm_side[2];
-static volatile int tm_release;   /* backpressure test: lets core 1 drain */
+static volatile int tm_release; /* backpressure test: lets core 1 drain */
 static uint64_t tm_accepted;
 
 static void
@@ -129,8 +129,8 @@ tm_init_peer(struct sk_core *c, void *arg)
 
 START_TEST(ten_million_in_order)
 {
-	const struct sk_app app = {.name = "stream", .core_init = tm_init_peer,
-				   .poll = tm_poll_stream};
+	const struct sk_app app = {
+		.name = "stream", .core_init = tm_init_peer, .poll = tm_poll_stream};
 	struct sk_stats_snapshot s;
 	uint64_t t0;
 	int rc;
@@ -246,7 +246,7 @@ tm_poll_self(struct sk_core *c)
 		tm_side[0].errors++;
 	if (sk_mbox_submit(c, 0, tm_self_fn, c, tm_self_reply) != 0)
 		tm_side[0].errors++;
-	if (tm_self_ran != 0 || sk_mbox_pending(c) != 1)   /* not run synchronously */
+	if (tm_self_ran != 0 || sk_mbox_pending(c) != 1) /* not run synchronously */
 		tm_side[0].errors++;
 	return 1;
 }
@@ -273,9 +273,9 @@ tm_poll_until_stopped(struct sk_core *c)
 	unsigned n = 0;
 
 	if (c->stopping)
-		return 0;   /* stop accepting: no new requests */
-	while (n < 256 && sk_mbox_submit(c, me->peer, tm_request,
-					  (void *)(uintptr_t)me->next_seq, tm_reply) == 0) {
+		return 0; /* stop accepting: no new requests */
+	while (n < 256 && sk_mbox_submit(c, me->peer, tm_request, (void *)(uintptr_t)me->next_seq,
+					 tm_reply) == 0) {
 		me->next_seq++;
 		n++;
 	}
@@ -293,8 +293,8 @@ tm_tick_stop(struct sk_runtime *rt, void *arg)
 
 START_TEST(stop_drains_in_flight)
 {
-	const struct sk_app app = {.name = "drain", .core_init = tm_init_peer,
-				   .poll = tm_poll_until_stopped};
+	const struct sk_app app = {
+		.name = "drain", .core_init = tm_init_peer, .poll = tm_poll_until_stopped};
 	unsigned ticks = 0;
 	uint64_t t0;
 
@@ -302,7 +302,8 @@ START_TEST(stop_drains_in_flight)
 	t0 = rte_rdtsc();
 	ck_assert_int_eq(sk_runtime_run(tm_rt, &(struct sk_run_opts){.tick = tm_tick_stop,
 								     .tick_arg = &ticks,
-								     .tick_ms = 100}), 0);
+								     .tick_ms = 100}),
+			 0);
 	ck_assert_uint_lt(rte_rdtsc() - t0, 5 * rte_get_tsc_hz());
 	for (unsigned i = 0; i < 2; i++) {
 		ck_assert_uint_gt(tm_side[i].next_seq, 0);

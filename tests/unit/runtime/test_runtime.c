@@ -160,14 +160,16 @@ tr_tick_clock(struct sk_runtime *rt, void *arg)
 
 START_TEST(fake_clock_drives_timers)
 {
-	const struct sk_app app = {.name = "timers", .core_init = tr_init_timer,
-				   .core_fini = tr_fini_timer};
+	const struct sk_app app = {
+		.name = "timers", .core_init = tr_init_timer, .core_fini = tr_fini_timer};
 	struct tr_steps steps = {0};
 
 	sk_runtime_set_clock(tr_rt, tr_fake_clock, NULL);
 	sk_runtime_set_app(tr_rt, &app);
-	ck_assert_int_eq(sk_runtime_run(tr_rt, &(struct sk_run_opts){
-		.tick = tr_tick_clock, .tick_arg = &steps, .tick_ms = 100}), 0);
+	ck_assert_int_eq(sk_runtime_run(tr_rt, &(struct sk_run_opts){.tick = tr_tick_clock,
+								     .tick_arg = &steps,
+								     .tick_ms = 100}),
+			 0);
 	ck_assert_uint_eq(steps.bad, 0);
 	ck_assert_uint_ge(steps.tick, 4);
 	ck_assert_uint_eq(tr_core[0].fired, 1);
@@ -239,7 +241,7 @@ tr_drained_hooks(struct sk_core *c)
 {
 	struct tr_core *tc = c->app_ctx;
 
-	return ++tc->drained_calls >= 5;   /* "in-flight work" for five iterations */
+	return ++tc->drained_calls >= 5; /* "in-flight work" for five iterations */
 }
 
 static void
@@ -251,14 +253,17 @@ tr_fini_hooks(struct sk_core *c)
 		tc->wrong_lcore++;
 	tc->finis++;
 	for (unsigned i = 0; i < 4; i++)
-		sk_core_free(c, tc->mem[i]);   /* mem[3] is NULL: a no-op */
+		sk_core_free(c, tc->mem[i]); /* mem[3] is NULL: a no-op */
 }
 
 START_TEST(app_hooks_in_order)
 {
-	const struct sk_app app = {.name = "hooks", .core_init = tr_init_hooks,
-				   .poll = tr_poll_hooks, .stop_accepting = tr_stop_hooks,
-				   .drained = tr_drained_hooks, .core_fini = tr_fini_hooks,
+	const struct sk_app app = {.name = "hooks",
+				   .core_init = tr_init_hooks,
+				   .poll = tr_poll_hooks,
+				   .stop_accepting = tr_stop_hooks,
+				   .drained = tr_drained_hooks,
+				   .core_fini = tr_fini_hooks,
 				   .arg = &tr_core[0]};
 
 	sk_runtime_set_app(tr_rt, &app);
@@ -291,16 +296,18 @@ tr_fini_count(struct sk_core *c)
 
 START_TEST(init_failure_aborts)
 {
-	const struct sk_app app = {.name = "fail", .core_init = tr_init_fail,
-				   .poll = tr_poll_hooks, .core_fini = tr_fini_count};
+	const struct sk_app app = {.name = "fail",
+				   .core_init = tr_init_fail,
+				   .poll = tr_poll_hooks,
+				   .core_fini = tr_fini_count};
 
 	sk_runtime_set_app(tr_rt, &app);
 	ck_assert_int_eq(sk_runtime_run(tr_rt, NULL), -EADDRINUSE);
 	ck_assert_uint_eq(tr_core[0].inits, 1);
 	ck_assert_uint_eq(tr_core[1].inits, 1);
 	ck_assert_uint_eq(tr_core[0].polls, 0);
-	ck_assert_uint_eq(tr_core[0].finis, 1);   /* initialised: gets fini */
-	ck_assert_uint_eq(tr_core[1].finis, 0);   /* failed its init: no fini */
+	ck_assert_uint_eq(tr_core[0].finis, 1); /* initialised: gets fini */
+	ck_assert_uint_eq(tr_core[1].finis, 0); /* failed its init: no fini */
 }
 END_TEST
 
@@ -323,8 +330,10 @@ START_TEST(adaptive_idle_sleeps)
 	uint64_t cycles;
 
 	sk_stats_snapshot(tr_rt, &a);
-	ck_assert_int_eq(sk_runtime_run(tr_rt, &(struct sk_run_opts){
-		.tick = tr_tick_stop_after, .tick_arg = &n, .tick_ms = 100}), 0);
+	ck_assert_int_eq(sk_runtime_run(tr_rt, &(struct sk_run_opts){.tick = tr_tick_stop_after,
+								     .tick_arg = &n,
+								     .tick_ms = 100}),
+			 0);
 	sk_stats_snapshot(tr_rt, &b);
 	/* ~300 ms idle with 500 us sleeps: up to ~600 sleeps per core (fewer on a loaded machine),
 	 * and few loops. */
@@ -350,8 +359,10 @@ START_TEST(poll_never_sleeps)
 	sk_runtime_destroy(tr_rt);
 	ck_assert_int_eq(sk_config_set(&tr_cfg, "workers", "idle", "poll", &err), 0);
 	ck_assert_int_eq(sk_runtime_create(&tr_cfg, &tr_rt), 0);
-	ck_assert_int_eq(sk_runtime_run(tr_rt, &(struct sk_run_opts){
-		.tick = tr_tick_stop_after, .tick_arg = &n, .tick_ms = 100}), 0);
+	ck_assert_int_eq(sk_runtime_run(tr_rt, &(struct sk_run_opts){.tick = tr_tick_stop_after,
+								     .tick_arg = &n,
+								     .tick_ms = 100}),
+			 0);
 	ck_assert_int_eq(sk_config_set(&tr_cfg, "workers", "idle", "adaptive", &err), 0);
 	sk_stats_snapshot(tr_rt, &b);
 	ck_assert_uint_eq(b.sum.sleeps, 0);
@@ -363,7 +374,8 @@ END_TEST
 START_TEST(pools_per_core)
 {
 	const struct sk_config *cfg = sk_runtime_config(tr_rt);
-	struct dp_pool_sizing s = {.burst = 32, .in_flight = cfg->limits.mbufs_per_core,
+	struct dp_pool_sizing s = {.burst = 32,
+				   .in_flight = cfg->limits.mbufs_per_core,
 				   .cache = cfg->limits.mbuf_cache};
 
 	for (unsigned i = 0; i < 2; i++) {
@@ -380,7 +392,7 @@ START_TEST(pools_per_core)
 		ck_assert_uint_eq(sk_mbox_cores(c), 2);
 	}
 	ck_assert_ptr_eq(sk_runtime_core(tr_rt, 2), NULL);
-	ck_assert_ptr_eq(sk_core_self(), NULL);   /* the main thread is not a worker */
+	ck_assert_ptr_eq(sk_core_self(), NULL); /* the main thread is not a worker */
 }
 END_TEST
 
@@ -407,7 +419,7 @@ START_TEST(port_without_stack_drains)
 	/* The fixture's runtime must go first: one runtime at a time. */
 	sk_runtime_destroy(tr_rt);
 	ck_assert_int_eq(sk_runtime_create(&cfg, &rt), 0);
-	tr_rt = rt;   /* the fixture's teardown checks the pools and destroys it */
+	tr_rt = rt; /* the fixture's teardown checks the pools and destroys it */
 	ck_assert_uint_eq(sk_runtime_ports(rt), 1);
 	ck_assert_ptr_nonnull(sk_runtime_port(rt, 0));
 	ck_assert_ptr_null(sk_runtime_port(rt, 1));
@@ -419,12 +431,14 @@ START_TEST(port_without_stack_drains)
 		ck_assert_uint_eq(c->rxq[0].port_id, sk_runtime_port(rt, 0)->port_id);
 		ck_assert_uint_eq(sk_runtime_port(rt, 0)->queue_lcore[i], c->lcore);
 	}
-	ck_assert_int_eq(sk_runtime_run(rt, &(struct sk_run_opts){
-		.tick = tr_tick_stop_after, .tick_arg = &n, .tick_ms = 100}), 0);
+	ck_assert_int_eq(sk_runtime_run(rt, &(struct sk_run_opts){.tick = tr_tick_stop_after,
+								  .tick_arg = &n,
+								  .tick_ms = 100}),
+			 0);
 	sk_stats_snapshot(rt, &s);
 	ck_assert_uint_gt(s.sum.rx_pkts, 1000);
 	ck_assert_uint_eq(s.sum.drops[SK_DROP_NO_STACK], s.sum.rx_pkts);
-	ck_assert_uint_eq(s.sum.rx_bytes, 64 * s.sum.rx_pkts);   /* net_null's default size */
+	ck_assert_uint_eq(s.sum.rx_bytes, 64 * s.sum.rx_pkts); /* net_null's default size */
 	for (unsigned i = 0; i < 2; i++)
 		ck_assert_uint_gt(SK_STAT_GET(sk_runtime_core(rt, i), rx_pkts), 0);
 }
