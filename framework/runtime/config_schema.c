@@ -455,9 +455,21 @@ sk_config_init(struct sk_config *cfg)
 	(void)sk_config_add_section(cfg, &sk_config_port_section, &cfg->ports[0]);
 }
 
+/* "file:line" of a section, or "file" alone when it was set through sk_config_set(). */
+static const char *
+sk_config_where(const struct sk_config *cfg, unsigned line, char *buf, size_t len)
+{
+	if (line == 0 || line == UINT32_MAX)
+		snprintf(buf, len, "%s", cfg->path[0] != '\0' ? cfg->path : "(config)");
+	else
+		snprintf(buf, len, "%s:%u", cfg->path, line);
+	return buf;
+}
+
 void
 sk_config_finish(struct sk_config *cfg, struct sk_config_err *err)
 {
+	char where[300];
 	unsigned slot;
 
 	for (slot = 0; slot < cfg->n_schema; slot++)
@@ -469,9 +481,11 @@ sk_config_finish(struct sk_config *cfg, struct sk_config_err *err)
 			continue;
 		if (n != cfg->n_ports) {
 			sk_config_errf(err,
-				       "%s:%u: [port.%u] without [port.%u]; number ports from 0 "
+				       "%s: [port.%u] without [port.%u]; number ports from 0 "
 				       "without gaps",
-				       cfg->path, cfg->schema[slot].seen[n], n, cfg->n_ports);
+				       sk_config_where(cfg, cfg->schema[slot].seen[n], where,
+						       sizeof(where)),
+				       n, cfg->n_ports);
 			return;
 		}
 		cfg->n_ports++;
@@ -480,8 +494,7 @@ sk_config_finish(struct sk_config *cfg, struct sk_config_err *err)
 	for (unsigned n = 0; n < cfg->n_ports; n++) {
 		struct dp_port_conf *p = &cfg->ports[n];
 
-		/* One queue per worker using the port; every queue must have a worker to poll it.
-		 */
+		/* One queue per worker using the port; each queue needs a worker to poll it. */
 		if (p->queues == 0 || cfg->queues_auto[n]) {
 			cfg->queues_auto[n] = true;
 			p->queues = (uint16_t)RTE_MIN(cfg->workers.n_cpus,
@@ -489,10 +502,11 @@ sk_config_finish(struct sk_config *cfg, struct sk_config_err *err)
 		}
 		if (p->queues > cfg->workers.n_cpus) {
 			sk_config_errf(err,
-				       "%s:%u: [port.%u] queues = %u: more queues than the %u "
+				       "%s: [port.%u] queues = %u: more queues than the %u "
 				       "workers that would poll them",
-				       cfg->path, cfg->schema[slot].seen[n], n, p->queues,
-				       cfg->workers.n_cpus);
+				       sk_config_where(cfg, cfg->schema[slot].seen[n], where,
+						       sizeof(where)),
+				       n, p->queues, cfg->workers.n_cpus);
 			return;
 		}
 	}
