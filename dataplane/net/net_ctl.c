@@ -48,6 +48,7 @@ static const char *const dp_net_drop_names[DP_NET_DROP_MAX] = {
 	[DP_NET_DROP_ARP_CACHE_FULL] = "arp_cache_full",
 	[DP_NET_DROP_ARP_TIMEOUT] = "arp_timeout",
 	[DP_NET_DROP_TX_FULL] = "tx_full",
+	[DP_NET_DROP_TX_PREPARE] = "tx_prepare",
 	[DP_NET_DROP_TX_STUCK] = "tx_stuck",
 	[DP_NET_DROP_NO_MBUF] = "no_mbuf",
 	[DP_NET_DROP_FAULT_RX] = "fault_rx",

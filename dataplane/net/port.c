@@ -104,7 +104,7 @@ dp_net_tx_enqueue(struct dp_net *n, struct rte_mbuf *m)
 uint16_t
 dp_net_tx_flush(struct dp_net *n)
 {
-	uint16_t sent, i;
+	uint16_t sent, prep, i;
 	uint64_t bytes = 0;
 
 	if (n->tx_held != NULL && n->now_us - n->tx_held_us >= DP_FAULT_HOLD_MAX_US) {
@@ -115,9 +115,19 @@ dp_net_tx_flush(struct dp_net *n)
 	}
 	if (n->tx_n == 0)
 		return 0;
+	/* Driver fix-ups for offloads (a no-op on vdevs, DPDK.md 3.3). A packet the driver rejects
+	 * is dropped and counted; the ones after it wait for the next flush. */
+	prep = rte_eth_tx_prepare(n->conf.port_id, n->conf.queue, n->tx, n->tx_n);
+	if (unlikely(prep < n->tx_n)) {
+		dp_net_drop(n, n->tx[prep], DP_NET_DROP_TX_PREPARE);
+		memmove(&n->tx[prep], &n->tx[prep + 1], (n->tx_n - prep - 1) * sizeof(n->tx[0]));
+		n->tx_n--;
+		if (prep == 0)
+			return 0; /* the rest are prepared on the next flush */
+	}
 	for (i = 0; i < n->tx_n; i++)
 		bytes += n->tx[i]->pkt_len;
-	sent = rte_eth_tx_burst(n->conf.port_id, n->conf.queue, n->tx, n->tx_n);
+	sent = rte_eth_tx_burst(n->conf.port_id, n->conf.queue, n->tx, prep);
 	if (sent < n->tx_n) {
 		uint16_t left = (uint16_t)(n->tx_n - sent);
 

@@ -5,6 +5,7 @@
  * queue pair per worker core, start, stop and close it. Runs on the control core before the workers
  * start and after they return. The per-core packet path is in port.c, eth.c, arp.c, ipv4.c, icmp.c.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -59,11 +60,18 @@ dp_port_conf_check(const struct dp_port_conf *c)
 	return 0;
 }
 
-/* A PCI address looks like "0000:3b:00.0" or "3b:00.0"; anything else is vdev arguments. */
+/* A PCI address ("0000:3b:00.0" or "3b:00.0", before any ",devargs"): hex digits, ':' and '.'. */
 static int
-dp_port_is_pci(const char *dev)
+dp_port_is_pci(const char *name)
 {
-	return strchr(dev, ':') != NULL && strchr(dev, ',') == NULL && strncmp(dev, "net_", 4) != 0;
+	const char *c;
+
+	if (strchr(name, ':') == NULL || strchr(name, '.') == NULL)
+		return 0;
+	for (c = name; *c != '\0'; c++)
+		if (!isxdigit((unsigned char)*c) && *c != ':' && *c != '.')
+			return 0;
+	return 1;
 }
 
 static int
@@ -75,21 +83,29 @@ dp_port_probe(struct dp_port *p, const char *dev)
 	size_t len;
 	int rc;
 
-	if (dp_port_is_pci(dev)) {
-		if (rte_eth_dev_get_port_by_name(dev, &pid) != 0)
-			return -ENODEV;
-		p->port_id = pid;
-		if (strlen(dev) >= sizeof(p->name))
-			return -EINVAL;
-		memcpy(p->name, dev, strlen(dev) + 1);
-		return 0;
-	}
 	comma = strchr(dev, ',');
 	len = comma != NULL ? (size_t)(comma - dev) : strlen(dev);
 	if (len == 0 || len >= sizeof(name))
 		return -EINVAL;
 	memcpy(name, dev, len);
 	name[len] = '\0';
+	if (len <= 16 && dp_port_is_pci(name)) {
+		char pci[17];
+
+		/* EAL probed it at init (allow-list, with its devargs); ethdev names use the
+		 * domain. */
+		memcpy(pci, name, len + 1);
+		snprintf(p->name, sizeof(p->name), "%s%s",
+			 strchr(pci, ':') == strrchr(pci, ':') ? "0000:" : "", pci);
+		if (rte_eth_dev_get_port_by_name(p->name, &pid) != 0) {
+			RTE_LOG(ERR, DP_NET,
+				"port %s: no such PCI ethdev (allow-listed and bound?)\n", p->name);
+			p->name[0] = '\0';
+			return -ENODEV;
+		}
+		p->port_id = pid;
+		return 0;
+	}
 	/* Already created by an EAL --vdev argument? */
 	if (rte_eth_dev_get_port_by_name(name, &pid) == 0) {
 		p->port_id = pid;

@@ -70,6 +70,7 @@ enum dp_net_drop {
 	DP_NET_DROP_ARP_CACHE_FULL, /**< TX: every cache way of the set is resolving */
 	DP_NET_DROP_ARP_TIMEOUT,    /**< TX: neighbour never answered; its queued packets go */
 	DP_NET_DROP_TX_FULL,	    /**< TX buffer full (the port is not draining) */
+	DP_NET_DROP_TX_PREPARE,	    /**< the driver's rte_eth_tx_prepare() rejected the packet */
 	DP_NET_DROP_TX_STUCK,	    /**< the port refused the head packet flush after flush */
 	DP_NET_DROP_NO_MBUF,	    /**< mbuf allocation failed (ARP request, copy) */
 	DP_NET_DROP_FAULT_RX,	    /**< fault injection: dropped on receive, on purpose */

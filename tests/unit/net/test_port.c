@@ -90,6 +90,8 @@ START_TEST(test_open_failures)
 	ck_assert_int_eq(dp_port_open(&p, &c, pools), -ENODEV);
 	pt_conf(&c, "0000:99:00.0");
 	ck_assert_int_eq(dp_port_open(&p, &c, pools), -ENODEV);
+	pt_conf(&c, "99:00.1,rxq_cqe_comp_en=1"); /* PCI with devargs: looked up, not a vdev */
+	ck_assert_int_eq(dp_port_open(&p, &c, pools), -ENODEV);
 	pt_conf(&c, "net_null9");
 	c.ipv4 = 0;
 	ck_assert_int_eq(dp_port_open(&p, &c, pools), -EINVAL);
