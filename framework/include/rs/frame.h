@@ -628,6 +628,7 @@ int rs_frame_encoded_len(const struct rs_frame *f);
 struct rs_frame_chain {
 	struct rte_mbuf *head;
 	struct rte_mbuf *tail;
+	int tail_attached; /**< the tail belongs to an attached payload: never written into */
 };
 
 /**
