@@ -274,3 +274,13 @@ rs_engine_stream_count(const struct rs_engine *e)
 {
 	return e->nb_streams;
 }
+
+int
+rs_engine_conn_handle(const struct rs_engine *e, uint32_t idx, struct sk_conn *out)
+{
+	if (idx == 0 || idx > e->conf.max_conns || e->conns[idx].state == RS_CONN_FREE)
+		return -ENOENT;
+	out->idx = idx;
+	out->gen = e->conns[idx].gen;
+	return 0;
+}

@@ -23,6 +23,7 @@
 struct rte_mempool;
 struct dp_timer_wheel;
 struct sk_app;
+struct sk_conn;
 struct sk_router;
 struct sk_router_scratch;
 struct rs_engine;
@@ -181,6 +182,12 @@ const uint64_t *rs_engine_counters(const struct rs_engine *e);
 
 /** Name of counter @p i ("frames_rx", ...), NULL past the end. */
 const char *rs_engine_counter_name(unsigned i);
+
+/**
+ * The application handle of connection slot @p idx (1..max_conns).
+ * @return 0 with *out set; -ENOENT: the slot is free.
+ */
+int rs_engine_conn_handle(const struct rs_engine *e, uint32_t idx, struct sk_conn *out);
 
 /** Live connections on this core (attached or detached). */
 unsigned rs_engine_conn_count(const struct rs_engine *e);
