@@ -153,6 +153,7 @@ rs_conn_store_replay(struct rs_conn *c, uint64_t from)
 			return rc;
 		rs_conn_tx_write(c, &spare, c->store + off, end - off);
 		rte_pktmbuf_free(spare);
+		rs_conn_mark_dirty(c);
 	}
 	return 0;
 }
@@ -190,6 +191,7 @@ rs_conn_emit(struct rs_conn *c, const uint8_t *head, uint32_t head_len, const vo
 		if (data_len > 0)
 			rs_conn_tx_write(c, &spare, data, data_len);
 		rte_pktmbuf_free(spare);
+		rs_conn_mark_dirty(c);
 		e->ctr[RS_CTR_FRAMES_TX]++;
 		e->ctr[RS_CTR_BYTES_TX] += total;
 	}
@@ -324,6 +326,15 @@ rs_conn_send_resume_ok(struct rs_conn *c)
 	return rs_conn_emit(c, head, sizeof(head), NULL, 0, NULL, 0);
 }
 
+void
+rs_conn_mark_dirty(struct rs_conn *c)
+{
+	if (!c->dirty) {
+		c->dirty = true;
+		c->e->dirty[c->e->nb_dirty++] = c->idx;
+	}
+}
+
 /* ---- Flush and close ------------------------------------------------------------------ */
 
 static void
@@ -429,6 +440,7 @@ rs_conn_fail_ex(struct rs_conn *c, uint32_t code, const char *msg, bool send)
 	rs_stream_fail_all(c, code, msg);
 	rs_conn_notify_closed(c, code, msg);
 	c->state = RS_CONN_CLOSING;
+	rs_conn_mark_dirty(c);
 	if (!c->in_rx)
 		rs_conn_flush(c);
 }
@@ -445,6 +457,7 @@ rs_conn_maybe_graceful_done(struct rs_conn *c)
 	if (c->graceful && c->nb_streams == 0 && c->state == RS_CONN_ESTABLISHED) {
 		rs_conn_notify_closed(c, 0, NULL);
 		c->state = RS_CONN_CLOSING;
+		rs_conn_mark_dirty(c);
 		if (!c->in_rx)
 			rs_conn_flush(c);
 	}
@@ -468,12 +481,18 @@ rs_conn_close_graceful(struct rs_conn *c)
 
 /* ---- Timers ---------------------------------------------------------------------------- */
 
+static void rs_conn_reconnect(struct rs_conn *c);
+
 static void
 rs_conn_on_keepalive_timer(struct dp_timer *t, void *arg)
 {
 	struct rs_conn *c = arg;
 
 	(void)t;
+	if (c->state == RS_CONN_DETACHED) {
+		rs_conn_reconnect(c);
+		return;
+	}
 	if (c->state != RS_CONN_ESTABLISHED)
 		return;
 	rs_conn_send_keepalive(c, true, NULL, 0);
@@ -569,8 +588,10 @@ rs_conn_alloc(struct rs_engine *e, bool is_client)
 			continue;
 		uint32_t gen = c->gen;
 		uint32_t *tbl = c->tbl;
+		bool dirty = c->dirty; /* may still sit on the flush list */
 
 		memset(c, 0, sizeof(*c));
+		c->dirty = dirty;
 		c->e = e;
 		c->idx = i;
 		c->gen = gen;
@@ -866,7 +887,7 @@ rs_conn_on_conn_error(struct rs_conn *c, const struct rs_frame *f)
 			return;
 		if (code == RS_ERROR_REJECTED_RESUME)
 			rs_engine_count(c->e, RS_CTR_RESUME_REJECTED);
-		else if (c->state != RS_CONN_ESTABLISHED)
+		else if (c->peer_seen)
 			return;
 		/* No resumption after a rejection. */
 		c->resume = false;
@@ -908,6 +929,7 @@ rs_conn_on_lease(struct rs_conn *c, const struct rs_frame *f)
 	struct rs_engine *e = c->e;
 
 	rs_engine_count(e, RS_CTR_LEASE_RECEIVED);
+	c->peer_seen = true;
 	if (!c->lease)
 		return;
 	/* A new LEASE replaces the previous one (RSOCKET.md 6.3). */
@@ -1058,6 +1080,7 @@ rs_conn_on_frame(struct rs_conn *c, struct rs_frame *f)
 	default:
 		break;
 	}
+	c->peer_seen = true;
 	rs_stream_on_frame(c, f);
 }
 
@@ -1102,6 +1125,7 @@ rs_conn_process(struct rs_conn *c, struct dp_stream *ts)
 		c->release_pending = false;
 		if (c->ts == NULL || c->state == RS_CONN_CLOSING) {
 			c->state = RS_CONN_CLOSING;
+			rs_conn_mark_dirty(c);
 			rs_conn_flush(c);
 		}
 	}
@@ -1200,6 +1224,22 @@ rs_engine_client_resume(struct rs_engine *e, uint32_t conn_idx, struct dp_stream
 	return 0;
 }
 
+/* Redial a detached client session; RESUME follows in connected(). On failure retry after
+ * min(keepalive, 1 s) until the session expires. */
+static void
+rs_conn_reconnect(struct rs_conn *c)
+{
+	struct rs_engine *e = c->e;
+	struct dp_stream *s = NULL;
+	uint64_t retry_ms = c->keepalive_ms < 1000 ? c->keepalive_ms : 1000;
+
+	if (e->stack == NULL || c->remote.port == 0)
+		return;
+	if (dp_stack_connect(e->stack, &c->remote, &rs_engine_stream_cbs, c, &s) == 0)
+		return;
+	dp_timer_arm(e->wheel, &c->t_keepalive, e->now_us + retry_ms * 1000);
+}
+
 static void
 rs_engine_cb_connected(void *ctx, struct dp_stream *s, int err)
 {
@@ -1207,6 +1247,12 @@ rs_engine_cb_connected(void *ctx, struct dp_stream *s, int err)
 
 	if (c == NULL || c->state == RS_CONN_FREE)
 		return;
+	if (err != 0 && c->state == RS_CONN_DETACHED) {
+		uint64_t retry_ms = c->keepalive_ms < 1000 ? c->keepalive_ms : 1000;
+
+		dp_timer_arm(c->e->wheel, &c->t_keepalive, c->e->now_us + retry_ms * 1000);
+		return;
+	}
 	if (err != 0) {
 		c->ts = NULL;
 		rs_conn_notify_closed(c, RS_ERROR_CONNECTION_ERROR, "connect failed");
@@ -1214,7 +1260,9 @@ rs_engine_cb_connected(void *ctx, struct dp_stream *s, int err)
 		return;
 	}
 	c->ts = s;
+	s->ctx = c;
 	if (c->state == RS_CONN_DETACHED) {
+		dp_timer_cancel(c->e->wheel, &c->t_session);
 		c->state = RS_CONN_AWAIT_RESUME_OK;
 		rs_frame_reader_init(&c->rd, c->e->conf.max_frame_len);
 		rs_conn_send_resume(c);
@@ -1272,6 +1320,10 @@ rs_conn_transport_lost(struct rs_conn *c, bool close_it)
 		if (c->cbs != NULL && c->cbs->on_detached != NULL)
 			c->cbs->on_detached(rs_engine_ctx(e), (struct sk_conn){ c->idx, c->gen },
 					    c->cb_ctx);
+		/* A client that dialled through the stack redials and resumes by itself. */
+		if (c->is_client && e->stack != NULL && c->remote.port != 0 &&
+		    c->state == RS_CONN_DETACHED)
+			rs_conn_reconnect(c);
 		return;
 	}
 	rs_conn_detach_transport(c, close_it);

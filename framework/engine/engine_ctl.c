@@ -111,6 +111,9 @@ rs_engine_conf_check(const struct rs_engine_conf *c)
 		return -EINVAL;
 	if (c->resume && c->resume_store_bytes < 64)
 		return -EINVAL;
+	if (c->lease && (c->lease_ttl_ms == 0 || c->lease_ttl_ms > RS_FRAME_U31_MAX ||
+			 c->lease_requests > RS_FRAME_U31_MAX))
+		return -EINVAL;
 	return 0;
 }
 
@@ -156,7 +159,8 @@ rs_engine_create(const struct rs_engine_conf *conf, struct dp_timer_wheel *wheel
 	e->conns = calloc(conf->max_conns + 1, sizeof(*e->conns));
 	e->streams = calloc(ns + 1, sizeof(*e->streams));
 	e->tbls = calloc((size_t)conf->max_conns * e->tbl_size, sizeof(*e->tbls));
-	if (e->conns == NULL || e->streams == NULL || e->tbls == NULL) {
+	e->dirty = calloc(conf->max_conns + 1, sizeof(*e->dirty));
+	if (e->conns == NULL || e->streams == NULL || e->tbls == NULL || e->dirty == NULL) {
 		rc = -ENOMEM;
 		goto fail;
 	}
@@ -199,6 +203,7 @@ fail:
 	free(e->conns);
 	free(e->streams);
 	free(e->tbls);
+	free(e->dirty);
 	free(e);
 	return rc;
 }
@@ -223,6 +228,7 @@ rs_engine_free(struct rs_engine *e)
 	free(e->conns);
 	free(e->streams);
 	free(e->tbls);
+	free(e->dirty);
 	free(e);
 }
 
@@ -237,16 +243,23 @@ unsigned
 rs_engine_flush(struct rs_engine *e)
 {
 	unsigned n = 0;
+	uint32_t i = 0;
 
-	for (uint32_t i = 1; i <= e->conf.max_conns; i++) {
-		struct rs_conn *c = &e->conns[i];
+	/* Only connections that queued something this loop (the dirty list). A connection still
+	 * blocked on -EAGAIN stays on the list; writable() flushes it too. */
+	while (i < e->nb_dirty) {
+		struct rs_conn *c = &e->conns[e->dirty[i]];
 
-		if (c->state == RS_CONN_FREE)
-			continue;
-		if (c->tx_head != NULL || c->state == RS_CONN_CLOSING) {
+		if (c->state != RS_CONN_FREE) {
 			rs_conn_flush(c);
 			n++;
 		}
+		if (c->state != RS_CONN_FREE && c->tx_head != NULL && c->ts != NULL) {
+			i++;
+			continue;
+		}
+		c->dirty = false;
+		e->dirty[i] = e->dirty[--e->nb_dirty];
 	}
 	return n;
 }

@@ -30,7 +30,8 @@ enum rs_conn_state {
 	RS_CONN_AWAIT_RESUME_OK,  /**< client: RESUME sent */
 	RS_CONN_ESTABLISHED,
 	RS_CONN_DETACHED,         /**< transport lost, session kept for resumption */
-	RS_CONN_CLOSING,          /**< transport close requested, waiting for closed() */
+	RS_CONN_CLOSING,          /**< ERROR queued: close the transport once flushed */
+	RS_CONN_CONNECTING,       /**< client: dp_stack_connect() issued, waiting for connected() */
 };
 
 enum rs_stream_model {
@@ -77,6 +78,8 @@ struct rs_conn {
 	bool release_pending;
 	bool setup_done;         /**< client: SETUP sent; server: SETUP accepted */
 	bool graceful;           /**< CONNECTION_CLOSE received or sent: close when streams end */
+	bool peer_seen;          /**< client: a response, LEASE or request arrived (RSOCKET.md 4.1.2) */
+	bool dirty;              /**< on the engine's flush list */
 	struct dp_stream *ts;
 	struct rs_frame_reader rd;
 	/* TX chain (one dp_stream_send per loop). */
@@ -135,6 +138,8 @@ struct rs_engine {
 	struct rs_stream *streams; /**< [1..max_conns*max_streams] */
 	uint32_t *tbls;
 	uint32_t nb_conns;
+	uint32_t *dirty;         /**< connections with queued TX or a pending close */
+	uint32_t nb_dirty;
 	uint32_t nb_streams;
 	uint64_t ctr[RS_CTR_MAX];
 };
@@ -161,6 +166,7 @@ bool rs_conn_can_request(struct rs_conn *c);
 int rs_conn_view(struct rs_conn *c, const struct rs_frame *f, struct sk_payload *p);
 void rs_conn_timers_init(struct rs_conn *c);
 void rs_conn_release(struct rs_conn *c);
+void rs_conn_mark_dirty(struct rs_conn *c);
 
 /* stream.c */
 struct rs_stream *rs_stream_lookup(struct rs_conn *c, uint32_t id);

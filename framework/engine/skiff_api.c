@@ -197,14 +197,13 @@ sk_connect(struct sk_ctx *cx, uint32_t ip, uint16_t port, const struct sk_conn_c
 	c->cbs = cbs;
 	c->cb_ctx = ctx;
 	c->remote = a;
-	c->state = RS_CONN_CLOSING; /* until connected() */
+	c->state = RS_CONN_CONNECTING;
 	rc = dp_stack_connect(e->stack, &a, &rs_engine_stream_cbs, c, &s);
 	if (rc != 0) {
 		c->cbs = NULL;
 		rs_conn_release(c);
 		return rc;
 	}
-	c->state = RS_CONN_AWAIT_SETUP; /* replaced by connected() */
 	*out = (struct sk_conn){ c->idx, c->gen };
 	return 0;
 }

@@ -264,6 +264,12 @@ ft_pump_end(struct ft_end *e)
 
 	if (e->gone)
 		return 0;
+	if (e->connect_pending) {
+		e->connect_pending = false;
+		if (e->s.cbs != NULL && e->s.cbs->connected != NULL)
+			e->s.cbs->connected(e->s.ctx, &e->s, 0);
+		work++;
+	}
 	if (e->inbox_len > 0 && !e->stall && !e->closing) {
 		struct rte_mbuf *ch = ft_chain(e->inbox, e->inbox_len, e->seg);
 
@@ -309,4 +315,70 @@ ft_pump(void)
 		if (ft_ends[i] != NULL)
 			work += ft_pump_end(ft_ends[i]);
 	return work;
+}
+
+static int
+ft_stack_listen(struct dp_stack *st, const struct dp_addr4 *local, const struct dp_stream_cbs *cbs,
+		void *listen_ctx)
+{
+	struct ft_stack *fs = (struct ft_stack *)st;
+
+	(void)local;
+	fs->lcbs = cbs;
+	fs->lctx = listen_ctx;
+	return 0;
+}
+
+static int
+ft_stack_connect(struct dp_stack *st, const struct dp_addr4 *remote,
+		 const struct dp_stream_cbs *cbs, void *ctx, struct dp_stream **out)
+{
+	struct ft_stack *fs = (struct ft_stack *)st;
+	struct ft_end *cli, *srv;
+
+	(void)remote;
+	if (fs->fail_connect != 0)
+		return fs->fail_connect;
+	if (fs->lcbs == NULL)
+		return -EHOSTUNREACH;
+	ft_pair(&cli, &srv, false, false);
+	cli->s.cbs = cbs;
+	cli->s.ctx = ctx;
+	srv->s.cbs = fs->lcbs;
+	srv->s.ctx = fs->lcbs->accept(fs->lctx, &srv->s);
+	cli->connect_pending = true;
+	fs->connects++;
+	fs->last_cli = cli;
+	fs->last_srv = srv;
+	*out = &cli->s;
+	return 0;
+}
+
+static unsigned
+ft_stack_poll(struct dp_stack *st, uint64_t now_us)
+{
+	(void)st;
+	(void)now_us;
+	return 0;
+}
+
+static void
+ft_stack_flush(struct dp_stack *st)
+{
+	(void)st;
+}
+
+static const struct dp_stack_ops ft_stack_ops = {
+	.listen = ft_stack_listen,
+	.connect = ft_stack_connect,
+	.poll = ft_stack_poll,
+	.flush = ft_stack_flush,
+};
+
+void
+ft_stack_init(struct ft_stack *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->st.ops = &ft_stack_ops;
+	s->st.name = "fake";
 }

@@ -36,7 +36,20 @@ struct ft_end {
 	uint64_t sent;               /* bytes accepted by send() */
 	uint64_t cut_at;             /* cut when sent reaches this (0 = never) */
 	uint32_t seg;                /* segment size for delivery to this end */
+	bool connect_pending;        /* deliver connected(0) at the next pump */
 };
+
+/** A fake stack: connect() makes a pair whose other end is accepted by the listener. */
+struct ft_stack {
+	struct dp_stack st;
+	const struct dp_stream_cbs *lcbs;
+	void *lctx;
+	int fail_connect;            /* connect() returns this when != 0 */
+	unsigned connects;
+	struct ft_end *last_cli, *last_srv;
+};
+
+void ft_stack_init(struct ft_stack *s);
 
 /** The pool used for delivered segments. */
 void ft_init(struct rte_mempool *mp);

@@ -436,6 +436,7 @@ struct t_world {
 };
 
 static struct t_world W;
+static struct ft_stack t_stack;
 
 static void
 t_conf(struct rs_engine_conf *c)
@@ -464,11 +465,13 @@ t_world_up(const struct rs_engine_conf *sconf, const struct rs_engine_conf *ccon
 	W.now_us = 1000000;
 	wc.start_us = W.now_us;
 	ck_assert_int_eq(sk_router_create(&rc, &W.router, err, sizeof(err)), 0);
+	ft_stack_init(&t_stack);
 	for (int i = 0; i < 2; i++) {
 		W.wmem[i] = aligned_alloc(64, (dp_timer_wheel_memsize(&wc) + 63) & ~(size_t)63);
 		W.wheel[i] = dp_timer_wheel_init(W.wmem[i], &wc);
 		ck_assert_ptr_nonnull(W.wheel[i]);
-		ck_assert_int_eq(rs_engine_create(i == 0 ? sconf : cconf, W.wheel[i], t_mp, NULL,
+		ck_assert_int_eq(rs_engine_create(i == 0 ? sconf : cconf, W.wheel[i], t_mp,
+						  &t_stack.st,
 						  &t_app, W.router, (unsigned)i, &W.e[i]), 0);
 		rs_engine_set_now(W.e[i], W.now_us);
 	}

@@ -985,6 +985,113 @@ START_TEST(test_engine_tx_backpressure)
 }
 END_TEST
 
+START_TEST(test_engine_connect_via_stack)
+{
+	struct rs_engine_conf c;
+	struct dp_addr4 any = { 0, 7878 };
+	struct t_cons a = { .granted = 4, .batch = 4, .check_seq = true };
+	struct t_cons r = { .granted = 1 };
+	uint8_t md[300], total[4];
+	struct sk_payload p;
+	struct sk_stream h;
+	struct sk_conn conn;
+
+	t_conf(&c);
+	c.resume = true;
+	t_world_up(&c, &c);
+	ck_assert_int_eq(dp_stack_listen(&t_stack.st, &any, &rs_engine_stream_cbs, W.e[0]), 0);
+	t_stack.fail_connect = -EADDRNOTAVAIL;
+	ck_assert_int_eq(sk_connect(t_cx(1), 0x7f000001, 7878, &t_conn_cbs, &t_cev, &conn),
+			 -EADDRNOTAVAIL);
+	ck_assert_uint_eq(rs_engine_conn_count(W.e[1]), 0);
+	t_stack.fail_connect = 0;
+	ck_assert_int_eq(sk_connect(t_cx(1), 0x7f000001, 7878, &t_conn_cbs, &t_cev, &conn), 0);
+	/* Not before connected(). */
+	p = t_req("echo", md, "x", 1);
+	ck_assert_int_eq(sk_request_response(t_cx(1), conn, &p, &t_ccbs, &r, &h), -ENOTCONN);
+	t_run();
+	ck_assert_uint_eq(t_cev.ready, 1);
+	ck_assert_int_eq(sk_request_response(t_cx(1), conn, &p, &t_ccbs, &r, &h), 0);
+	t_put32(total, 60);
+	p = t_req("echo", md, total, 4);
+	ck_assert_int_eq(sk_request_stream(t_cx(1), conn, &p, 4, &t_ccbs, &a, &h), 0);
+	t_stack.last_srv->cut_at = t_stack.last_srv->sent + 40;
+	t_run();
+	ck_assert_uint_eq(r.got, 1);
+	/* The cut: the client redials through the stack and resumes on its own. */
+	ck_assert_uint_ge(t_cev.detached, 1);
+	ck_assert_uint_ge(t_stack.connects, 2);
+	ck_assert_uint_ge(t_ctr(1)[RS_CTR_RESUME_OK], 1);
+	ck_assert_uint_eq(a.got, 60);
+	ck_assert(a.completed);
+	ck_assert_uint_eq(t_cev.closed, 0);
+	t_world_down();
+}
+END_TEST
+
+static void
+t_rr_fail(struct sk_ctx *cx, struct sk_stream s, const struct sk_payload *p)
+{
+	(void)p;
+	ck_assert_int_eq(sk_error(cx, s, SK_ERR_APPLICATION, "boom"), 0);
+	ck_assert_int_eq(sk_error(cx, s, SK_ERR_APPLICATION, "again"), -ESTALE);
+}
+
+START_TEST(test_engine_errors_and_limits)
+{
+	static const char *const names[] = { "echo" };
+	static const struct sk_route_handlers rh[] = { { .request_response = t_rr_fail } };
+	static const struct sk_app app = { "fail", NULL, NULL, names, rh, 1, NULL };
+	struct rs_engine_conf s, c;
+	struct t_cons a = { .granted = 1 };
+	uint8_t md[300], big[600];
+	struct sk_payload p;
+	struct sk_stream h;
+	struct rs_engine *e0;
+	int n = 0;
+
+	t_conf(&s);
+	t_conf(&c);
+	s.max_frame_len = 200;
+	c.max_pending_bytes = 300;
+	t_world_up(&s, &c);
+	/* An application error from the responder reaches the requester's on_error. */
+	e0 = W.e[0];
+	rs_engine_free(e0);
+	ck_assert_int_eq(rs_engine_create(&s, W.wheel[0], t_mp, NULL, &app, W.router, 0, &W.e[0]),
+			 0);
+	t_connect();
+	p = t_req("echo", md, "x", 1);
+	ck_assert_int_eq(sk_request_response(t_cx(1), W.conn, &p, &t_ccbs, &a, &h), 0);
+	t_run();
+	ck_assert(a.errored);
+	ck_assert_uint_eq(a.err_code, SK_ERR_APPLICATION);
+	ck_assert_str_eq(a.err_msg, "boom");
+	/* Pending bytes: with the transport refusing, sends beyond the limit fail, counted. */
+	W.cli_end->space = 0;
+	memset(big, 0, sizeof(big));
+	p = t_req("echo", md, big, 100);
+	while (sk_fire_and_forget(t_cx(1), W.conn, &p) == 0)
+		n++;
+	ck_assert_int_eq(sk_fire_and_forget(t_cx(1), W.conn, &p), -ENOBUFS);
+	ck_assert_int_eq(n, 2);
+	t_run();
+	ck_assert_uint_ge(t_ctr(1)[RS_CTR_TX_PENDING_OVER], 1);
+	W.cli_end->space = UINT32_MAX;
+	t_run();
+	/* Frame size: a frame over the server's max_frame_len fails the connection. */
+	c.max_pending_bytes = 1 << 20;
+	p = t_req("echo", md, big, 250);
+	ck_assert_int_eq(sk_fire_and_forget(t_cx(1), W.conn, &p), 0);
+	t_run();
+	ck_assert_uint_eq(t_ctr(0)[RS_CTR_FRAME_TOO_LONG], 1);
+	ck_assert_uint_eq(t_cev.closed, 1);
+	ck_assert_uint_eq(t_cev.code, RS_ERROR_CONNECTION_ERROR);
+	ck_assert_uint_eq(rs_engine_conn_count(W.e[0]) + rs_engine_conn_count(W.e[1]), 0);
+	t_world_down();
+}
+END_TEST
+
 static Suite *
 t_engine_suite(void)
 {
@@ -1011,6 +1118,8 @@ t_engine_suite(void)
 	tcase_add_test(tc, test_engine_resume_random_cuts);
 	tcase_add_test(tc, test_engine_resume_rejected);
 	tcase_add_test(tc, test_engine_resume_session_expiry);
+	tcase_add_test(tc, test_engine_connect_via_stack);
+	tcase_add_test(tc, test_engine_errors_and_limits);
 	suite_add_tcase(s, tc);
 	return s;
 }
