@@ -1113,10 +1113,12 @@ rs_conn_process(struct rs_conn *c, struct dp_stream *ts)
 		/* Implied position: every frame on a stream != 0 (RSOCKET.md 7, 10.8). */
 		if (f.stream_id != 0 && f.frame_len >= RS_FRAME_HDR_LEN)
 			c->recv_pos += f.frame_len;
+		e->rx_conn = c;
 		if (rc < 0)
 			rs_conn_on_bad_frame(c, &f);
 		else
 			rs_conn_on_frame(c, &f);
+		e->rx_conn = NULL;
 	}
 	done = rs_frame_reader_release(&c->rd);
 	rte_pktmbuf_free(done);

@@ -133,6 +133,7 @@ struct rs_engine {
 	int *route_app;          /**< router route index -> app route index, -1 none */
 	void *app_state;
 	uint64_t now_us;
+	struct rs_conn *rx_conn; /**< connection whose input is being dispatched, else NULL */
 	uint32_t tbl_size;
 	struct rs_conn *conns;   /**< [1..max_conns] */
 	struct rs_stream *streams; /**< [1..max_conns*max_streams] */

@@ -6,6 +6,7 @@
  * Runs on the worker core that owns the handles.
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <rte_mbuf.h>
@@ -360,6 +361,87 @@ sk_conn_close(struct sk_ctx *cx, struct sk_conn ch)
 		return -ESTALE;
 	rs_conn_close_graceful(c);
 	return 0;
+}
+
+/* The receive segment of the current input that holds [p, p + len), or NULL. */
+static struct rte_mbuf *
+sk_api_find_seg(struct rs_engine *e, const uint8_t *p, uint32_t len)
+{
+	struct rs_conn *c = e->rx_conn;
+
+	if (c == NULL || p == NULL)
+		return NULL;
+	for (struct rte_mbuf *m = c->rd.head; m != NULL; m = m->next) {
+		const uint8_t *b = rte_pktmbuf_mtod(m, const uint8_t *);
+
+		if (p >= b && p + len <= b + m->data_len)
+			return m;
+		if (m == c->rd.tail)
+			break;
+	}
+	return NULL;
+}
+
+int
+sk_payload_retain(struct sk_ctx *cx, const struct sk_payload *p, struct sk_held *out)
+{
+	struct rs_engine *e = rs_engine_from_ctx(cx);
+	struct rte_mbuf *ms = NULL, *ds = NULL;
+	uint32_t need = 0;
+	uint8_t *copy = NULL;
+
+	memset(out, 0, sizeof(*out));
+	if (e->rx_conn == NULL)
+		return -EINVAL;
+	if (p->has_metadata && p->metadata_len > 0) {
+		ms = sk_api_find_seg(e, p->metadata, p->metadata_len);
+		if (ms == NULL)
+			need += p->metadata_len;
+	}
+	if (p->data_len > 0) {
+		ds = sk_api_find_seg(e, p->data, p->data_len);
+		if (ds == NULL)
+			need += p->data_len;
+	}
+	if (need > 0) {
+		copy = malloc(need);
+		if (copy == NULL)
+			return -ENOMEM;
+	}
+	out->p = *p;
+	need = 0;
+	if (p->has_metadata && p->metadata_len > 0) {
+		if (ms != NULL) {
+			rte_mbuf_refcnt_update(ms, 1);
+			out->seg[0] = ms;
+		} else {
+			memcpy(copy, p->metadata, p->metadata_len);
+			out->p.metadata = copy;
+			need = p->metadata_len;
+		}
+	}
+	if (p->data_len > 0) {
+		if (ds != NULL) {
+			rte_mbuf_refcnt_update(ds, 1);
+			out->seg[1] = ds;
+		} else {
+			memcpy(copy + need, p->data, p->data_len);
+			out->p.data = copy + need;
+		}
+	}
+	out->copy = copy;
+	return 0;
+}
+
+void
+sk_payload_release(struct sk_ctx *cx, struct sk_held *h)
+{
+	(void)cx;
+	for (int i = 0; i < 2; i++)
+		if (h->seg[i] != NULL)
+			rte_pktmbuf_free_seg(h->seg[i]);
+	free(h->copy);
+	memset(h, 0, sizeof(*h));
 }
 
 size_t

@@ -21,6 +21,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct rte_mbuf;
+
 /** One core's engine, as seen by the application. */
 struct sk_ctx;
 
@@ -197,6 +199,27 @@ int sk_metadata_push(struct sk_ctx *cx, struct sk_conn c, const uint8_t *md, siz
 int sk_conn_close(struct sk_ctx *cx, struct sk_conn c);
 
 /* ---- helpers ---- */
+
+/** A payload kept beyond its callback (sk_payload_retain()). Treat the members as private except
+ * @c p, which stays valid until sk_payload_release(). */
+struct sk_held {
+	struct sk_payload p;
+	struct rte_mbuf *seg[2];   /**< receive segments kept by reference (zero-copy) */
+	void *copy;                /**< bytes that were not in one segment, copied */
+};
+
+/**
+ * Keep a payload received in the current callback: metadata and data that lie in one receive
+ * segment each are kept by reference (mbuf refcount, no copy); a part that straddled segments or
+ * was reassembled from fragments is copied. Call only from inside the callback that got @p p,
+ * on its core.
+ * @return 0 with @p out filled; -EINVAL (not inside a receive callback); -ENOMEM.
+ */
+int sk_payload_retain(struct sk_ctx *cx, const struct sk_payload *p, struct sk_held *out);
+
+/** Let go of a retained payload (segments back to their pool, copy freed). Any time later, on the
+ * same core. Releasing a zeroed struct sk_held is a no-op. */
+void sk_payload_release(struct sk_ctx *cx, struct sk_held *h);
 
 /** Copy a payload's data into @p buf. @return bytes copied (truncated to @p cap). */
 size_t sk_payload_copy(const struct sk_payload *p, void *buf, size_t cap);

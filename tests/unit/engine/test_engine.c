@@ -62,6 +62,7 @@ struct t_state {
 	struct t_prod prods[64];
 	struct t_cons chan_in[64];   /* responder-side channel inbound, by producer slot */
 	struct sk_stream deferred;   /* a request-response answered later */
+	struct sk_held held;         /* its payload, retained */
 	bool defer;
 	uint8_t md_last[64];
 	uint32_t md_last_len;
@@ -168,6 +169,8 @@ t_rr(struct sk_ctx *cx, struct sk_stream s, const struct sk_payload *p)
 	st->rr++;
 	if (st->defer) {
 		st->deferred = s;
+		sk_payload_release(cx, &st->held);
+		ck_assert_int_eq(sk_payload_retain(cx, p, &st->held), 0);
 		return;
 	}
 	if (st->echo_md_len > 0) {

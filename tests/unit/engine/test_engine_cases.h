@@ -279,13 +279,22 @@ START_TEST(test_engine_cancel)
 	ck_assert_int_eq(sk_respond(t_cx(0), t_states[0].deferred, &p), -ESTALE);
 	t_run();
 	ck_assert_uint_eq(r.got, 0);
-	/* And answered later without a cancel: it arrives. */
+	/* And answered later without a cancel, from the retained request: it arrives. */
+	p = t_req("echo", md, "later!", 6);
 	ck_assert_int_eq(sk_request_response(t_cx(1), W.conn, &p, &t_ccbs, &r, &h), 0);
 	t_run();
+	/* Kept by reference: the receive segment is still out of the pool. */
+	ck_assert_ptr_nonnull(t_states[0].held.seg[1]);
+	ck_assert_ptr_null(t_states[0].held.copy);
+	memset(md, 0, sizeof(md));
 	t_advance_ms(50);
-	ck_assert_int_eq(sk_respond(t_cx(0), t_states[0].deferred, &p), 0);
+	ck_assert_int_eq(sk_respond(t_cx(0), t_states[0].deferred, &t_states[0].held.p), 0);
+	sk_payload_release(t_cx(0), &t_states[0].held);
+	ck_assert_int_eq(sk_payload_retain(t_cx(0), &p, &t_states[0].held), -EINVAL);
 	t_run();
 	ck_assert_uint_eq(r.got, 1);
+	ck_assert_uint_eq(r.last_len, 6);
+	ck_assert(memcmp(r.last, "later!", 6) == 0);
 	ck_assert_uint_eq(rs_engine_stream_count(W.e[0]) + rs_engine_stream_count(W.e[1]), 0);
 	t_world_down();
 }
