@@ -708,6 +708,23 @@ START_TEST(test_engine_protocol_errors)
 	ck_assert_uint_eq(rs_engine_conn_count(W.e[0]), 1);
 	ck_assert_uint_eq(t_ctr(0)[RS_CTR_UNKNOWN_TYPE_IGNORED], 1);
 	t_world_down();
+	/* METADATA_PUSH without M (as rsocket-js 0.0.27 sends it): accepted, even when split. */
+	memcpy(b + n, "\x00\x00\x0a\x00\x00\x00\x00\x30\x00" "abcd", 13);
+	{
+		struct rs_engine_conf cc;
+
+		t_conf(&cc);
+		t_world_up(&s, &cc);
+		raw = t_raw_client();
+		raw->peer->seg = 3;
+		ft_raw_write(raw, b, n + 13);
+		t_run();
+	}
+	ck_assert_uint_eq(t_states[0].md_push, 1);
+	ck_assert_uint_eq(t_states[0].md_last_len, 4);
+	ck_assert(memcmp(t_states[0].md_last, "abcd", 4) == 0);
+	ck_assert_uint_eq(rs_engine_conn_count(W.e[0]), 1);
+	t_world_down();
 	/* Stream-level faults never close the connection: initial n 0 gets ERROR[INVALID],
 	 * frames for unknown streams and a wrong-parity request are ignored. */
 	len = sk_route_metadata(md, sizeof(md), "echo");
