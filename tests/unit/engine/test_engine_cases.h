@@ -888,11 +888,12 @@ t_resume_seed(unsigned seed)
 
 		if (done)
 			break;
-		if (cuts < 6 && W.cli_end->cut_at == 0 && W.srv_end->cut_at == 0) {
-			/* Cut one direction at a random byte ahead. */
+		if (cuts < 8 && W.cli_end->cut_at == 0 && W.srv_end->cut_at == 0) {
+			/* Cut one direction at a random byte ahead (also inside the RESUME
+			 * exchange itself, when it lands there). */
 			struct ft_end *e = (rand() & 1) ? W.cli_end : W.srv_end;
 
-			e->cut_at = e->sent + 1 + (uint64_t)(rand() % 700);
+			e->cut_at = e->sent + 1 + (uint64_t)(rand() % 3000);
 		}
 		W.now_us += 5000;
 		t_run();
@@ -902,7 +903,6 @@ t_resume_seed(unsigned seed)
 			ck_assert_uint_ge(t_cev.detached, cuts);
 			t_resume_reconnect();
 			W.cli_end->seg = 1 + (uint32_t)(rand() % 40);
-			t_run();
 		}
 	}
 	ck_assert_msg(down.completed && down.got == 300, "seed %u: down %u", seed, down.got);
@@ -912,9 +912,14 @@ t_resume_seed(unsigned seed)
 	ck_assert_msg(t_states[0].chan_in[1].got == 200, "seed %u: channel in %u", seed,
 		      t_states[0].chan_in[1].got);
 	ck_assert(!down.errored && !up.errored && !ch.errored);
-	ck_assert_uint_gt(cuts, 0);
-	ck_assert_uint_eq(t_ctr(1)[RS_CTR_RESUME_OK], cuts);
-	ck_assert_uint_eq(t_ctr(0)[RS_CTR_RESUME_OK], cuts);
+	ck_assert_uint_gt(cuts, 1);
+	if (getenv("T_VERBOSE") != NULL)
+		fprintf(stderr, "seed %u: %u cuts, %lu resumed, frag %u\n", seed, cuts,
+			(unsigned long)t_ctr(1)[RS_CTR_RESUME_OK], c.fragment_size);
+	/* Every cut was bridged; a cut inside a RESUME exchange needs one more. */
+	ck_assert_uint_ge(t_ctr(1)[RS_CTR_RESUME_OK], 1);
+	ck_assert_uint_le(t_ctr(1)[RS_CTR_RESUME_OK], cuts);
+	ck_assert_uint_ge(t_ctr(0)[RS_CTR_RESUME_OK], t_ctr(1)[RS_CTR_RESUME_OK]);
 	ck_assert_uint_eq(t_cev.closed, 0);
 	ck_assert_uint_eq(t_ctr(0)[RS_CTR_STREAM_OVERRUN] + t_ctr(1)[RS_CTR_STREAM_OVERRUN], 0);
 	t_world_down();
@@ -922,7 +927,9 @@ t_resume_seed(unsigned seed)
 
 START_TEST(test_engine_resume_random_cuts)
 {
-	for (unsigned seed = 1; seed <= 12; seed++)
+	unsigned n = getenv("T_SEEDS") != NULL ? (unsigned)atoi(getenv("T_SEEDS")) : 24;
+
+	for (unsigned seed = 1; seed <= n; seed++)
 		t_resume_seed(seed);
 }
 END_TEST
