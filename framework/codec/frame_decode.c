@@ -338,11 +338,13 @@ rs_frame_decode_any(const uint8_t *p, uint32_t have, const struct rte_mbuf *next
 	case RS_FRAME_METADATA_PUSH:
 		if (f->stream_id != 0)
 			return rs_frame_any_bad(f, RS_FRAME_ERR_STREAM_ID);
-		if (!(f->flags & RS_FRAME_FLAG_M))
-			return rs_frame_any_bad(f, RS_FRAME_ERR_FLAGS);
 		rs_frame_src_slice(&s, RS_FRAME_HDR_LEN, frame_len - RS_FRAME_HDR_LEN,
 				   &f->metadata);
 		rs_frame_src_slice(&s, frame_len, 0, &f->data);
+		/* RSOCKET.md 2.11: M is always 1. rsocket-js 0.0.27 sends M=0: the views are
+		 * filled anyway so an engine that chooses to be lenient can use them. */
+		if (!(f->flags & RS_FRAME_FLAG_M))
+			return rs_frame_any_bad(f, RS_FRAME_ERR_FLAGS);
 		return (int)frame_len;
 	case RS_FRAME_RESUME:
 		return rs_frame_any_resume(&s, f);

@@ -90,7 +90,7 @@ rs_frame_reader_gather(const struct rte_mbuf *seg, uint32_t off, uint32_t n, uin
 }
 
 int
-rs_frame_reader_next(struct rs_frame_reader *r, struct rs_frame *f)
+rs_frame_reader_next_slow(struct rs_frame_reader *r, struct rs_frame *f)
 {
 	struct rte_mbuf *seg = r->seg;
 	uint32_t off = r->off, room, frame_len, have;
@@ -117,6 +117,7 @@ rs_frame_reader_next(struct rs_frame_reader *r, struct rs_frame *f)
 	if (__builtin_expect(frame_len > r->max_frame_len, 0)) {
 		f->frame_len = frame_len;
 		f->err = RS_FRAME_ERR_TOO_BIG;
+		r->errors[RS_FRAME_ERR_TOO_BIG]++;
 		return -EMSGSIZE;
 	}
 	if (r->avail - RS_FRAME_PREFIX_LEN < frame_len)
@@ -148,7 +149,11 @@ rs_frame_reader_next(struct rs_frame_reader *r, struct rs_frame *f)
 	}
 	r->avail -= RS_FRAME_PREFIX_LEN + frame_len;
 	r->frames++;
-	return rc < 0 ? rc : (int)(RS_FRAME_PREFIX_LEN + frame_len);
+	if (rc < 0) {
+		r->errors[f->err]++;
+		return rc;
+	}
+	return (int)(RS_FRAME_PREFIX_LEN + frame_len);
 }
 
 struct rte_mbuf *

@@ -27,9 +27,10 @@
 #include <stdint.h>
 #include <string.h>
 
+#include <rte_mbuf_core.h>
+
 #include <rs/proto/frame.h>
 
-struct rte_mbuf;
 struct rte_mempool;
 
 /**
@@ -53,7 +54,9 @@ enum rs_frame_err {
 	/** Unknown frame type with I=1. Ignore the frame (no error is sent). */
 	RS_FRAME_ERR_UNKNOWN_IGNORE,
 	/** Illegal flag combination: PAYLOAD with neither N nor C, METADATA_PUSH without M.
-	 * Stream-level: ignore, or ERROR[INVALID] on the stream (RSOCKET.md 10.11). */
+	 * Stream-level: ignore, or ERROR[INVALID] on the stream (RSOCKET.md 10.11). For
+	 * METADATA_PUSH without M (rsocket-js 0.0.27 sends it) the metadata and data views are
+	 * filled all the same, so the engine may choose to be lenient (RSOCKET.md 4.8). */
 	RS_FRAME_ERR_FLAGS,
 	/** Frame length over the configured maximum. ERROR[CONNECTION_ERROR] and close. */
 	RS_FRAME_ERR_TOO_BIG,
@@ -133,7 +136,7 @@ struct rs_frame_limits {
 	uint32_t max_frame_len; /**< frames longer than this (without prefix) are -EMSGSIZE */
 };
 
-/** A contiguous slice over @p len bytes at @p p. */
+/** A contiguous slice over @p len bytes at @p p (for building views to encode). Any core. */
 static inline struct rs_frame_slice
 rs_frame_slice_of(const void *p, uint32_t len)
 {
@@ -142,7 +145,7 @@ rs_frame_slice_of(const void *p, uint32_t len)
 	return s;
 }
 
-/** 1 when @p s lies in one piece of memory. */
+/** 1 when @p s lies in one piece of memory. Any core. */
 static inline int
 rs_frame_slice_is_contig(const struct rs_frame_slice *s)
 {
@@ -157,25 +160,25 @@ struct rs_frame_slice_it {
 	const struct rte_mbuf *seg; /**< next segment to read from */
 };
 
-/** Start iterating over @p s. */
+/** Start iterating over the pieces of @p s. Any core. */
 void rs_frame_slice_it_init(struct rs_frame_slice_it *it, const struct rs_frame_slice *s);
 
 /**
  * Next piece of the slice: sets *p and returns its length (> 0), or 0 at the end.
- * Zero-length segments are skipped.
+ * Zero-length segments are skipped. Any core.
  */
 uint32_t rs_frame_slice_it_next(struct rs_frame_slice_it *it, const uint8_t **p);
 
 /**
- * Copy up to @p cap bytes of @p s into @p dst (gathering pieces).
+ * Copy up to @p cap bytes of @p s into @p dst (gathering pieces). Any core.
  * @return bytes copied (min(len, cap)).
  */
 uint32_t rs_frame_slice_copy(const struct rs_frame_slice *s, void *dst, uint32_t cap);
 
-/** Name of a frame type ("PAYLOAD", ...) or "UNKNOWN". */
+/** Name of a frame type ("PAYLOAD", ...) or "UNKNOWN". Any core; for logs and tools. */
 const char *rs_frame_type_name(unsigned type);
 
-/** Name of a decode error reason ("TOO_SHORT", ...). */
+/** Name of a decode error reason ("TOO_SHORT", ...). Any core; for logs and telemetry. */
 const char *rs_frame_err_name(unsigned err);
 
 /* ------------------------------------------------------------------------------------------------
@@ -360,7 +363,8 @@ struct rs_frame_reader {
 	uint32_t max_frame_len;  /**< from rs_frame_reader_init() */
 	uint32_t nb_segs;        /**< segments held */
 	uint64_t frames;         /**< frames returned (good or malformed) */
-	uint64_t gathers;        /**< frames whose prefix or header was gathered into scratch */
+	uint64_t gathers;        /**< frames that straddled segments (decoded as pieces) */
+	uint64_t errors[RS_FRAME_ERR_MAX]; /**< malformed frames by reason (-EBADMSG, -EMSGSIZE) */
 	uint8_t scratch[RS_FRAME_READER_SCRATCH];
 };
 
@@ -377,15 +381,52 @@ void rs_frame_reader_init(struct rs_frame_reader *r, uint32_t max_frame_len);
 void rs_frame_reader_push(struct rs_frame_reader *r, struct rte_mbuf *chain);
 
 /**
- * Return the next complete frame. Contiguous frames are viewed in place; a frame that straddles
- * segments is viewed as pieces (slices with @c next); only a straddling prefix or fixed header is
- * gathered into r->scratch. Call on the connection's core.
- * @return bytes consumed (3 + frame_len); -EAGAIN when no complete frame is buffered (nothing
- *   consumed); -EBADMSG when the frame is malformed (it is consumed; f->err says why and the
- *   reader can go on); -EMSGSIZE when the length prefix is over max_frame_len (nothing consumed:
- *   the connection must be closed).
+ * The general case of rs_frame_reader_next(): prefixes and frames that straddle segments, empty
+ * segments, need-more and over-limit. Same contract as rs_frame_reader_next(), which calls it.
  */
-int rs_frame_reader_next(struct rs_frame_reader *r, struct rs_frame *f);
+int rs_frame_reader_next_slow(struct rs_frame_reader *r, struct rs_frame *f);
+
+/**
+ * Return the next complete frame. Contiguous frames are viewed in place (inline fast path: the
+ * whole frame lies in the current segment); a frame that straddles segments is viewed as pieces
+ * (slices with @c next); only a straddling prefix or fixed header is gathered into scratch.
+ * Call on the connection's core.
+ * @return bytes consumed (3 + frame_len); -EAGAIN when no complete frame is buffered (nothing
+ *   consumed); -EBADMSG when the frame is malformed (it is consumed; f->err says why, the reason
+ *   is counted in r->errors[], and the reader can go on); -EMSGSIZE when the length prefix is over
+ *   max_frame_len (nothing consumed: the connection must be closed).
+ */
+static inline int
+rs_frame_reader_next(struct rs_frame_reader *r, struct rs_frame *f)
+{
+	const struct rte_mbuf *seg = r->seg;
+
+	if (__builtin_expect(seg != NULL, 1)) {
+		uint32_t off = r->off, room = (uint32_t)seg->data_len - off;
+
+		if (__builtin_expect(room >= RS_FRAME_PREFIX_LEN, 1)) {
+			const uint8_t *p = (const uint8_t *)seg->buf_addr + seg->data_off + off;
+			uint32_t frame_len = rs_frame_get_u24(p);
+
+			if (__builtin_expect(frame_len <= room - RS_FRAME_PREFIX_LEN &&
+						     frame_len <= r->max_frame_len,
+					     1)) {
+				int rc;
+
+				r->off = off + RS_FRAME_PREFIX_LEN + frame_len;
+				r->avail -= RS_FRAME_PREFIX_LEN + frame_len;
+				r->frames++;
+				rc = rs_frame_decode_body(p + RS_FRAME_PREFIX_LEN, frame_len, f);
+				if (__builtin_expect(rc < 0, 0)) {
+					r->errors[f->err]++;
+					return rc;
+				}
+				return rc + (int)RS_FRAME_PREFIX_LEN;
+			}
+		}
+	}
+	return rs_frame_reader_next_slow(r, f);
+}
 
 /**
  * Detach the segments the reader has fully consumed and return them as one chain (nb_segs and
@@ -400,7 +441,7 @@ struct rte_mbuf *rs_frame_reader_release(struct rs_frame_reader *r);
  */
 struct rte_mbuf *rs_frame_reader_reset(struct rs_frame_reader *r);
 
-/** Bytes buffered and not yet consumed. */
+/** Bytes buffered and not yet consumed. Call on the connection's core. */
 static inline uint32_t
 rs_frame_reader_pending(const struct rs_frame_reader *r)
 {
@@ -614,6 +655,7 @@ int rs_frame_encode(uint8_t *buf, size_t cap, const struct rs_frame *f);
 
 /**
  * Bytes rs_frame_encode() would write for @p f (prefix included), or -EMSGSIZE / -EINVAL.
+ * Any core.
  */
 int rs_frame_encoded_len(const struct rs_frame *f);
 
@@ -622,8 +664,9 @@ int rs_frame_encoded_len(const struct rs_frame *f);
  */
 
 /**
- * An outgoing chain being built: frames are appended at @c tail; the engine hands @c head to
- * dp_stream_send() and then clears the struct. head's pkt_len and nb_segs are kept up to date.
+ * An outgoing chain being built: start from a zeroed struct; frames are appended at @c tail; the
+ * engine hands @c head to dp_stream_send() and then zeroes the struct again. head's pkt_len and
+ * nb_segs are kept up to date.
  */
 struct rs_frame_chain {
 	struct rte_mbuf *head;
