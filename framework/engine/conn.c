@@ -956,54 +956,9 @@ rs_conn_on_metadata_push(struct rs_conn *c, const struct rs_frame *f)
 			      p.metadata_len);
 }
 
-/*
- * rsocket-js 0.0.27 sends METADATA_PUSH with M=0 and the codec rejects it (ERR_FLAGS). Be lenient
- * (RSOCKET.md 4.8): re-read the frame from where the reader's cursor stood before it and deliver
- * the rest of the frame as metadata. @p seg/@p off is that cursor.
- */
-static void
-rs_conn_lenient_metadata_push(struct rs_conn *c, const struct rs_frame *f, struct rte_mbuf *seg,
-			      uint32_t off)
-{
-	uint32_t skip = RS_FRAME_PREFIX_LEN + RS_FRAME_HDR_LEN;
-	uint32_t len = f->frame_len - RS_FRAME_HDR_LEN, got = 0;
-	struct rs_frame g = *f;
-
-	if (len > c->gbuf_cap) {
-		uint8_t *nb = realloc(c->gbuf, len);
-
-		if (nb == NULL)
-			return;
-		c->gbuf = nb;
-		c->gbuf_cap = len;
-	}
-	for (; seg != NULL && got < len; seg = seg->next, off = 0) {
-		uint32_t avail = seg->data_len > off ? seg->data_len - off : 0;
-		uint32_t k;
-
-		if (skip >= avail) {
-			skip -= avail;
-			continue;
-		}
-		off += skip;
-		avail -= skip;
-		skip = 0;
-		k = avail < len - got ? avail : len - got;
-		memcpy(c->gbuf + got, rte_pktmbuf_mtod_offset(seg, uint8_t *, off), k);
-		got += k;
-	}
-	if (got != len)
-		return;
-	g.flags |= RS_FRAME_FLAG_M;
-	g.metadata = rs_frame_slice_of(c->gbuf, len);
-	g.data = rs_frame_slice_of(c->gbuf + len, 0);
-	rs_conn_on_frame(c, &g);
-}
-
 /* A frame the codec rejected (RSOCKET.md 4.8 and 10.11). */
 static void
-rs_conn_on_bad_frame(struct rs_conn *c, const struct rs_frame *f, struct rte_mbuf *seg,
-		     uint32_t off)
+rs_conn_on_bad_frame(struct rs_conn *c, const struct rs_frame *f)
 {
 	bool first = c->state == RS_CONN_AWAIT_SETUP;
 
@@ -1043,8 +998,14 @@ rs_conn_on_bad_frame(struct rs_conn *c, const struct rs_frame *f, struct rte_mbu
 	case RS_FRAME_ERR_FLAGS:
 		if (first)
 			goto bad_first;
-		if (f->type == RS_FRAME_METADATA_PUSH && f->stream_id == 0 && seg != NULL) {
-			rs_conn_lenient_metadata_push(c, f, seg, off);
+		/* rsocket-js 0.0.27 sends METADATA_PUSH with M=0; the codec flags it but fills
+		 * the views. Be lenient (RSOCKET.md 4.8): the rest of the frame is metadata. */
+		if (f->type == RS_FRAME_METADATA_PUSH && f->stream_id == 0) {
+			struct rs_frame g = *f;
+
+			g.flags |= RS_FRAME_FLAG_M;
+			g.err = RS_FRAME_OK;
+			rs_conn_on_frame(c, &g);
 			return;
 		}
 		rs_engine_count(c->e, RS_CTR_STREAM_BAD_PAYLOAD);
@@ -1088,7 +1049,7 @@ rs_conn_on_frame(struct rs_conn *c, struct rs_frame *f)
 			rs_conn_on_resume(c, f);
 		else
 			rs_conn_on_bad_frame(c, &(struct rs_frame){ .type = f->type,
-						     .err = RS_FRAME_ERR_UNKNOWN_TYPE }, NULL, 0);
+						     .err = RS_FRAME_ERR_UNKNOWN_TYPE });
 		return;
 	}
 	if (c->state == RS_CONN_AWAIT_RESUME_OK) {
@@ -1145,8 +1106,6 @@ rs_conn_process(struct rs_conn *c, struct dp_stream *ts)
 			       c->state == RS_CONN_AWAIT_RESUME_OK ||
 			       c->state == RS_CONN_ESTABLISHED)) {
 		struct rs_frame f;
-		struct rte_mbuf *seg0 = c->rd.seg;
-		uint32_t off0 = c->rd.off;
 		int rc = rs_frame_reader_next(&c->rd, &f);
 
 		if (rc == -EAGAIN)
@@ -1166,7 +1125,7 @@ rs_conn_process(struct rs_conn *c, struct dp_stream *ts)
 			c->recv_pos += f.frame_len;
 		e->rx_conn = c;
 		if (rc < 0)
-			rs_conn_on_bad_frame(c, &f, seg0, off0);
+			rs_conn_on_bad_frame(c, &f);
 		else
 			rs_conn_on_frame(c, &f);
 		e->rx_conn = NULL;
