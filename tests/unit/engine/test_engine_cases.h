@@ -1125,6 +1125,63 @@ START_TEST(test_engine_errors_and_limits)
 }
 END_TEST
 
+/* Random frames after a valid SETUP (headers of every type, random flags, stream ids of both
+ * parities, random bodies, sometimes a bad length): the engine must survive, answer or close, and
+ * leak nothing (pool back to baseline, ASan in the sanitizer build). */
+START_TEST(test_engine_random_input)
+{
+	struct rs_engine_conf s;
+	uint8_t b[512], md[64];
+	unsigned seeds = getenv("T_SEEDS") != NULL ? (unsigned)atoi(getenv("T_SEEDS")) : 24;
+
+	t_conf(&s);
+	s.fragment_size = 64;
+	s.lease = (seeds & 1) != 0;
+	for (unsigned seed = 1; seed <= seeds * 4; seed++) {
+		struct rs_engine_conf cc;
+		struct ft_end *raw;
+		size_t n;
+
+		srand(seed * 7919u);
+		t_conf(&cc);
+		t_world_up(&s, &cc);
+		raw = t_raw_client();
+		raw->peer->seg = 1 + (uint32_t)(rand() % 64);
+		n = t_setup_bytes(b, 0, 1, 0, 1000, 9000, NULL, t_mm, "text/plain");
+		ft_raw_write(raw, b, n);
+		for (int i = 0; i < 300 && !raw->gone; i++) {
+			uint32_t len = 6 + (uint32_t)(rand() % 60);
+			unsigned type = (unsigned)(rand() % 16);
+			uint32_t sid = (uint32_t)(rand() % 8);
+			int k;
+
+			if (rand() % 4 == 0) {
+				/* A well-formed routed request or payload, to reach deep states. */
+				k = sk_route_metadata(md, sizeof(md), (rand() & 1) ? "echo" : "gen/a");
+				k = rs_frame_encode_request_stream(b, sizeof(b), sid | 1,
+								   (rand() & 1) ? 0x80 : 0,
+								   1 + (uint32_t)(rand() % 3), md,
+								   (uint32_t)k, "\0\0\0\5", 4);
+				ft_raw_write(raw, b, (size_t)k);
+				continue;
+			}
+			rs_frame_put_u24(b, len);
+			rs_frame_put_hdr(b + 3, sid, type, (unsigned)(rand() & 0x3ff));
+			for (uint32_t j = 9; j < 3 + len; j++)
+				b[j] = (uint8_t)rand();
+			if (rand() % 50 == 0)
+				b[0] = (uint8_t)rand(); /* a length prefix that lies */
+			ft_raw_write(raw, b, 3 + len);
+			if (i % 16 == 0)
+				t_run();
+		}
+		t_run();
+		t_advance_ms(20);
+		t_world_down();
+	}
+}
+END_TEST
+
 static Suite *
 t_engine_suite(void)
 {
@@ -1153,6 +1210,7 @@ t_engine_suite(void)
 	tcase_add_test(tc, test_engine_resume_session_expiry);
 	tcase_add_test(tc, test_engine_connect_via_stack);
 	tcase_add_test(tc, test_engine_errors_and_limits);
+	tcase_add_test(tc, test_engine_random_input);
 	suite_add_tcase(s, tc);
 	return s;
 }
