@@ -911,15 +911,11 @@ rs_conn_on_keepalive(struct rs_conn *c, const struct rs_frame *f)
 	if (c->resume)
 		rs_conn_store_trim(c, f->position);
 	if (f->flags & RS_FRAME_FLAG_RESPOND) {
-		uint8_t buf[256];
-		uint32_t n = f->data.len;
-		const uint8_t *d = f->data.ptr;
+		struct sk_payload p;
 
-		if (!rs_frame_slice_is_contig(&f->data)) {
-			n = rs_frame_slice_copy(&f->data, buf, sizeof(buf));
-			d = buf;
-		}
-		rs_conn_send_keepalive(c, false, d, n);
+		/* Echo the data unchanged (RSOCKET.md 6.1), gathered if it straddles segments. */
+		if (rs_conn_view(c, f, &p) == 0)
+			rs_conn_send_keepalive(c, false, p.data, p.data_len);
 	}
 }
 

@@ -480,6 +480,31 @@ START_TEST(test_engine_keepalive)
 	t_run();
 	ck_assert_uint_eq(rs_engine_conn_count(W.e[0]) + rs_engine_conn_count(W.e[1]), 0);
 	t_world_down();
+
+	/* KEEPALIVE(R) is answered at once with R=0, position 0 and the same data, also when the
+	 * frame straddles segments. */
+	{
+		struct ft_end *raw;
+		struct rs_frame f;
+		uint8_t b[256], got[64];
+		size_t n;
+		int k;
+
+		t_world_up(&c, &c);
+		raw = t_raw_client();
+		raw->peer->seg = 3;
+		n = t_setup_bytes(b, 0, 1, 0, 1000, 9000, NULL, t_mm, "text/plain");
+		k = rs_frame_encode_keepalive(b + n, sizeof(b) - n, 1, 77, "still here", 10);
+		ft_raw_write(raw, b, n + (size_t)k);
+		t_run();
+		ck_assert(t_raw_find(raw, RS_FRAME_KEEPALIVE, 0, 0, &f));
+		ck_assert_uint_eq(f.flags & RS_FRAME_FLAG_RESPOND, 0);
+		ck_assert_uint_eq(f.position, 0);
+		ck_assert_uint_eq(f.data.len, 10);
+		rs_frame_slice_copy(&f.data, got, sizeof(got));
+		ck_assert(memcmp(got, "still here", 10) == 0);
+		t_world_down();
+	}
 }
 END_TEST
 
