@@ -868,6 +868,9 @@ rs_conn_on_resume_ok(struct rs_conn *c, const struct rs_frame *f)
 	}
 	rs_engine_count(c->e, RS_CTR_RESUME_OK);
 	rs_conn_start_liveness(c);
+	/* Leases restart after resumption, in both directions (RSOCKET.md 6.3). */
+	if (c->lease && c->e->conf.lease_ttl_ms > 0)
+		rs_conn_issue_lease(c);
 	if (c->cbs != NULL && c->cbs->on_ready != NULL)
 		c->cbs->on_ready(rs_engine_ctx(c->e), (struct sk_conn){ c->idx, c->gen }, c->cb_ctx);
 }

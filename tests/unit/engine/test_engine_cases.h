@@ -893,6 +893,9 @@ t_resume_seed(unsigned seed)
 	c.keepalive_ms = 30;
 	c.max_lifetime_ms = 100000;
 	c.fragment_size = (seed & 1) ? 64 : 0;
+	c.lease = seed % 3 == 0;
+	c.lease_ttl_ms = 60000;
+	c.lease_requests = 100;
 	t_world_up(&c, &c);
 	t_connect();
 	W.cli_end->seg = 1 + (uint32_t)(rand() % 40);
@@ -947,6 +950,12 @@ t_resume_seed(unsigned seed)
 	ck_assert_uint_ge(t_ctr(0)[RS_CTR_RESUME_OK], t_ctr(1)[RS_CTR_RESUME_OK]);
 	ck_assert_uint_eq(t_cev.closed, 0);
 	ck_assert_uint_eq(t_ctr(0)[RS_CTR_STREAM_OVERRUN] + t_ctr(1)[RS_CTR_STREAM_OVERRUN], 0);
+	if (c.lease) {
+		/* A fresh lease each way after every resumption. */
+		ck_assert_uint_eq(t_ctr(0)[RS_CTR_LEASE_ISSUED], 1 + t_ctr(0)[RS_CTR_RESUME_OK]);
+		ck_assert_uint_eq(t_ctr(1)[RS_CTR_LEASE_ISSUED], 1 + t_ctr(1)[RS_CTR_RESUME_OK]);
+		ck_assert_uint_eq(t_ctr(0)[RS_CTR_LEASE_REJECTED], 0);
+	}
 	t_world_down();
 }
 
