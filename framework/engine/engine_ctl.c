@@ -297,3 +297,12 @@ rs_engine_conn_handle(const struct rs_engine *e, uint32_t idx, struct sk_conn *o
 	out->gen = e->conns[idx].gen;
 	return 0;
 }
+
+struct dp_stream *
+rs_engine_conn_transport(const struct rs_engine *e, struct sk_conn h)
+{
+	if (h.idx == 0 || h.idx > e->conf.max_conns || e->conns[h.idx].gen != h.gen ||
+	    e->conns[h.idx].state == RS_CONN_FREE)
+		return NULL;
+	return e->conns[h.idx].ts;
+}

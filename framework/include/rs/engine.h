@@ -189,6 +189,12 @@ const char *rs_engine_counter_name(unsigned i);
  */
 int rs_engine_conn_handle(const struct rs_engine *e, uint32_t idx, struct sk_conn *out);
 
+/**
+ * The transport stream connection @p c currently runs on (diagnostics and tests).
+ * @return the stream, or NULL (stale handle, detached, or not connected yet).
+ */
+struct dp_stream *rs_engine_conn_transport(const struct rs_engine *e, struct sk_conn c);
+
 /** Live connections on this core (attached or detached). */
 unsigned rs_engine_conn_count(const struct rs_engine *e);
 

@@ -18,6 +18,10 @@
 #include <rte_mbuf.h>
 #include <rte_mempool.h>
 
+#include <sys/socket.h>
+#include <time.h>
+
+#include <dp/posix.h>
 #include <dp/timer.h>
 #include <rs/engine.h>
 #include <rs/frame.h>

@@ -1216,6 +1216,125 @@ START_TEST(test_engine_random_input)
 }
 END_TEST
 
+static uint64_t
+t_mono_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+/* Both engines on one posix stack instance, one loop, real time; every wait bounded. */
+static bool
+t_posix_run(struct dp_posix *px, const bool *flag, uint64_t max_ms)
+{
+	uint64_t end = t_mono_us() + max_ms * 1000;
+
+	while (!*flag && t_mono_us() < end) {
+		W.now_us = t_mono_us();
+		for (int i = 0; i < 2; i++) {
+			rs_engine_set_now(W.e[i], W.now_us);
+			dp_timer_wheel_advance(W.wheel[i], W.now_us);
+		}
+		dp_stack_poll(dp_posix_stack(px), W.now_us);
+		rs_engine_flush(W.e[0]);
+		rs_engine_flush(W.e[1]);
+		dp_stack_flush(dp_posix_stack(px));
+		dp_posix_wait(px, 1000);
+	}
+	return *flag;
+}
+
+static bool t_posix_ready, t_posix_half;
+
+/* Resumption over kernel TCP on 127.0.0.1: the client's socket is shut down mid-stream; the
+ * client redials through the stack, resumes, and the stream completes with every item once. */
+START_TEST(test_engine_resume_over_posix)
+{
+	struct rs_engine_conf c;
+	struct dp_posix_conf pc = { .pool = t_mp, .name = "t" };
+	struct dp_timer_wheel_conf wc = { 100, 0 };
+	struct dp_addr4 any = { 0x7f000001, 0 }, bound;
+	struct t_cons a = { .granted = 50, .batch = 50, .check_seq = true };
+	static const struct sk_router_route routes[] = { { "echo", "echo", SK_ROUTER_EXACT },
+							 { "gen", "^gen/", SK_ROUTER_PATTERN } };
+	struct sk_router_conf rc = { routes, 2, NULL };
+	struct dp_posix *px;
+	void *pmem;
+	uint8_t md[300], total[4];
+	struct sk_payload p;
+	struct sk_stream h;
+	struct sk_conn conn;
+	struct dp_stream *ts;
+
+	memset(&W, 0, sizeof(W));
+	memset(&t_cev, 0, sizeof(t_cev));
+	W.pool_base = rte_mempool_avail_count(t_mp);
+	t_conf(&c);
+	c.resume = true;
+	c.keepalive_ms = 100;
+	c.max_lifetime_ms = 10000;
+	pmem = aligned_alloc(64, (dp_posix_memsize(&pc) + 63) & ~(size_t)63);
+	px = dp_posix_init(pmem, &pc);
+	ck_assert_ptr_nonnull(px);
+	ck_assert_int_eq(sk_router_create(&rc, &W.router, NULL, 0), 0);
+	W.now_us = t_mono_us();
+	wc.start_us = W.now_us;
+	for (int i = 0; i < 2; i++) {
+		W.wmem[i] = aligned_alloc(64, (dp_timer_wheel_memsize(&wc) + 63) & ~(size_t)63);
+		W.wheel[i] = dp_timer_wheel_init(W.wmem[i], &wc);
+		ck_assert_int_eq(rs_engine_create(&c, W.wheel[i], t_mp, dp_posix_stack(px), &t_app,
+						  W.router, (unsigned)i, &W.e[i]), 0);
+		rs_engine_set_now(W.e[i], W.now_us);
+	}
+	ck_assert_int_eq(dp_stack_listen(dp_posix_stack(px), &any, &rs_engine_stream_cbs, W.e[0]),
+			 0);
+	ck_assert_int_eq(dp_posix_listen_addr(px, 0, &bound), 0);
+	ck_assert_int_eq(sk_connect(t_cx(1), bound.ip, bound.port, &t_conn_cbs, &t_cev, &conn), 0);
+	t_posix_ready = false;
+	{
+		uint64_t end = t_mono_us() + 5000000;
+
+		while (t_cev.ready == 0 && t_mono_us() < end)
+			t_posix_run(px, &t_posix_ready, 5);
+	}
+	ck_assert_uint_eq(t_cev.ready, 1);
+	t_put32(total, 3000);
+	p = t_req("echo", md, total, 4);
+	ck_assert_int_eq(sk_request_stream(t_cx(1), conn, &p, 50, &t_ccbs, &a, &h), 0);
+	{
+		uint64_t end = t_mono_us() + 10000000;
+
+		while (a.got < 1000 && t_mono_us() < end)
+			t_posix_run(px, &t_posix_half, 5);
+	}
+	ck_assert_uint_ge(a.got, 1000);
+	ck_assert(!a.completed);
+	/* The cut: shut the client's socket down under the engine. */
+	ts = rs_engine_conn_transport(W.e[1], conn);
+	ck_assert_ptr_nonnull(ts);
+	ck_assert_int_eq(shutdown(dp_posix_stream_fd(ts), SHUT_RDWR), 0);
+	t_posix_run(px, &a.completed, 15000);
+	ck_assert_msg(a.completed && a.got == 3000, "got %u", a.got);
+	ck_assert(!a.errored);
+	ck_assert_uint_ge(t_cev.detached, 1);
+	ck_assert_uint_ge(t_ctr(1)[RS_CTR_RESUME_OK], 1);
+	ck_assert_uint_ge(t_ctr(0)[RS_CTR_RESUME_OK], 1);
+	ck_assert_uint_eq(t_cev.closed, 0);
+	for (int i = 0; i < 2; i++) {
+		rs_engine_free(W.e[i]);
+		W.e[i] = NULL;
+	}
+	dp_posix_fini(px);
+	free(pmem);
+	for (int i = 0; i < 2; i++)
+		free(W.wmem[i]);
+	sk_router_free(W.router);
+	ck_assert_uint_eq(rte_mempool_avail_count(t_mp), W.pool_base);
+}
+END_TEST
+
 static Suite *
 t_engine_suite(void)
 {
@@ -1245,6 +1364,7 @@ t_engine_suite(void)
 	tcase_add_test(tc, test_engine_connect_via_stack);
 	tcase_add_test(tc, test_engine_errors_and_limits);
 	tcase_add_test(tc, test_engine_random_input);
+	tcase_add_test(tc, test_engine_resume_over_posix);
 	suite_add_tcase(s, tc);
 	return s;
 }
