@@ -809,8 +809,9 @@ rs_conn_on_resume(struct rs_conn *c, const struct rs_frame *f)
 
 	if (!e->conf.resume)
 		return rs_conn_reject_resume(c, "resumption not supported");
-	if (f->resume.major != RS_FRAME_VERSION_MAJOR || f->resume.minor != RS_FRAME_VERSION_MINOR ||
-	    f->resume.token.len == 0 || f->resume.token.len > RS_CONN_TOKEN_MAX)
+	if (f->resume.major != RS_FRAME_VERSION_MAJOR ||
+	    f->resume.minor != RS_FRAME_VERSION_MINOR || f->resume.token.len == 0 ||
+	    f->resume.token.len > RS_CONN_TOKEN_MAX)
 		return rs_conn_reject_resume(c, "bad RESUME");
 	rs_frame_slice_copy(&f->resume.token, tok, f->resume.token.len);
 	s = rs_conn_find_token(e, tok, (uint16_t)f->resume.token.len, c);
@@ -872,7 +873,7 @@ rs_conn_on_resume_ok(struct rs_conn *c, const struct rs_frame *f)
 	if (c->lease && c->e->conf.lease_ttl_ms > 0)
 		rs_conn_issue_lease(c);
 	if (c->cbs != NULL && c->cbs->on_ready != NULL)
-		c->cbs->on_ready(rs_engine_ctx(c->e), (struct sk_conn){ c->idx, c->gen }, c->cb_ctx);
+		c->cbs->on_ready(rs_engine_ctx(c->e), (struct sk_conn){c->idx, c->gen}, c->cb_ctx);
 }
 
 static void

@@ -78,7 +78,7 @@ struct rs_conn {
 	bool release_pending;
 	bool setup_done;         /**< client: SETUP sent; server: SETUP accepted */
 	bool graceful;           /**< CONNECTION_CLOSE received or sent: close when streams end */
-	bool peer_seen;          /**< client: a response, LEASE or request arrived (RSOCKET.md 4.1.2) */
+	bool peer_seen;          /**< client: a response, LEASE or request came (4.1.2) */
 	bool dirty;              /**< on the engine's flush list */
 	struct dp_stream *ts;
 	struct rs_frame_reader rd;

@@ -250,7 +250,8 @@ rs_stream_send_payloadish(struct rs_conn *c, uint32_t sid, unsigned type, unsign
 			fl |= flags & RS_FRAME_FLAG_C;
 		else
 			fl |= RS_FRAME_FLAG_F;
-		hl = rs_stream_head(h, RS_FRAME_HDR_LEN + (fn ? 4 : 0) + (carry_md ? 3 : 0) + mdp + dp,
+		hl = rs_stream_head(h,
+				    RS_FRAME_HDR_LEN + (fn ? 4 : 0) + (carry_md ? 3 : 0) + mdp + dp,
 				    sid, t, fl, fn, n, carry_md, mdp);
 		rc = rs_conn_emit(c, h, hl, carry_md ? p->metadata + mdo : NULL, mdp,
 				  p->data + dto, dp);
@@ -510,7 +511,8 @@ rs_stream_on_request(struct rs_conn *c, struct rs_frame *f)
 		rc = rs_stream_reasm_add(s, f);
 		if (rc == -ENOSPC) {
 			rs_stream_free(s);
-			rs_conn_fail(c, RS_ERROR_CONNECTION_ERROR, "reassembly over connection cap");
+			rs_conn_fail(c, RS_ERROR_CONNECTION_ERROR,
+				     "reassembly over connection cap");
 		} else if (rc != 0) {
 			rs_stream_free(s);
 			if (!fnf)
@@ -622,14 +624,16 @@ rs_stream_on_payload(struct rs_conn *c, struct rs_frame *f)
 	if (rc != 0) {
 		/* Over the per-stream cap: the stream fails, the connection goes on. */
 		if (!s->delivered && !s->requester) {
-			rs_stream_refuse(c, s->id, RS_ERROR_REJECTED, "reassembled message over the cap");
+			rs_stream_refuse(c, s->id, RS_ERROR_REJECTED,
+					 "reassembled message over the cap");
 			rs_stream_free(s);
 		} else if (s->requester) {
 			rs_stream_send_cancel(c, s->id);
 			rs_stream_cb_error(s, RS_ERROR_REJECTED, "reassembled message over the cap",
 					   32);
 		} else {
-			rs_stream_refuse(c, s->id, RS_ERROR_REJECTED, "reassembled message over the cap");
+			rs_stream_refuse(c, s->id, RS_ERROR_REJECTED,
+					 "reassembled message over the cap");
 			rs_stream_cb_error(s, RS_ERROR_REJECTED, "reassembled message over the cap",
 					   32);
 		}

@@ -5,8 +5,8 @@
  * through the calls below, and it can also act as a requester on any connection of its core.
  *
  * Everything runs on one worker core: a handler is called on the core that owns the connection and
- * may only use handles of that core (struct sk_ctx is that core's engine). Nothing is shared between
- * cores; per-core state comes from sk_app.core_init.
+ * may only use handles of that core (struct sk_ctx is that core's engine). Nothing is shared
+ * between cores; per-core state comes from sk_app.core_init.
  *
  * Payloads are zero-copy views into receive buffers, valid only during the callback. Copy them
  * (sk_payload_copy) to keep them. Streams and connections are handles checked for staleness: a
@@ -56,11 +56,12 @@ struct sk_payload {
 /** Events on a live stream, for both roles. Any member may be NULL. */
 struct sk_stream_cbs {
 	/** An item arrived (requester: the response or a stream item; channel: either side). */
-	void (*on_next)(struct sk_ctx *cx, struct sk_stream s, void *ctx, const struct sk_payload *p);
-	/** The peer completed its half. The stream handle stays valid until both halves are done. */
+	void (*on_next)(struct sk_ctx *cx, struct sk_stream s, void *ctx,
+			const struct sk_payload *p);
+	/** The peer completed its half. The handle stays valid until both halves are done. */
 	void (*on_complete)(struct sk_ctx *cx, struct sk_stream s, void *ctx);
-	/** The stream failed: ERROR from the peer, or a local fault (connection lost, reassembly over
-	 * the cap, credit overrun). The handle is stale after this. */
+	/** The stream failed: ERROR from the peer, or a local fault (connection lost, reassembly
+	 * over the cap, credit overrun). The handle is stale after this. */
 	void (*on_error)(struct sk_ctx *cx, struct sk_stream s, void *ctx, uint32_t code,
 			 const char *msg, size_t msg_len);
 	/** The peer granted @p n more items (saturating; >= 0x7FFFFFFF total means unbounded). */
@@ -80,8 +81,8 @@ struct sk_route_handlers {
 	/** @p n is the initial credit. Send at most sk_stream_credit() items. */
 	void (*request_stream)(struct sk_ctx *cx, struct sk_stream s, const struct sk_payload *p,
 			       uint64_t n);
-	/** @p p is the requester's first item; @p in_complete when it is also its last. The responder
-	 * must grant credit for further items with sk_request_n() (RSOCKET.md 4.6). */
+	/** @p p is the requester's first item; @p in_complete when it is also its last. The
+	 * responder must grant credit for further items with sk_request_n() (RSOCKET.md 4.6). */
 	void (*request_channel)(struct sk_ctx *cx, struct sk_stream s, const struct sk_payload *p,
 				uint64_t n, bool in_complete);
 	struct sk_stream_cbs cbs;
@@ -104,7 +105,7 @@ struct sk_app {
 
 /** Connection events for the requester side (sk_connect()). Any member may be NULL. */
 struct sk_conn_cbs {
-	/** The transport is up and SETUP was sent; requests may be made (after a LEASE if lease). */
+	/** The transport is up and SETUP was sent: requests may go (after a LEASE if lease). */
 	void (*on_ready)(struct sk_ctx *cx, struct sk_conn c, void *ctx);
 	/** The connection ended: @p code is 0 (graceful), an RSocket error code from the peer
 	 * (e.g. REJECTED_SETUP) or a local one (0x101 on keepalive timeout). */
@@ -147,7 +148,8 @@ int sk_complete(struct sk_ctx *cx, struct sk_stream s);
 int sk_error(struct sk_ctx *cx, struct sk_stream s, uint32_t code, const char *msg);
 
 /** Grant the peer @p n more items on this stream's inbound half (REQUEST_N; saturating, values
- * above 0x7FFFFFFF are sent as 0x7FFFFFFF). @return 0, -ESTALE, -EINVAL (n == 0), -EPIPE, -ENOBUFS. */
+ * above 0x7FFFFFFF are sent as 0x7FFFFFFF). @return 0, -ESTALE, -EINVAL (n == 0), -EPIPE, -ENOBUFS.
+ */
 int sk_request_n(struct sk_ctx *cx, struct sk_stream s, uint64_t n);
 
 /** Stop a stream: requester sends CANCEL, responder sends ERROR[CANCELED]. The handle is stale

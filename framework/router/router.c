@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Route matching: exact routes through an open-addressing hash table (FNV-1a, linear probing, built
- * once), pattern routes through one Hyperscan block database with per-core scratch. The engine calls
- * sk_router_match_metadata() for every request frame it accepts, on the connection's core; nothing
- * here allocates or locks on that path. Construction (sk_router_create) is control-path code.
+ * once), pattern routes through one Hyperscan block database with per-core scratch. The engine
+ * calls sk_router_match_metadata() for every request frame it accepts, on the connection's core;
+ * nothing here allocates or locks on that path. Construction (sk_router_create) is control-path
+ * code.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -133,8 +134,9 @@ sk_router_build_patterns(struct sk_router *r, char *err, size_t err_len)
 
 		if (hs_compile(r->routes[i].text, HS_FLAG_SINGLEMATCH, HS_MODE_BLOCK, NULL, &one,
 			       &cerr) != HS_SUCCESS) {
-			sk_router_errf(err, err_len, "route '%s': pattern '%s': %s", r->routes[i].name,
-				       r->routes[i].text, cerr != NULL ? cerr->message : "?");
+			sk_router_errf(err, err_len, "route '%s': pattern '%s': %s",
+				       r->routes[i].name, r->routes[i].text,
+				       cerr != NULL ? cerr->message : "?");
 			hs_free_compile_error(cerr);
 			rc = -EINVAL;
 			goto out;
@@ -239,7 +241,8 @@ sk_router_create(const struct sk_router_conf *conf, struct sk_router **out, char
 	if (conf->fallback != NULL) {
 		r->fallback = sk_router_find(r, conf->fallback);
 		if (r->fallback < 0) {
-			sk_router_errf(err, err_len, "routes: fallback '%s' is not a declared route",
+			sk_router_errf(err, err_len,
+				       "routes: fallback '%s' is not a declared route",
 				       conf->fallback);
 			rc = -EINVAL;
 			goto fail;
@@ -347,8 +350,8 @@ sk_router_match(const struct sk_router *r, struct sk_router_scratch *s, const ch
 	if (r->db != NULL && best > r->first_pattern) {
 		if (s == NULL || s->hs == NULL || tag_len > UINT32_MAX)
 			return -EIO;
-		if (hs_scan(r->db, tag, (unsigned int)tag_len, 0, s->hs, sk_router_on_match, &best) !=
-		    HS_SUCCESS)
+		if (hs_scan(r->db, tag, (unsigned int)tag_len, 0, s->hs, sk_router_on_match,
+			    &best) != HS_SUCCESS)
 			return -EIO;
 	}
 	return best == UINT32_MAX ? SK_ROUTER_NO_ROUTE : (int)best;

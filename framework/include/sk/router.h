@@ -4,9 +4,9 @@
  * `message/x.rsocket.routing.v0` entry in its composite metadata, RSOCKET.md 8.1 and 8.3) to one of
  * the routes declared in config. Exact routes live in an open-addressing hash table built once at
  * start; pattern routes (regular expressions) are compiled once into one Hyperscan block-mode
- * database (hs_compile_multi, HS_FLAG_SINGLEMATCH, expression id = declared index). Among all routes
- * that match, the one declared first wins. A request without routing metadata goes to the configured
- * fallback route, if any.
+ * database (hs_compile_multi, HS_FLAG_SINGLEMATCH, expression id = declared index). Among all
+ * routes that match, the one declared first wins. A request without routing metadata goes to the
+ * configured fallback route, if any.
  *
  * The router is built on the control core and is read-only afterwards, so every worker shares it.
  * Hyperscan needs mutable scratch per scan: each worker gets its own struct sk_router_scratch (a
@@ -55,11 +55,12 @@ struct sk_router_conf {
  * @param conf   routes and fallback
  * @param out    the router on success
  * @param err    buffer for a human-readable reason on failure (e.g.
- *               "route 'users': pattern '([a-z': Missing close parenthesis for group ..."); may be NULL
+ *               "route 'users': pattern '([a-z': Missing close parenthesis for group ..."); may be
+ * NULL
  * @param err_len size of @p err
  * @return 0; -EINVAL: bad conf (empty name or text, duplicate name, unknown fallback) or a pattern
- *         that does not compile (reported in @p err with route name, pattern and Hyperscan's message);
- *         -ENOMEM: out of memory.
+ *         that does not compile (reported in @p err with route name, pattern and Hyperscan's
+ * message); -ENOMEM: out of memory.
  */
 int sk_router_create(const struct sk_router_conf *conf, struct sk_router **out, char *err,
 		     size_t err_len);

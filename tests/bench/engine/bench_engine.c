@@ -165,7 +165,8 @@ main(int argc, char **argv)
 	for (int i = 0; i < 2; i++) {
 		w[i] = dp_timer_wheel_init(aligned_alloc(64, (dp_timer_wheel_memsize(&wc) + 63) &
 							     ~(size_t)63), &wc);
-		if (rs_engine_create(&conf, w[i], mp, NULL, &b_app, router, (unsigned)i, &e[i]) != 0)
+		if (rs_engine_create(&conf, w[i], mp, NULL, &b_app, router, (unsigned)i, &e[i]) !=
+		    0)
 			return 1;
 	}
 	ft_pair(&a, &b, false, false);
@@ -203,7 +204,8 @@ main(int argc, char **argv)
 		struct sk_payload p = { b_md, (uint32_t)b_md_len, true, NULL, 0 };
 		uint64_t before;
 
-		int src = sk_request_stream(b_ccx, b_conn, &p, UINT64_MAX, &b_ccbs, (void *)1, NULL);
+		int src =
+			sk_request_stream(b_ccx, b_conn, &p, UINT64_MAX, &b_ccbs, (void *)1, NULL);
 
 		if (src != 0)
 			fprintf(stderr, "request-stream: %d\n", src);

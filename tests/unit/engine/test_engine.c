@@ -318,10 +318,16 @@ t_core_teardown(struct sk_ctx *cx, void *state)
 
 static const char *const t_route_names[] = { "echo", "gen" };
 static const struct sk_route_handlers t_routes[] = {
-	{ t_rr, t_fnf, t_stream, t_channel,
-	  { t_srv_on_next, t_srv_on_complete, t_srv_on_error, t_srv_on_request_n, t_srv_on_cancel } },
-	{ NULL, NULL, t_stream, NULL,
-	  { t_srv_on_next, t_srv_on_complete, t_srv_on_error, t_srv_on_request_n, t_srv_on_cancel } },
+	{t_rr,
+	 t_fnf,
+	 t_stream,
+	 t_channel,
+	 {t_srv_on_next, t_srv_on_complete, t_srv_on_error, t_srv_on_request_n, t_srv_on_cancel}},
+	{NULL,
+	 NULL,
+	 t_stream,
+	 NULL,
+	 {t_srv_on_next, t_srv_on_complete, t_srv_on_error, t_srv_on_request_n, t_srv_on_cancel}},
 };
 static const struct sk_app t_app = {
 	"test", t_core_init, t_core_teardown, t_route_names, t_routes, 2, t_md_push,

@@ -269,7 +269,8 @@ START_TEST(test_engine_cancel)
 	ck_assert_int_eq(sk_next(t_cx(0), sh, &p), -ESTALE);
 	ck_assert_uint_ge(t_ctr(0)[RS_CTR_LATE_CALL], 1);
 	ck_assert_uint_eq(a.got, 5);
-	/* Request-response answered later (after a timer): cancelled first, the answer is dropped. */
+	/* Request-response answered later (after a timer): cancelled first, the answer is dropped.
+	 */
 	t_states[0].defer = true;
 	p = t_req("echo", md, "x", 1);
 	ck_assert_int_eq(sk_request_response(t_cx(1), W.conn, &p, &t_ccbs, &r, &h), 0);
@@ -341,8 +342,8 @@ START_TEST(test_engine_fragmentation_boundaries)
 			ck_assert_int_eq(sk_request_response(t_cx(1), W.conn, &p, &t_ccbs, &a, &h),
 					 0);
 			t_run();
-			ck_assert_msg(a.got == 1 && a.completed, "md %u data %u: no response", md_len,
-				      dl);
+			ck_assert_msg(a.got == 1 && a.completed, "md %u data %u: no response",
+				      md_len, dl);
 			ck_assert_uint_eq(a.last_len, dl);
 			ck_assert_msg(memcmp(a.last, data, dl) == 0, "md %u data %u: data differs",
 				      md_len, dl);
@@ -1191,7 +1192,8 @@ START_TEST(test_engine_random_input)
 
 			if (rand() % 4 == 0) {
 				/* A well-formed routed request or payload, to reach deep states. */
-				k = sk_route_metadata(md, sizeof(md), (rand() & 1) ? "echo" : "gen/a");
+				k = sk_route_metadata(md, sizeof(md),
+						      (rand() & 1) ? "echo" : "gen/a");
 				k = rs_frame_encode_request_stream(b, sizeof(b), sid | 1,
 								   (rand() & 1) ? 0x80 : 0,
 								   1 + (uint32_t)(rand() % 3), md,

@@ -188,8 +188,9 @@ START_TEST(test_router_metadata)
 	ck_assert_int_eq(sk_router_tag_from_metadata(trunc, sizeof(trunc), &tag, &tl), -EBADMSG);
 	ck_assert_int_eq(sk_router_tag_from_metadata(badtag, sizeof(badtag), &tag, &tl), -EBADMSG);
 
-	ck_assert_int_eq(sk_router_match_metadata(test_router_r, test_router_s, v2, sizeof(v2), &tag,
-						  &tl), 0);
+	ck_assert_int_eq(
+		sk_router_match_metadata(test_router_r, test_router_s, v2, sizeof(v2), &tag, &tl),
+		0);
 	ck_assert_int_eq(sk_router_match_metadata(test_router_r, test_router_s, custom,
 						  sizeof(custom), &tag, &tl), 1);
 	/* No routing entry, or no metadata at all: the fallback ('echo'). */
