@@ -33,26 +33,36 @@ add_counts() { # file
 	pass=$((pass + $(echo "$l" | cut -d' ' -f1))); fail=$((fail + $(echo "$l" | cut -d' ' -f3)))
 }
 
-# 1. rsocket-js client -> skiff server.
-port=$(free_port)
-"$peer" server "$port" 25 >"$tmp/srv.out" 2>"$tmp/srv.err" &
-spid=$!; pids+=("$spid")
-if wait_ready "$tmp/srv.out" 10; then
-	timeout 30 node "$here/js_client.js" "$port" >"$tmp/jsc.out" 2>&1
-	cat "$tmp/jsc.out"
-	add_counts "$tmp/jsc.out"
-	# The client's last FNF ("quit") stops the server: it must exit 0 on its own.
-	for _ in $(seq 1 50); do kill -0 "$spid" 2>/dev/null || break; sleep 0.1; done
-	if wait "$spid"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: skiff server exit"; cat "$tmp/srv.err"; fi
-else
-	echo "FAIL: skiff server not ready"; cat "$tmp/srv.err"; fail=$((fail + 1))
-fi
+# 1. rsocket-js client -> skiff server: whole frames, then everything fragmented at 1024 bytes
+# (rsocket-js reassembles: the 200000-byte response arrives in ~200 fragments).
+for frag in 0 1024; do
+	port=$(free_port)
+	"$peer" server "$port" 25 "$frag" >"$tmp/srv.out" 2>"$tmp/srv.err" &
+	spid=$!; pids+=("$spid")
+	if wait_ready "$tmp/srv.out" 10; then
+		echo "== rsocket-js client -> skiff server (fragment_size $frag)"
+		timeout 30 node "$here/js_client.js" "$port" >"$tmp/jsc.out" 2>&1
+		cat "$tmp/jsc.out"
+		add_counts "$tmp/jsc.out"
+		# The client's last FNF ("quit") stops the server: it must exit 0 on its own.
+		for _ in $(seq 1 50); do kill -0 "$spid" 2>/dev/null || break; sleep 0.1; done
+		if wait "$spid"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: skiff server exit"; cat "$tmp/srv.err"; fi
+		# With fragmentation on, the server really sent fragments.
+		if [ "$frag" -gt 0 ]; then
+			if grep -Eq 'fragments_tx=[1-9]' "$tmp/srv.err"; then pass=$((pass + 1)); else
+				fail=$((fail + 1)); echo "FAIL: no fragments sent"; cat "$tmp/srv.err"; fi
+		fi
+	else
+		echo "FAIL: skiff server not ready"; cat "$tmp/srv.err"; fail=$((fail + 1))
+	fi
+done
 
 # 2. skiff client -> rsocket-js server.
 port=$(free_port)
 timeout 40 node "$here/js_server.js" "$port" 30 >"$tmp/jss.out" 2>&1 &
 jpid=$!; pids+=("$jpid")
 if wait_ready "$tmp/jss.out" 10; then
+	echo "== skiff client -> rsocket-js server"
 	timeout 30 "$peer" client "$port" 20 >"$tmp/cli.out" 2>"$tmp/cli.err"
 	cat "$tmp/cli.out"
 	grep FAIL "$tmp/cli.err"

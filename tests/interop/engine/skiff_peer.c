@@ -2,7 +2,7 @@
 /*
  * Interop peer: the RSocket engine over the posix stack on 127.0.0.1, against rsocket-js 0.0.27.
  *
- *   skiff_peer server PORT SECONDS   listen; serve the routes below until a FNF on "quit" or
+ *   skiff_peer server PORT SECONDS [FRAGMENT_SIZE]   listen; serve the routes below until a FNF on "quit" or
  *                                    SECONDS pass; prints "READY" once listening
  *   skiff_peer client PORT SECONDS   connect to an rsocket-js server, run the checks below, print
  *                                    "N passed, N failed"; exit 0 only if all passed
@@ -464,8 +464,9 @@ main(int argc, char **argv)
 	void *mem, *wmem;
 	int rc = 0;
 
-	if (argc != 4 || (strcmp(argv[1], "server") != 0 && strcmp(argv[1], "client") != 0)) {
-		fprintf(stderr, "usage: %s server|client PORT SECONDS\n", argv[0]);
+	if (argc < 4 || argc > 5 ||
+	    (strcmp(argv[1], "server") != 0 && strcmp(argv[1], "client") != 0)) {
+		fprintf(stderr, "usage: %s server|client PORT SECONDS [FRAGMENT_SIZE]\n", argv[0]);
 		return 2;
 	}
 	server = strcmp(argv[1], "server") == 0;
@@ -494,6 +495,8 @@ main(int argc, char **argv)
 	ec.max_lifetime_ms = 10000;
 	ec.max_conns = 16;
 	ec.max_streams = 64;
+	/* Optional: fragment everything we send above this many bytes (RSOCKET.md 5). */
+	ec.fragment_size = argc == 5 ? (uint32_t)atoi(argv[4]) : 0;
 	if (W.px == NULL || W.w == NULL ||
 	    rs_engine_create(&ec, W.w, mp, dp_posix_stack(W.px), &sp_app, router, 0, &W.e) != 0) {
 		fprintf(stderr, "engine setup failed\n");
@@ -512,7 +515,9 @@ main(int argc, char **argv)
 		sp_run_until(&W, &sp_st.quit);
 		for (int i = 0; i < 10; i++)
 			sp_loop_once(&W);
-		fprintf(stderr, "server: fnf=%u md=%u quit=%d\n", sp_st.fnf, sp_st.md, sp_st.quit);
+		fprintf(stderr, "server: fnf=%u md=%u quit=%d fragments_tx=%lu\n", sp_st.fnf,
+			sp_st.md, sp_st.quit,
+			(unsigned long)rs_engine_counters(W.e)[RS_CTR_FRAGMENTS_TX]);
 		rc = sp_st.quit ? 0 : 1;
 	} else {
 		sp_client(&W, port);
