@@ -947,13 +947,28 @@ rs_conn_on_metadata_push(struct rs_conn *c, const struct rs_frame *f)
 	struct rs_engine *e = c->e;
 	struct sk_payload p;
 
+	struct sk_conn h = { c->idx, c->gen };
+	const char *tag;
+	size_t tag_len;
+	int r;
+
 	rs_engine_count(e, RS_CTR_METADATA_PUSH_RX);
-	if (e->app == NULL || e->app->metadata_push == NULL)
+	if (e->app == NULL || rs_conn_view(c, f, &p) != 0)
 		return;
-	if (rs_conn_view(c, f, &p) != 0)
-		return;
-	e->app->metadata_push(rs_engine_ctx(e), (struct sk_conn){ c->idx, c->gen }, p.metadata,
-			      p.metadata_len);
+	/* A push that names a route (routing entry in composite metadata) goes to that route's
+	 * handler; any other push to the application's. Never the fallback route. */
+	if (e->router != NULL && e->route_app != NULL &&
+	    sk_router_tag_from_metadata(p.metadata, p.metadata_len, &tag, &tag_len) == 0) {
+		r = sk_router_match(e->router, e->scratch, tag, tag_len);
+		if (r >= 0 && e->route_app[r] >= 0 &&
+		    e->app->routes[e->route_app[r]].metadata_push != NULL) {
+			e->app->routes[e->route_app[r]].metadata_push(rs_engine_ctx(e), h, p.metadata,
+								      p.metadata_len);
+			return;
+		}
+	}
+	if (e->app->metadata_push != NULL)
+		e->app->metadata_push(rs_engine_ctx(e), h, p.metadata, p.metadata_len);
 }
 
 /* A frame the codec rejected (RSOCKET.md 4.8 and 10.11). */

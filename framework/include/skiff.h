@@ -85,6 +85,9 @@ struct sk_route_handlers {
 	 * responder must grant credit for further items with sk_request_n() (RSOCKET.md 4.6). */
 	void (*request_channel)(struct sk_ctx *cx, struct sk_stream s, const struct sk_payload *p,
 				uint64_t n, bool in_complete);
+	/** METADATA_PUSH whose (composite) metadata routes to this route. Without it, or when the
+	 * push carries no route, sk_app.metadata_push gets it. */
+	void (*metadata_push)(struct sk_ctx *cx, struct sk_conn c, const uint8_t *md, size_t len);
 	struct sk_stream_cbs cbs;
 };
 
@@ -99,7 +102,8 @@ struct sk_app {
 	const char *const *route_names;      /**< nb_routes names */
 	const struct sk_route_handlers *routes; /**< nb_routes handler sets, same order */
 	uint32_t nb_routes;
-	/** METADATA_PUSH from a peer on connection @p c. May be NULL. */
+	/** METADATA_PUSH from a peer on connection @p c that no route's metadata_push took.
+	 * May be NULL. */
 	void (*metadata_push)(struct sk_ctx *cx, struct sk_conn c, const uint8_t *md, size_t len);
 };
 

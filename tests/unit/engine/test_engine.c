@@ -60,7 +60,7 @@ struct t_cons {
 struct t_state {
 	struct sk_ctx *cx;
 	unsigned core;
-	uint32_t rr, fnf, streams, channels, cancels, md_push;
+	uint32_t rr, fnf, streams, channels, cancels, md_push, md_push_route;
 	uint8_t fnf_last[64];
 	uint32_t fnf_last_len;
 	struct t_prod prods[64];
@@ -300,6 +300,17 @@ t_md_push(struct sk_ctx *cx, struct sk_conn c, const uint8_t *md, size_t len)
 	memcpy(st->md_last, md, st->md_last_len);
 }
 
+static void
+t_md_push_gen(struct sk_ctx *cx, struct sk_conn c, const uint8_t *md, size_t len)
+{
+	struct t_state *st = sk_state(cx);
+
+	(void)c;
+	(void)md;
+	(void)len;
+	st->md_push_route++;
+}
+
 static void *
 t_core_init(struct sk_ctx *cx, unsigned core)
 {
@@ -317,17 +328,12 @@ t_core_teardown(struct sk_ctx *cx, void *state)
 }
 
 static const char *const t_route_names[] = { "echo", "gen" };
+static const struct sk_stream_cbs t_srv_cbs = { t_srv_on_next, t_srv_on_complete, t_srv_on_error,
+						t_srv_on_request_n, t_srv_on_cancel };
 static const struct sk_route_handlers t_routes[] = {
-	{t_rr,
-	 t_fnf,
-	 t_stream,
-	 t_channel,
-	 {t_srv_on_next, t_srv_on_complete, t_srv_on_error, t_srv_on_request_n, t_srv_on_cancel}},
-	{NULL,
-	 NULL,
-	 t_stream,
-	 NULL,
-	 {t_srv_on_next, t_srv_on_complete, t_srv_on_error, t_srv_on_request_n, t_srv_on_cancel}},
+	{ .request_response = t_rr, .fire_and_forget = t_fnf, .request_stream = t_stream,
+	  .request_channel = t_channel, .cbs = t_srv_cbs },
+	{ .request_stream = t_stream, .metadata_push = t_md_push_gen, .cbs = t_srv_cbs },
 };
 static const struct sk_app t_app = {
 	"test", t_core_init, t_core_teardown, t_route_names, t_routes, 2, t_md_push,

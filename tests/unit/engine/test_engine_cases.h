@@ -140,6 +140,15 @@ START_TEST(test_engine_fnf_and_metadata_push)
 	ck_assert_uint_eq(t_states[0].md_last_len, 2);
 	ck_assert_uint_eq(t_states[1].md_push, 1);
 	ck_assert(memcmp(t_states[1].md_last, "m22", 3) == 0);
+	/* A push that routes to "gen" reaches that route's handler; one routed to "echo" (no
+	 * route-level handler) the application's. */
+	ck_assert_int_eq(sk_route_metadata(md, sizeof(md), "gen/x"), 10);
+	ck_assert_int_eq(sk_metadata_push(t_cx(1), W.conn, md, 10), 0);
+	ck_assert_int_eq(sk_route_metadata(md, sizeof(md), "echo"), 9);
+	ck_assert_int_eq(sk_metadata_push(t_cx(1), W.conn, md, 9), 0);
+	t_run();
+	ck_assert_uint_eq(t_states[0].md_push_route, 1);
+	ck_assert_uint_eq(t_states[0].md_push, 2);
 	ck_assert_uint_eq(rs_engine_stream_count(W.e[0]) + rs_engine_stream_count(W.e[1]), 0);
 	t_world_down();
 }
