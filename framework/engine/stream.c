@@ -85,6 +85,7 @@ rs_stream_reasm_drop(struct rs_stream *s)
 	s->rmd = s->rdata = NULL;
 	s->rmd_len = s->rmd_cap = s->rdata_len = s->rdata_cap = 0;
 	s->reasm = false;
+	s->reasm_has_md = false;
 }
 
 void
@@ -615,6 +616,7 @@ rs_stream_on_payload(struct rs_conn *c, struct rs_frame *f)
 		s->reasm = true;
 		s->reasm_type = RS_FRAME_PAYLOAD;
 		s->reasm_flags = f->flags & RS_FRAME_FLAG_N;
+		s->reasm_has_md = false;
 	}
 	rc = rs_stream_reasm_add(s, f);
 	if (rc == -ENOSPC) {
@@ -654,6 +656,7 @@ rs_stream_on_payload(struct rs_conn *c, struct rs_frame *f)
 		s->rmd = s->rdata = NULL;
 		s->rmd_len = s->rdata_len = s->rmd_cap = s->rdata_cap = 0;
 		s->reasm = false;
+		s->reasm_has_md = false;
 		c->reasm_bytes -= bytes;
 		if (s->reasm_type == RS_FRAME_PAYLOAD) {
 			rs_stream_deliver_payload(s, flags | RS_FRAME_FLAG_N, &p);

@@ -31,6 +31,10 @@
 #include "fake_transport.h"
 
 #define T_ITEMS_MAX 4096
+#define T_ITEM_MAX 1024
+
+/* Bytes per produced item (>= 8); large values exercise PAYLOAD fragmentation. */
+static uint32_t t_item_len = 8;
 
 static struct rte_mempool *t_mp;
 
@@ -117,12 +121,21 @@ t_prod_new(struct t_state *st, struct sk_stream h, uint32_t total)
 static void
 t_prod_run(struct sk_ctx *cx, struct t_prod *p)
 {
-	uint8_t item[8];
+	uint8_t item[T_ITEM_MAX];
 
 	while (!p->done && p->next < p->total) {
 		t_put32(item, p->next);
 		t_put32(item + 4, 0xabcd0000u | p->next);
-		struct sk_payload pl = { .data = item, .data_len = 8 };
+		for (uint32_t i = 8; i < t_item_len; i++)
+			item[i] = (uint8_t)(p->next + i);
+		/* Metadata on every other item when items are large: both parts get fragmented. */
+		struct sk_payload pl = { .data = item, .data_len = t_item_len };
+
+		if (t_item_len > 8 && (p->next & 1)) {
+			pl.metadata = item + 8;
+			pl.metadata_len = (t_item_len - 8) / 2;
+			pl.has_metadata = true;
+		}
 		int rc = sk_next(cx, p->h, &pl);
 
 		if (rc == -EAGAIN)
@@ -146,6 +159,14 @@ t_cons_next(struct t_cons *c, struct sk_ctx *cx, struct sk_stream s, const struc
 		ck_assert_uint_ge(p->data_len, 4);
 		ck_assert_msg(t_u32(p->data) == c->got, "item %u arrived, expected %u",
 			      t_u32(p->data), c->got);
+		if (p->data_len == t_item_len && t_item_len > 8) {
+			for (uint32_t i = 8; i < t_item_len; i++)
+				ck_assert_uint_eq(p->data[i], (uint8_t)(c->got + i));
+			ck_assert_uint_eq(p->has_metadata, (c->got & 1) != 0);
+			if (p->has_metadata)
+				ck_assert(p->metadata_len == (t_item_len - 8) / 2 &&
+					  memcmp(p->metadata, p->data + 8, p->metadata_len) == 0);
+		}
 	}
 	c->got++;
 	/* A producer never sends beyond credit. */
@@ -478,6 +499,7 @@ t_world_up(const struct rs_engine_conf *sconf, const struct rs_engine_conf *ccon
 	char err[256];
 
 	memset(&W, 0, sizeof(W));
+	t_item_len = 8;
 	W.pool_base = rte_mempool_avail_count(t_mp);
 	memset(&t_cev, 0, sizeof(t_cev));
 	memset(&t_req_prod, 0, sizeof(t_req_prod));

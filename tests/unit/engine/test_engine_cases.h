@@ -410,6 +410,48 @@ START_TEST(test_engine_fragmented_stream_and_channel)
 }
 END_TEST
 
+/* Large items (fragmented PAYLOADs with and without metadata) on streams and channels, both ways. */
+START_TEST(test_engine_fragmented_items)
+{
+	struct rs_engine_conf c;
+	uint8_t md[300], total[4];
+	struct sk_payload p;
+	struct sk_stream h;
+
+	t_conf(&c);
+	c.fragment_size = 64;
+	t_world_up(&c, &c);
+	t_connect();
+	W.srv_end->seg = 11;
+	W.cli_end->seg = 17;
+	for (uint32_t len = 9; len <= 400; len += 37) {
+		struct t_cons a = { .granted = 4, .batch = 4, .check_seq = true };
+		struct t_cons b = { .granted = 3, .batch = 3, .check_seq = true };
+
+		t_item_len = len;
+		t_put32(total, 9);
+		p = t_req("echo", md, total, 4);
+		ck_assert_int_eq(sk_request_stream(t_cx(1), W.conn, &p, 4, &t_ccbs, &a, &h), 0);
+		p = t_req("gen/z", md, total, 4);
+		ck_assert_int_eq(sk_request_stream(t_cx(0), W.sconn, &p, 3, &t_ccbs, &b, &h), 0);
+		t_run();
+		ck_assert_msg(a.completed && a.got == 9, "len %u: %u items", len, a.got);
+		ck_assert_msg(b.completed && b.got == 9, "len %u: %u items", len, b.got);
+		memset(&t_states[0].prods, 0, sizeof(t_states[0].prods));
+		memset(&t_states[1].prods, 0, sizeof(t_states[1].prods));
+	}
+	t_item_len = 300;
+	memset(&t_states[0].prods, 0, sizeof(t_states[0].prods));
+	t_channel_run(1);
+	memset(&t_states[1].prods, 0, sizeof(t_states[1].prods));
+	t_channel_run(0);
+	ck_assert_uint_gt(t_ctr(0)[RS_CTR_FRAGMENTS_RX], 100);
+	ck_assert_uint_gt(t_ctr(1)[RS_CTR_FRAGMENTS_RX], 100);
+	ck_assert_uint_eq(rs_engine_stream_count(W.e[0]) + rs_engine_stream_count(W.e[1]), 0);
+	t_world_down();
+}
+END_TEST
+
 START_TEST(test_engine_reassembly_caps)
 {
 	struct rs_engine_conf s, c;
@@ -907,6 +949,8 @@ t_resume_seed(unsigned seed)
 	c.lease_ttl_ms = 60000;
 	c.lease_requests = 100;
 	t_world_up(&c, &c);
+	/* Large items on some seeds: cuts land inside fragmented messages. */
+	t_item_len = (seed % 4 == 1) ? 150 : 8;
 	t_connect();
 	W.cli_end->seg = 1 + (uint32_t)(rand() % 40);
 	/* Streams both ways and a channel. */
@@ -1360,6 +1404,7 @@ t_engine_suite(void)
 	tcase_add_test(tc, test_engine_cancel);
 	tcase_add_test(tc, test_engine_fragmentation_boundaries);
 	tcase_add_test(tc, test_engine_fragmented_stream_and_channel);
+	tcase_add_test(tc, test_engine_fragmented_items);
 	tcase_add_test(tc, test_engine_reassembly_caps);
 	tcase_add_test(tc, test_engine_keepalive);
 	tcase_add_test(tc, test_engine_lease);
