@@ -33,9 +33,11 @@ sk_api_stream(struct sk_ctx *cx, struct sk_stream h)
 	struct rs_engine *e = rs_engine_from_ctx(cx);
 	struct rs_stream *s = rs_stream_get(e, h);
 
-	if (s == NULL || s->reasm)
+	if (s == NULL || !s->delivered) {
 		rs_engine_count(e, RS_CTR_LATE_CALL);
-	return s != NULL && !s->reasm ? s : NULL;
+		return NULL;
+	}
+	return s;
 }
 
 int

@@ -703,7 +703,10 @@ rs_stream_on_frame(struct rs_conn *c, struct rs_frame *f)
 	case RS_FRAME_REQUEST_N: {
 		struct sk_stream h = rs_stream_handle(s);
 
-		if (!s->out_open || s->reasm) {
+		/* Credit for our outbound half counts even while an inbound item is being
+		 * reassembled; only a request not yet handed to the application has no
+		 * outbound half. */
+		if (!s->out_open || !s->delivered) {
 			rs_engine_count(e, RS_CTR_STREAM_UNKNOWN);
 			return;
 		}

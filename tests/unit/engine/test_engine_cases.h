@@ -452,6 +452,50 @@ START_TEST(test_engine_fragmented_items)
 }
 END_TEST
 
+/* A peer may interleave a REQUEST_N between the fragments of its own item: the credit counts. */
+START_TEST(test_engine_request_n_during_reassembly)
+{
+	struct rs_engine_conf s;
+	struct ft_end *raw;
+	struct rs_frame f;
+	uint8_t b[512], md[64], first[8], big[100];
+	size_t n;
+	int k, mdl;
+	unsigned items = 0;
+
+	t_conf(&s);
+	t_world_up(&s, &s);
+	raw = t_raw_client();
+	n = t_setup_bytes(b, 0, 1, 0, 1000, 9000, NULL, t_mm, "text/plain");
+	mdl = sk_route_metadata(md, sizeof(md), "echo");
+	t_put32(first, 0);
+	t_put32(first + 4, 50); /* the responder sends 50 items, credit permitting */
+	n += (size_t)rs_frame_encode_request_channel(b + n, sizeof(b) - n, 1, 0, 5, md,
+						     (uint32_t)mdl, first, 8);
+	ft_raw_write(raw, b, n);
+	t_run();
+	while (t_raw_find(raw, RS_FRAME_PAYLOAD, 1, items, &f))
+		items++;
+	ck_assert_uint_eq(items, 5);
+	/* Item 1 in two fragments, a REQUEST_N(10) between them. */
+	memset(big, 0, sizeof(big));
+	t_put32(big, 1);
+	k = rs_frame_encode_payload(b, sizeof(b), 1, RS_FRAME_FLAG_N | RS_FRAME_FLAG_F, NULL, 0,
+				    big, 50);
+	k += rs_frame_encode_request_n(b + k, sizeof(b) - (size_t)k, 1, 10);
+	k += rs_frame_encode_payload(b + k, sizeof(b) - (size_t)k, 1, RS_FRAME_FLAG_N, NULL, 0,
+				     big + 50, 50);
+	ft_raw_write(raw, b, (size_t)k);
+	t_run();
+	items = 0;
+	while (t_raw_find(raw, RS_FRAME_PAYLOAD, 1, items, &f))
+		items++;
+	ck_assert_uint_eq(items, 15);
+	ck_assert_uint_eq(t_states[0].chan_in[0].got, 2);
+	t_world_down();
+}
+END_TEST
+
 START_TEST(test_engine_reassembly_caps)
 {
 	struct rs_engine_conf s, c;
@@ -1405,6 +1449,7 @@ t_engine_suite(void)
 	tcase_add_test(tc, test_engine_fragmentation_boundaries);
 	tcase_add_test(tc, test_engine_fragmented_stream_and_channel);
 	tcase_add_test(tc, test_engine_fragmented_items);
+	tcase_add_test(tc, test_engine_request_n_during_reassembly);
 	tcase_add_test(tc, test_engine_reassembly_caps);
 	tcase_add_test(tc, test_engine_keepalive);
 	tcase_add_test(tc, test_engine_lease);
