@@ -54,6 +54,7 @@ dp_tcp_conf_defaults(struct dp_tcp_conf *conf)
 	conf->timestamps = true;
 	conf->wscale = true;
 	conf->quickack = false;
+	conf->quick_start_segs = DP_TCP_QUICK_SEGS;
 	conf->eph_lo = 32768;
 	conf->eph_hi = 60999;
 }
@@ -419,7 +420,7 @@ dp_tcp_conn_init_common(struct dp_tcp_conn *c)
 	c->peer_mss = 536;
 	c->smss = 536;
 	c->quickack = t->conf.quickack;
-	c->quick_left = DP_TCP_QUICK_SEGS;
+	c->quick_left = t->conf.quick_start_segs;
 	c->ts_off = dp_tcp_ts_offset(t, c->s.local.ip, c->s.remote.ip);
 	c->last_rx_us = t->now_us;
 }

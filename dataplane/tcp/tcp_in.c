@@ -239,8 +239,8 @@ dp_tcp_established_init(struct dp_tcp_conn *c)
 	c->cwnd = c->syn_rexmitted ? c->smss : iw;
 	if (!c->syn_rexmitted && c->rtt_start_us != 0)
 		dp_tcp_rtt_sample(c, (uint32_t)(c->t->now_us - c->rtt_start_us));
-	else if (c->srtt_us == 0 && c->rto_us < 3000000)
-		c->rto_us = dp_tcp_umax(3000000u, c->t->conf.rto_min_us);
+	else if (c->srtt_us == 0)
+		c->rto_us = (uint32_t)dp_tcp_umax(3000000u, c->t->conf.rto_min_us);
 	c->backoff = 0;
 	c->retries = 0;
 	c->recover = c->snd_una;
@@ -487,7 +487,7 @@ dp_tcp_rcv_text(struct dp_tcp_conn *c, const struct dp_tcp_seg *seg, struct rte_
 		/* Out of order: queue it and ACK at once with SACK (RFC 5681 4.2, RFC 2018 4). */
 		if (m != NULL)
 			dp_tcp_ooo_insert(c, m, seq);
-		if (fin && len > 0) {
+		if (fin) {
 			c->ooo_fin = true;
 			c->ooo_fin_seq = seq + len;
 		}

@@ -60,6 +60,7 @@ struct dp_tcp_conf {
 	bool nagle;                        /**< default off */
 	bool sack, timestamps, wscale;     /**< offer these options (default on) */
 	bool quickack;                     /**< new connections start in quick-ACK mode */
+	uint8_t quick_start_segs;          /**< segments ACKed at once at connection start (16) */
 	uint16_t eph_lo, eph_hi;           /**< ephemeral port range for active opens */
 	dp_tcp_lport_ok_fn *lport_ok;      /**< flow-affinity check for active opens (NULL: any) */
 	void *lport_arg;
