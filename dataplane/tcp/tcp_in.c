@@ -491,7 +491,9 @@ dp_tcp_rcv_text(struct dp_tcp_conn *c, const struct dp_tcp_seg *seg, struct rte_
 			c->ooo_fin = true;
 			c->ooo_fin_seq = seq + len;
 		}
-		dp_tcp_ack_now(c);
+		/* One duplicate ACK per out-of-order segment, not one per burst: the sender
+		 * counts them (RFC 5681 4.2 "immediately", 3.2 DupThresh). */
+		dp_tcp_send_ack(c);
 		return;
 	}
 	if (m != NULL) {
@@ -727,7 +729,11 @@ dp_tcp_rcv_ack(struct dp_tcp_conn *c, const struct dp_tcp_seg *seg)
 			if (!c->sack_ok)
 				c->cwnd += c->smss;   /* RFC 5681 3.2 step 4: inflate */
 			dp_tcp_out_push(c);
-		} else if (c->dupacks >= 3 && dp_tcp_seq_geq(ack, c->recover)) {
+		} else if ((c->dupacks >= 3 ||
+			    (c->sack_ok && c->sacked_bytes > 2u * c->smss)) &&
+			   dp_tcp_seq_geq(ack, c->recover)) {
+			/* DupThresh reached, or RFC 6675 IsLost(SND.UNA): more than
+			 * (DupThresh - 1) * SMSS bytes SACKed above it. */
 			dp_tcp_enter_recovery(c);
 		} else if (c->dupacks < 3) {
 			/* RFC 3042 limited transmit: one new segment per dup ACK 1 and 2. */
