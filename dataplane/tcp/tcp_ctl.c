@@ -548,7 +548,7 @@ dp_tcp_stream_abort(struct dp_stream *s)
 	struct dp_tcp_conn *c = dp_tcp_conn_of(s);
 	struct dp_tcp *t = c->t;
 
-	if (c->zombie || c->close_notified)
+	if (c->zombie || (c->user && c->close_notified))
 		return;
 	/* RFC 9293 3.10.5 ABORT: send <SEQ=SND.NXT><CTL=RST> in synchronized states. */
 	if (dp_tcp_synchronized(c->state) && c->state != DP_TCP_TIME_WAIT)
@@ -731,8 +731,9 @@ dp_tcp_poll(struct dp_stack *st, uint64_t now_us)
 						   c->s.cbs->accept(l->ctx, &c->s) : NULL;
 				c->lst = NULL;
 				if (c->s.ctx == NULL) {
+					/* Refused by the user: reset (stream.h accept()). */
 					c->user = false;
-					c->close_notified = true;
+					c->ev = 0;
 					dp_tcp_stream_abort(&c->s);
 					break;
 				}
@@ -833,13 +834,25 @@ dp_tcp_fini(struct dp_tcp *t)
 			continue;
 		if (!c->zombie) {
 			if (c->user && !c->close_notified && c->s.cbs != NULL &&
-			    c->s.cbs->closed != NULL && !(c->ev & DP_TCP_EV_ACCEPT)) {
+			    !(c->ev & DP_TCP_EV_ACCEPT)) {
 				c->close_notified = true;
-				c->s.cbs->closed(c->s.ctx, &c->s, -ESHUTDOWN);
+				if (c->connecting && c->s.cbs->connected != NULL)
+					c->s.cbs->connected(c->s.ctx, &c->s, -ESHUTDOWN);
+				else if (!c->connecting && c->s.cbs->closed != NULL)
+					c->s.cbs->closed(c->s.ctx, &c->s, -ESHUTDOWN);
 			}
 			c->on_ev = c->on_out = false;
 			dp_tcp_conn_destroy(c);
 		} else {
+			/* Destroyed, its closed() upcall still queued: deliver it now. */
+			if (c->user && (c->ev & DP_TCP_EV_CLOSED) && c->s.cbs != NULL) {
+				if (c->connecting && c->ev_err != 0) {
+					if (c->s.cbs->connected != NULL)
+						c->s.cbs->connected(c->s.ctx, &c->s, c->ev_err);
+				} else if (c->s.cbs->closed != NULL) {
+					c->s.cbs->closed(c->s.ctx, &c->s, c->ev_err);
+				}
+			}
 			c->on_ev = c->on_out = false;
 			dp_tcp_conn_put(c);
 		}

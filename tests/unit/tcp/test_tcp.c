@@ -332,6 +332,67 @@ START_TEST(simul_open)
 }
 END_TEST
 
+static void
+set_refuse(struct h_env *e)
+{
+	h_app_for(e, 0)->refuse = true;
+}
+
+static void
+chk_refused_gone(struct h_env *e)
+{
+	if (dp_tcp_conn_count(e->t) != 0 || h_app_for(e, 0)->accepted != 0)
+		h_failf(e, "refused stream must be gone");
+}
+
+START_TEST(accept_refused)
+{
+	struct h_env *e = env_new();
+	static const struct h_row rows[] = {
+		CALL(0, set_refuse),
+		PASSIVE_OPEN,
+		OUT(H_MS(10), "R.", 1, 1, 0, "", 0),   /* accept() said no: reset */
+		CALL(H_MS(11), chk_refused_gone),
+		END,
+	};
+
+	START(e);
+	RUN(e, rows);
+	STOP(e);
+}
+END_TEST
+
+/* dp_tcp_fini: open streams get closed(-ESHUTDOWN), a pending connect connected(-ESHUTDOWN);
+ * queued data is released (the pool check in h_env_stop). */
+START_TEST(fini_shutdown)
+{
+	struct h_env *e = env_new();
+	static const struct h_row rows[] = {
+		PASSIVE_OPEN,
+		CALL(H_MS(20), send_1000),
+		OUT(H_MS(20), "P.", 1, 1, -1, "", 1000),
+		END,
+	};
+	struct h_app *a, *c;
+	bool ok;
+
+	START(e);
+	RUN(e, rows);
+	h_connect(e, 40001);
+	e->rd = e->ncap;
+	a = h_app_for(e, 0);
+	c = h_app_for(e, 40001);
+	ok = h_env_stop(e);
+	ck_assert_msg(ok, "%s", e->fail);
+	ck_assert_uint_eq(a->closed_calls, 1);
+	ck_assert_int_eq(a->closed_err, -ESHUTDOWN);
+	ck_assert_uint_eq(c->connected_calls, 1);
+	ck_assert_int_eq(c->connected_err, -ESHUTDOWN);
+	ck_assert_uint_eq(c->closed_calls, 0);
+	free(e);
+}
+END_TEST
+
 /* ---- RST rules ---- */
 
 static void
@@ -1397,6 +1458,8 @@ tcp_suite(void)
 	tcase_add_test(tc, synack_rexmit);
 	tcase_add_test(tc, syn_timeout);
 	tcase_add_test(tc, simul_open);
+	tcase_add_test(tc, accept_refused);
+	tcase_add_test(tc, fini_shutdown);
 	tcase_add_test(tc, rst_synsent);
 	tcase_add_test(tc, closed_port);
 	tcase_add_test(tc, rst_inwindow);
