@@ -19,6 +19,7 @@
 #include <rte_common.h>
 #include <rte_log.h>
 #include <rte_mbuf.h>
+#include <rte_telemetry.h>
 
 #include "posix_priv.h"
 
@@ -183,6 +184,43 @@ int
 dp_posix_stream_fd(const struct dp_stream *s)
 {
 	return ((const struct dp_posix_conn *)s)->fd;
+}
+
+int
+dp_posix_stats_telemetry(const struct dp_posix *p, struct rte_tel_data *d)
+{
+	static const char *const err_names[DP_POSIX_ERR_MAX] = {
+		"err_reset", "err_refused", "err_timedout", "err_unreach", "err_nofile", "err_nomem",
+		"err_other",
+	};
+	const struct dp_posix_stats *s = &p->st;
+	const struct {
+		const char *name;
+		uint64_t v;
+	} f[] = {
+		{ "polls", s->polls }, { "epoll_waits", s->epoll_waits },
+		{ "epoll_events", s->epoll_events }, { "accepts", s->accepts },
+		{ "accept_refused", s->accept_refused }, { "accept_nopool", s->accept_nopool },
+		{ "connects", s->connects }, { "connected", s->connected },
+		{ "connect_failed", s->connect_failed }, { "read_calls", s->read_calls },
+		{ "read_bytes", s->read_bytes }, { "read_eagain", s->read_eagain },
+		{ "read_eof", s->read_eof }, { "rx_nombuf", s->rx_nombuf },
+		{ "write_calls", s->write_calls }, { "write_bytes", s->write_bytes },
+		{ "write_eagain", s->write_eagain }, { "send_eagain", s->send_eagain },
+		{ "closes", s->closes }, { "aborts", s->aborts }, { "resets", s->resets },
+		{ "drain_bytes", s->drain_bytes }, { "linger_timeouts", s->linger_timeouts },
+		{ "conns_in_use", p->conns_in_use },
+	};
+	unsigned i;
+
+	rte_tel_data_start_dict(d);
+	for (i = 0; i < RTE_DIM(f); i++)
+		if (rte_tel_data_add_dict_u64(d, f[i].name, f[i].v) < 0)
+			return -ENOSPC;
+	for (i = 0; i < DP_POSIX_ERR_MAX; i++)
+		if (rte_tel_data_add_dict_u64(d, err_names[i], s->errors[i]) < 0)
+			return -ENOSPC;
+	return 0;
 }
 
 int

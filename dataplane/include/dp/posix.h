@@ -23,6 +23,7 @@
 #include <dp/stream.h>
 
 struct rte_mempool;
+struct rte_tel_data;
 struct dp_posix;
 
 /** Defaults used when a conf field is 0. */
@@ -120,6 +121,13 @@ struct dp_posix *dp_posix_from_stack(struct dp_stack *st);
 
 /** The per-core counters. */
 const struct dp_posix_stats *dp_posix_stats(const struct dp_posix *p);
+
+/**
+ * Fill @p d (a fresh rte_tel_data) with the counters of @p p as a dict of u64, plus conns_in_use,
+ * for the runtime's telemetry command. Any core (relaxed reads).
+ * @return 0, or -ENOSPC when the dict is full.
+ */
+int dp_posix_stats_telemetry(const struct dp_posix *p, struct rte_tel_data *d);
 
 /**
  * The epoll fd, for an idle policy that wants to block on it from its own event loop. Other fds

@@ -30,6 +30,7 @@
 #include <rte_eal.h>
 #include <rte_mbuf.h>
 #include <rte_mempool.h>
+#include <rte_telemetry.h>
 
 #include <dp/posix.h>
 #include <dp/stream.h>
@@ -112,6 +113,7 @@ struct t_conn {
 struct t_app {
 	enum t_mode mode;
 	bool close_on_fin;          /* T_ECHO: close once the peer's FIN came and all is sent */
+	bool refuse;                /* accept() returns NULL */
 	struct t_conn c[MAX_TC];
 	unsigned accepted, closed, refused_accept;
 };
@@ -164,7 +166,7 @@ t_accept(void *lctx, struct dp_stream *s)
 	struct t_conn *tc;
 
 	(void)lctx;
-	tc = t_conn_new();
+	tc = app.refuse ? NULL : t_conn_new();
 	if (tc == NULL) {
 		app.refused_accept++;
 		return NULL;
@@ -286,13 +288,13 @@ static const struct dp_stream_cbs t_cbs = {
 /* ---- stack and kernel-peer helpers -------------------------------------------------------- */
 
 static struct dp_posix *
-t_stack_new(struct rte_mempool *mp, uint32_t sndbuf, void **mem_out)
+t_stack_new_linger(struct rte_mempool *mp, uint32_t sndbuf, uint32_t linger_us, void **mem_out)
 {
 	struct dp_posix_conf conf = {
 		.pool = mp,
 		.max_conns = MAX_TC,
 		.sndbuf_bytes = sndbuf,
-		.linger_us = 2000000,
+		.linger_us = linger_us,
 		.name = "tposix",
 	};
 	size_t sz = dp_posix_memsize(&conf);
@@ -306,6 +308,12 @@ t_stack_new(struct rte_mempool *mp, uint32_t sndbuf, void **mem_out)
 	ck_assert_ptr_nonnull(p);
 	*mem_out = mem;
 	return p;
+}
+
+static struct dp_posix *
+t_stack_new(struct rte_mempool *mp, uint32_t sndbuf, void **mem_out)
+{
+	return t_stack_new_linger(mp, sndbuf, 2000000, mem_out);
 }
 
 static void
@@ -640,6 +648,13 @@ START_TEST(test_connect_refused)
 	ck_assert_uint_eq(dp_posix_stats(px)->connect_failed, 1);
 	ck_assert_uint_eq(dp_posix_stats(px)->errors[DP_POSIX_ERR_REFUSED], 1);
 	ck_assert_uint_eq(dp_posix_conns_in_use(px), 0);
+	{
+		struct rte_tel_data *d = rte_tel_data_alloc();
+
+		ck_assert_ptr_nonnull(d);
+		ck_assert_int_eq(dp_posix_stats_telemetry(px, d), 0);
+		rte_tel_data_free(d);
+	}
 }
 END_TEST
 
@@ -1003,6 +1018,117 @@ START_TEST(test_nodelay_wait)
 }
 END_TEST
 
+/* shutdown_wr(): the peer gets our data and EOF, and can still send to us. */
+START_TEST(test_shutdown_wr)
+{
+	uint64_t roff = 0, woff = 0, end;
+	bool bad = false, eof = false;
+	struct t_conn *tc;
+	uint16_t port;
+	int fd;
+
+	app.mode = T_SINK;
+	port = t_listen(st);
+	fd = t_client(port);
+	T_UNTIL(app.accepted == 1, 2000);
+	tc = t_only_conn();
+	tc->seed = 12;
+	ck_assert_int_eq(dp_stream_send(tc->s, t_chain(11, 0, 100000)), 0);
+	ck_assert_int_eq(dp_stream_shutdown_wr(tc->s), 0);
+	ck_assert_int_eq(dp_stream_shutdown_wr(tc->s), -ENOTCONN);
+	ck_assert_uint_eq(dp_stream_send_space(tc->s), 0);
+	end = t_now_us() + 5000000;
+	while (!eof && t_now_us() < end) {
+		ssize_t r;
+
+		t_step();
+		r = t_read_check(fd, 11, &roff, &bad);
+		ck_assert_int_ne(r, -2);
+		eof = r == -1;
+	}
+	ck_assert(eof);
+	ck_assert(!bad);
+	ck_assert_uint_eq(roff, 100000);
+	/* Our side is shut; theirs is open: their bytes still reach us. */
+	while (woff < 50000 && t_now_us() < end)
+		t_write_gen(fd, 12, &woff, 50000);
+	T_UNTIL(tc->rx_bytes == 50000, 5000);
+	ck_assert(!tc->rx_bad);
+	ck_assert(!tc->closed);
+	close(fd);
+	T_UNTIL(tc->peer_fin, 5000);
+	dp_stream_close(tc->s);
+	T_UNTIL(tc->closed, 5000);
+	ck_assert_int_eq(tc->closed_err, 0);
+}
+END_TEST
+
+/* accept() returning NULL: the stack resets the connection and never calls closed(). */
+START_TEST(test_accept_refused)
+{
+	uint16_t port;
+	int fd, r;
+	char b;
+	uint64_t end;
+
+	app.mode = T_SINK;
+	app.refuse = true;
+	port = t_listen(st);
+	fd = t_client(port);
+	T_UNTIL(app.refused_accept == 1, 2000);
+	ck_assert_uint_eq(dp_posix_stats(px)->accept_refused, 1);
+	ck_assert_uint_eq(dp_posix_conns_in_use(px), 0);
+	end = t_now_us() + 2000000;
+	do {
+		r = (int)read(fd, &b, 1);
+	} while (r < 0 && errno == EAGAIN && t_now_us() < end);
+	ck_assert_int_eq(r, -1);
+	ck_assert_int_eq(errno, ECONNRESET);
+	for (int i = 0; i < 10; i++)
+		t_step();
+	ck_assert_uint_eq(app.closed, 0);
+	close(fd);
+}
+END_TEST
+
+/* An orderly close whose peer never sends FIN ends after linger_us, counted. */
+START_TEST(test_linger_timeout)
+{
+	struct dp_posix *p2;
+	struct dp_stack *st2;
+	void *mem2;
+	struct dp_addr4 a = { .ip = LO }, got;
+	struct t_conn *tc;
+	uint64_t end, t0;
+	int fd;
+
+	p2 = t_stack_new_linger(pool, 0, 200000, &mem2);
+	st2 = dp_posix_stack(p2);
+	app.mode = T_SINK;
+	ck_assert_int_eq(dp_stack_listen(st2, &a, &t_cbs, &app), 0);
+	ck_assert_int_eq(dp_posix_listen_addr(p2, 0, &got), 0);
+	fd = t_client(got.port);
+	end = t_now_us() + 5000000;
+	while (app.accepted == 0 && t_now_us() < end)
+		dp_stack_poll(st2, t_now_us());
+	tc = t_only_conn();
+	ck_assert_ptr_nonnull(tc);
+	t0 = t_now_us();
+	dp_stream_close(tc->s);
+	while (!tc->closed && t_now_us() < end) {
+		dp_stack_poll(st2, t_now_us());
+		dp_stack_flush(st2);
+	}
+	ck_assert(tc->closed);
+	ck_assert_int_eq(tc->closed_err, 0);
+	ck_assert_uint_ge(t_now_us() - t0, 200000);
+	ck_assert_uint_eq(dp_posix_stats(p2)->linger_timeouts, 1);
+	close(fd);
+	dp_posix_fini(p2);
+	free(mem2);
+}
+END_TEST
+
 static Suite *
 t_suite(void)
 {
@@ -1027,6 +1153,9 @@ t_suite(void)
 	tcase_add_test(tc, test_send_space);
 	tcase_add_test(tc, test_reuseport);
 	tcase_add_test(tc, test_nodelay_wait);
+	tcase_add_test(tc, test_shutdown_wr);
+	tcase_add_test(tc, test_accept_refused);
+	tcase_add_test(tc, test_linger_timeout);
 	suite_add_tcase(s, tc);
 	return s;
 }
