@@ -159,7 +159,7 @@ echo_parse(int argc, char **argv)
 {
 	int i;
 
-	for (i = 0; i < argc; i++) {
+	for (i = 0; i < argc; i += 2) {
 		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
 		struct in_addr ia;
 
@@ -179,7 +179,6 @@ echo_parse(int argc, char **argv)
 					"[--idle poll|adaptive] [--seconds S] [--max-conns N]\n");
 			return -1;
 		}
-		i++;
 	}
 	if (opts.addr.port == 0 || opts.max_conns == 0) {
 		fprintf(stderr, "echo: --port and --max-conns must be > 0 (the workers share the port)\n");
