@@ -72,7 +72,8 @@ struct dp_posix_stats {
 	uint64_t epoll_events;
 	uint64_t accepts;
 	uint64_t accept_refused;    /**< accept() upcall returned NULL: reset */
-	uint64_t accept_nopool;     /**< no free connection slot: reset, counted, not an error */
+	uint64_t accept_nopool;     /**< no free connection slot: accepted ones are reset, connects
+				     *   get -ENOMEM */
 	uint64_t connects;          /**< active opens started */
 	uint64_t connected;         /**< active opens completed */
 	uint64_t connect_failed;
@@ -146,6 +147,10 @@ int dp_posix_epoll_fd(const struct dp_posix *p);
 int dp_posix_wait(struct dp_posix *p, uint32_t max_us);
 
 /**
+ * Listening: dp_stack_listen() on every core's instance with the same explicit port gives one
+ * SO_REUSEPORT socket per core, and the kernel spreads incoming connections over them by flow
+ * hash. Port 0 gives each instance its own ephemeral port (read it back with the call below).
+ *
  * The local address listener number @p i (in dp_stack_listen() order) is bound to; useful after
  * listening on port 0.
  * @return 0, or -ENOENT when there is no such listener.
