@@ -1129,6 +1129,31 @@ START_TEST(test_linger_timeout)
 }
 END_TEST
 
+/* Bad configurations are refused before anything is made. */
+START_TEST(test_conf_invalid)
+{
+	struct dp_posix_conf c = { .pool = pool };
+	char mem[64] __rte_aligned(64);
+
+	ck_assert_uint_gt(dp_posix_memsize(&c), sizeof(struct dp_stack));
+	c.rx_segs = DP_POSIX_MAX_RX_SEGS + 1;
+	ck_assert_uint_eq(dp_posix_memsize(&c), 0);
+	errno = 0;
+	ck_assert_ptr_null(dp_posix_init(mem, &c));
+	ck_assert_int_eq(errno, EINVAL);
+	c.rx_segs = 0;
+	c.iov_max = 1025;
+	ck_assert_uint_eq(dp_posix_memsize(&c), 0);
+	c.iov_max = 0;
+	c.pool = NULL;
+	ck_assert_uint_eq(dp_posix_memsize(&c), 0);
+	ck_assert_uint_eq(dp_posix_memsize(NULL), 0);
+	c.pool = pool;
+	ck_assert_ptr_null(dp_posix_init(mem + 8, &c));  /* misaligned */
+	ck_assert_int_eq(errno, EINVAL);
+}
+END_TEST
+
 static Suite *
 t_suite(void)
 {
@@ -1156,6 +1181,7 @@ t_suite(void)
 	tcase_add_test(tc, test_shutdown_wr);
 	tcase_add_test(tc, test_accept_refused);
 	tcase_add_test(tc, test_linger_timeout);
+	tcase_add_test(tc, test_conf_invalid);
 	suite_add_tcase(s, tc);
 	return s;
 }
