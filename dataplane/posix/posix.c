@@ -96,11 +96,8 @@ dp_posix_wr_finish(struct dp_posix *p, struct dp_posix_conn *c)
 		return;
 	}
 	/* Closing a socket with unread input makes Linux send RST, so input is read and discarded
-	 * until the peer's FIN, bounded by linger_us. */
+	 * until the peer's FIN, bounded by the linger deadline set at close(). */
 	c->state = DP_POSIX_DRAINING;
-	c->linger_deadline_us = p->now_us + p->conf.linger_us;
-	c->flags |= DP_POSIX_F_DRAIN;
-	TAILQ_INSERT_TAIL(&p->drain, c, drain_link);
 }
 
 /* Drop @p n written bytes from the head of the queue, freeing whole segments. */
@@ -422,8 +419,10 @@ dp_posix_pend_run(struct dp_posix *p)
 	return work;
 }
 
-/* Orderly closes whose peer never sent FIN: closed anyway after linger_us. The list is in
- * deadline order (one linger_us for all), so only its head is checked. */
+/* Orderly closes not finished linger_us after close(): a peer that never sent FIN is left with
+ * everything we sent (closed(0)); a peer that never read what was queued gets RST and the stream
+ * ends with closed(-ETIMEDOUT), since that data is lost. The list is in deadline order (one
+ * linger_us for all), so only its head is checked. */
 static void
 dp_posix_linger_check(struct dp_posix *p)
 {
@@ -431,8 +430,12 @@ dp_posix_linger_check(struct dp_posix *p)
 
 	while ((c = TAILQ_FIRST(&p->drain)) != NULL && c->linger_deadline_us <= p->now_us) {
 		p->st.linger_timeouts++;
-		p->st.closes++;
-		dp_posix_conn_kill(p, c, 0, false);
+		if (c->tx_head != NULL) {
+			dp_posix_conn_kill(p, c, -ETIMEDOUT, true);
+		} else {
+			p->st.closes++;
+			dp_posix_conn_kill(p, c, 0, false);
+		}
 	}
 }
 
@@ -558,8 +561,10 @@ dp_posix_close(struct dp_stream *s)
 		dp_posix_conn_kill(p, c, 0, false);
 		return;
 	case DP_POSIX_ESTABLISHED:
-		c->flags |= DP_POSIX_F_WR_SHUT;
+		c->flags |= DP_POSIX_F_WR_SHUT | DP_POSIX_F_DRAIN;
 		c->state = DP_POSIX_CLOSING;
+		c->linger_deadline_us = p->now_us + p->conf.linger_us;
+		TAILQ_INSERT_TAIL(&p->drain, c, drain_link);
 		if (c->tx_head == NULL)
 			dp_posix_wr_finish(p, c);
 		return;

@@ -7,7 +7,7 @@
  * A connection is on at most one of each list: rx (socket may have input, read it this poll),
  * tx (queued data to writev at the next flush), pend (an upcall is owed at the next poll: connect
  * result, writable, or the final closed()/connected(err) before the slot is freed) and drain (orderly
- * close waiting for the peer's FIN, checked against the linger deadline). Slots are freed only from
+ * close not finished yet, checked against its linger deadline). Slots are freed only from
  * the pend list, so a stream pointer stays valid until its last upcall returns, whatever the user
  * calls from inside an upcall.
  */
@@ -41,7 +41,7 @@ enum dp_posix_state {
 #define DP_POSIX_F_RX        0x0001u  /**< on the rx list */
 #define DP_POSIX_F_TX        0x0002u  /**< on the tx list */
 #define DP_POSIX_F_PEND      0x0004u  /**< on the pend list */
-#define DP_POSIX_F_DRAIN     0x0008u  /**< on the drain list */
+#define DP_POSIX_F_DRAIN     0x0008u  /**< on the drain (linger deadline) list */
 #define DP_POSIX_F_WAIT_OUT  0x0010u  /**< kernel send buffer full: waiting for EPOLLOUT */
 #define DP_POSIX_F_WANT_WR   0x0020u  /**< a send was refused: owe writable() when space opens */
 #define DP_POSIX_F_WR_SHUT   0x0040u  /**< shutdown_wr() or close(): no more sends accepted */

@@ -47,7 +47,9 @@ struct dp_posix_conf {
 	uint32_t events;            /**< epoll_wait batch */
 	uint32_t accept_burst;      /**< accepts per listener per poll */
 	uint32_t iov_max;           /**< iovecs per writev, <= 1024 */
-	uint32_t linger_us;         /**< orderly close: how long to wait for the peer's FIN */
+	uint32_t linger_us;         /**< orderly close: bound from close() to the end (queued data
+				     *   written, peer's FIN read); past it, closed(0) if all was
+				     *   written, else RST and closed(-ETIMEDOUT) */
 	int so_sndbuf;              /**< SO_SNDBUF for every socket, 0 = kernel default (autotuning) */
 	int so_rcvbuf;              /**< SO_RCVBUF for every socket, 0 = kernel default (autotuning) */
 	const char *name;           /**< instance name for logs, e.g. "posix0" (may be NULL) */

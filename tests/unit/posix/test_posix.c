@@ -1124,6 +1124,26 @@ START_TEST(test_linger_timeout)
 	ck_assert_uint_ge(t_now_us() - t0, 200000);
 	ck_assert_uint_eq(dp_posix_stats(p2)->linger_timeouts, 1);
 	close(fd);
+
+	/* Closed with data the peer never reads: RST after linger_us, closed(-ETIMEDOUT). */
+	fd = t_client_rcvbuf(got.port, 4096);
+	while (app.accepted == 1 && t_now_us() < end)
+		dp_stack_poll(st2, t_now_us());
+	tc = NULL;
+	for (unsigned i = 0; i < MAX_TC; i++)
+		if (app.c[i].used && !app.c[i].closed)
+			tc = &app.c[i];
+	ck_assert_ptr_nonnull(tc);
+	ck_assert_int_eq(dp_stream_send(tc->s, t_chain(4, 0, 8u << 20)), 0);
+	dp_stream_close(tc->s);
+	while (!tc->closed && t_now_us() < end) {
+		dp_stack_poll(st2, t_now_us());
+		dp_stack_flush(st2);
+	}
+	ck_assert(tc->closed);
+	ck_assert_int_eq(tc->closed_err, -ETIMEDOUT);
+	ck_assert_uint_eq(dp_posix_stats(p2)->linger_timeouts, 2);
+	close(fd);
 	dp_posix_fini(p2);
 	free(mem2);
 }
