@@ -5,11 +5,13 @@
  * and kernel sockets driven from the same thread (nonblocking) play the peers. Everything runs on
  * the test thread: dp_stack_poll/flush, then the kernel peer, in a loop bounded in time.
  *
- * Covers: integrity of a bulk echo (SKIFF_POSIX_ECHO_MIB, 16 MiB by default, 256 MiB in the
- * integration suite), 1,000 connections at once, half-close, connect refused, active open both
- * ways, orderly close, abort, peer reset, mbuf shortage without data loss, send-space bound and
- * writable(), SO_REUSEPORT over two instances, dp_posix_wait. Every fixture checks that the mbuf
- * pool is back to its baseline and the connection pool empty at the end.
+ * Covers: a bulk echo checked byte for byte both ways (SKIFF_POSIX_ECHO_MIB: 16 MiB by default,
+ * 256 MiB in the integration suite), 1,000 connections at once, half-close, shutdown_wr, connect
+ * refused, active open both ways, orderly close, abort, peer reset, refused accept, linger bound,
+ * mbuf shortage without data loss, send-space bound and writable(), small writev/readv batches,
+ * SO_REUSEPORT over two instances, dp_posix_wait, configuration checks, and a seeded chaos run
+ * (SKIFF_POSIX_CHAOS_SEED replays one). Every fixture checks that the mbuf pool is back to its
+ * baseline and the connection pool empty at the end.
  */
 #define _GNU_SOURCE  /* accept4 */
 #include <errno.h>
@@ -114,6 +116,9 @@ struct t_app {
 	enum t_mode mode;
 	bool close_on_fin;          /* T_ECHO: close once the peer's FIN came and all is sent */
 	bool refuse;                /* accept() returns NULL */
+	unsigned n_seeded;          /* streams from these client ports verify input against a seed */
+	uint16_t seeded_port[4];
+	uint64_t seeded_seed[4];
 	struct t_conn c[MAX_TC];
 	unsigned accepted, closed, refused_accept;
 };
@@ -176,6 +181,9 @@ t_accept(void *lctx, struct dp_stream *s)
 		return NULL;
 	}
 	tc->s = s;
+	for (unsigned i = 0; i < app.n_seeded; i++)
+		if (s->remote.port == app.seeded_port[i])
+			tc->seed = app.seeded_seed[i];
 	app.accepted++;
 	return tc;
 }
@@ -496,8 +504,17 @@ START_TEST(test_echo_integrity)
 
 	app.mode = T_ECHO;
 	port = t_listen(st);
-	for (i = 0; i < NCLI; i++)
+	for (i = 0; i < NCLI; i++) {
+		struct sockaddr_in me;
+		socklen_t ml = sizeof(me);
+
 		fd[i] = t_client(port);
+		/* The stack checks what arrives too, before echoing it: integrity both ways. */
+		ck_assert_int_eq(getsockname(fd[i], (struct sockaddr *)&me, &ml), 0);
+		app.seeded_port[i] = ntohs(me.sin_port);
+		app.seeded_seed[i] = 100 + i;
+		app.n_seeded++;
+	}
 	/* Bounded by progress: fail after 5 s without a byte coming back. */
 	end = t_now_us() + 5000000;
 	do {
@@ -514,8 +531,13 @@ START_TEST(test_echo_integrity)
 		}
 	} while (done < NCLI && t_now_us() < end);
 	ck_assert(!bad);
-	for (i = 0; i < NCLI; i++)
+	for (i = 0; i < NCLI; i++) {
 		ck_assert_uint_eq(roff[i], total);
+		ck_assert_uint_eq(app.c[i].seed, 100 + (uint64_t)(app.c[i].s->remote.port ==
+							      app.seeded_port[1]));
+		ck_assert_uint_eq(app.c[i].rx_bytes, total);
+		ck_assert(!app.c[i].rx_bad);
+	}
 	ck_assert_uint_eq(ps->read_bytes, NCLI * total);
 	ck_assert_uint_eq(ps->write_bytes, NCLI * total);
 	ck_assert_uint_eq(ps->accepts, NCLI);
