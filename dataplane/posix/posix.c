@@ -184,7 +184,7 @@ dp_posix_write(struct dp_posix *p, struct dp_posix_conn *c)
 
 /* Keep the stash full (rx_segs empty mbufs): a readv needs its buffers before it knows how much
  * it will get, and unused ones stay here for the next read instead of going back to the pool. */
-static uint32_t
+uint32_t
 dp_posix_stash_fill(struct dp_posix *p)
 {
 	uint32_t need = p->conf.rx_segs - p->stash_n;

@@ -612,7 +612,11 @@ dp_posix_wait(struct dp_posix *p, uint32_t max_us)
 
 	if (p->ev_pending > 0)
 		return (int)p->ev_pending;
-	if (max_us == 0 || p->rx_n > 0 || !TAILQ_EMPTY(&p->tx) || !TAILQ_EMPTY(&p->pend))
+	if (max_us == 0 || !TAILQ_EMPTY(&p->tx) || !TAILQ_EMPTY(&p->pend))
+		return 0;
+	/* Sockets with input held back only for want of mbufs are no reason to spin: sleep (up to
+	 * max_us) until mbufs come back or another socket wakes us. */
+	if (p->rx_n > 0 && dp_posix_stash_fill(p) > 0)
 		return 0;
 	p->st.epoll_waits++;
 	n = epoll_pwait2(p->epfd, p->events, (int)p->conf.events, &ts, NULL);

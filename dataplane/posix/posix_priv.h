@@ -210,5 +210,6 @@ void dp_posix_connect_done(struct dp_posix *p, struct dp_posix_conn *c);
 void dp_posix_conn_kill(struct dp_posix *p, struct dp_posix_conn *c, int err, bool rst);
 void dp_posix_tx_purge(struct dp_posix_conn *c);
 unsigned dp_posix_pend_run(struct dp_posix *p);
+uint32_t dp_posix_stash_fill(struct dp_posix *p);
 
 #endif /* DP_POSIX_PRIV_H */

@@ -141,8 +141,8 @@ int dp_posix_epoll_fd(const struct dp_posix *p);
 
 /**
  * Idle helper: block in epoll_wait for up to @p max_us microseconds (0 = do not block) until a
- * socket has work. Returns at once if work is already pending (queued events, readable sockets
- * held back, unflushed data). Events fetched here are kept and processed by the next
+ * socket has work. Returns at once if work is already pending (queued events, sockets with input
+ * still to read and mbufs to read it into, unflushed data, owed upcalls). Events fetched here are kept and processed by the next
  * dp_stack_poll(), so no syscall is wasted. Owning core only.
  * @return number of events now pending (0 = timed out), or -errno of epoll_wait (-EINTR).
  */

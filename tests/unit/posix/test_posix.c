@@ -893,6 +893,15 @@ START_TEST(test_nombuf)
 	}
 	ck_assert_uint_ge(dp_posix_stats(p2)->rx_nombuf, 3);
 	ck_assert_uint_eq(rte_mempool_avail_count(small), 0);
+	{
+		/* Input waits for mbufs only: an idle wait sleeps instead of spinning. */
+		uint64_t t0;
+
+		dp_stack_poll(st2, t_now_us());  /* take the events of the last write */
+		t0 = t_now_us();
+		ck_assert_int_eq(dp_posix_wait(p2, 20000), 0);
+		ck_assert_uint_ge(t_now_us() - t0, 10000);
+	}
 	/* Now echo: held data goes back, mbufs return, reading resumes, every byte arrives. */
 	app.mode = T_ECHO;
 	while (roff < total && t_now_us() < end) {
@@ -1239,6 +1248,7 @@ START_TEST(test_chaos)
 	uint16_t port;
 
 	t_rng = seed | 1;
+	fprintf(stderr, "test_chaos: SKIFF_POSIX_CHAOS_SEED=%llu\n", (unsigned long long)seed);
 	app.mode = T_ECHO;
 	app.close_on_fin = true;
 	port = t_listen(st);
