@@ -546,11 +546,8 @@ dp_posix_connect(struct dp_stack *st, const struct dp_addr4 *remote,
 			 * still reported through connected(), as for any active open. */
 			dp_posix_err_count(p, e);
 			p->st.connect_failed++;
-			close(fd);
-			c->fd = -1;
-			c->state = DP_POSIX_DEAD;
-			c->reap_err = dp_posix_connect_err(e);
-			dp_posix_pend_add(p, c, DP_POSIX_F_N_REAP | DP_POSIX_F_REAP_CONN);
+			c->flags |= DP_POSIX_F_REAP_CONN;
+			dp_posix_conn_kill(p, c, dp_posix_connect_err(e), false);
 			*out = &c->s;
 			return 0;
 		}
@@ -597,11 +594,8 @@ dp_posix_connect_done(struct dp_posix *p, struct dp_posix_conn *c)
 	}
 	dp_posix_err_count(p, err);
 	p->st.connect_failed++;
-	close(c->fd);
-	c->fd = -1;
-	c->state = DP_POSIX_DEAD;
-	c->reap_err = dp_posix_connect_err(err);
-	dp_posix_pend_add(p, c, DP_POSIX_F_N_REAP | DP_POSIX_F_REAP_CONN);
+	c->flags |= DP_POSIX_F_REAP_CONN;
+	dp_posix_conn_kill(p, c, dp_posix_connect_err(err), false);
 }
 
 int
