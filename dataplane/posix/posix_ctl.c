@@ -145,8 +145,13 @@ dp_posix_init(void *mem, const struct dp_posix_conf *conf)
 	p->seg_room = (uint32_t)rte_pktmbuf_data_room_size(p->conf.pool) - RTE_PKTMBUF_HEADROOM;
 
 	p->epfd = epoll_create1(EPOLL_CLOEXEC);
-	if (p->epfd < 0)
+	if (p->epfd < 0) {
+		int e = errno;
+
+		DP_POSIX_LOG(ERR, "%s: epoll_create1: %s\n", p->conf.name, strerror(e));
+		errno = e;
 		return NULL;
+	}
 	return p;
 }
 
@@ -399,8 +404,13 @@ dp_posix_listen(struct dp_stack *st, const struct dp_addr4 *local, const struct 
 		goto fail;
 	}
 	p->n_listeners++;
+	DP_POSIX_LOG(INFO, "%s: listening on %u.%u.%u.%u:%u\n", p->conf.name, l->local.ip >> 24,
+		     (l->local.ip >> 16) & 0xff, (l->local.ip >> 8) & 0xff, l->local.ip & 0xff,
+		     l->local.port);
 	return 0;
 fail:
+	DP_POSIX_LOG(ERR, "%s: cannot listen on port %u: %s\n", p->conf.name, local->port,
+		     strerror(-rc));
 	close(fd);
 	return rc;
 }
