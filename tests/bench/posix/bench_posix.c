@@ -12,11 +12,13 @@
  *              blocking read/write thread with a 256 KiB buffer.
  *
  * Usage: skiff-bench-posix [--json] [--iters N] [--mib N] [--rx-segs N (mbufs per readv)]. Figures from a shared machine are
- * provisional. The EAL runs with --no-huge on lcore 0; the client is a plain pthread.
+ * provisional. The EAL runs with --no-huge on lcore 0 (pinned to its CPU); the client is a plain
+ * pthread kept off that CPU when there is another one.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -30,6 +32,7 @@
 #include <sys/socket.h>
 
 #include <rte_eal.h>
+#include <rte_lcore.h>
 #include <rte_mbuf.h>
 #include <rte_mempool.h>
 
@@ -99,14 +102,33 @@ bench_read_full(int fd, void *buf, size_t len)
 	return 0;
 }
 
+/* The client thread may run on every CPU but the server's (EAL pins the main lcore, and a thread
+ * created from it would inherit that single CPU and share it with the server). */
+static void
+bench_client_affinity(void)
+{
+	cpu_set_t all;
+	long n = sysconf(_SC_NPROCESSORS_ONLN), c;
+	long server = (long)rte_lcore_to_cpu_id((int)rte_get_main_lcore());
+
+	CPU_ZERO(&all);
+	for (c = 0; c < n && c < CPU_SETSIZE; c++)
+		if (c != server || n == 1)
+			CPU_SET(c, &all);
+	pthread_setaffinity_np(pthread_self(), sizeof(all), &all);
+}
+
 /* The client side, a plain pthread with blocking sockets, the same for every server. */
 static void *
 bench_client(void *arg)
 {
 	struct bench *b = arg;
 	static char buf[BUF_BYTES];
-	int fd = bench_connect(b->port);
+	int fd;
 	uint32_t i;
+
+	bench_client_affinity();
+	fd = bench_connect(b->port);
 
 	if (fd < 0) {
 		perror("connect");
