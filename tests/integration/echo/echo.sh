@@ -55,5 +55,8 @@ echoed=$(sed -n 's/^echo: total .* echoed \([0-9]*\) .*/\1/p' "$out")
 grep -q 'not returned' "$out" && bad "mbufs leaked" || ok "every mbuf back in its pool"
 w1=$(grep -c '^echo: lcore [01]: ok' "$out")
 [ "$w1" = 2 ] && ok "both workers ran" || bad "workers ok: $w1 of 2"
+# SO_REUSEPORT: the kernel spread the 1,201 connections over both workers' listeners.
+busy=$(grep -Ec '^echo: lcore [01]: ok accepted [1-9]' "$out")
+[ "$busy" = 2 ] && ok "both workers accepted connections" || bad "workers that accepted: $busy of 2"
 echo "$pass passed, $fail failed"
 [ $fail -eq 0 ]
