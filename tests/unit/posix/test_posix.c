@@ -25,6 +25,8 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 
@@ -1434,6 +1436,28 @@ START_TEST(test_pool_full)
 }
 END_TEST
 
+/* A foreign fd in the stack's epoll set (data.u64 = 0), e.g. the runtime's mailbox eventfd, wakes
+ * dp_posix_wait() and is otherwise ignored by the poll. */
+START_TEST(test_foreign_fd)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = 0 };
+	int efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	uint64_t one = 1, t0;
+
+	ck_assert_int_ge(efd, 0);
+	ck_assert_int_eq(epoll_ctl(dp_posix_epoll_fd(px), EPOLL_CTL_ADD, efd, &ev), 0);
+	ck_assert_int_eq(write(efd, &one, sizeof(one)), (ssize_t)sizeof(one));
+	t0 = t_now_us();
+	ck_assert_int_eq(dp_posix_wait(px, 1000000), 1);
+	ck_assert_uint_lt(t_now_us() - t0, 500000);
+	ck_assert_uint_eq(dp_stack_poll(st, t_now_us()), 0);
+	ck_assert_uint_eq(dp_posix_stats(px)->epoll_events, 1);
+	ck_assert_int_eq(read(efd, &one, sizeof(one)), (ssize_t)sizeof(one));
+	ck_assert_int_eq(epoll_ctl(dp_posix_epoll_fd(px), EPOLL_CTL_DEL, efd, NULL), 0);
+	close(efd);
+}
+END_TEST
+
 static Suite *
 t_suite(void)
 {
@@ -1465,6 +1489,7 @@ t_suite(void)
 	tcase_add_test(tc, test_chaos);
 	tcase_add_test(tc, test_small_batches);
 	tcase_add_test(tc, test_pool_full);
+	tcase_add_test(tc, test_foreign_fd);
 	suite_add_tcase(s, tc);
 	return s;
 }
