@@ -14,7 +14,7 @@
 struct echo_conn {
 	struct echo_svc *svc;
 	struct dp_stream *s;
-	struct rte_mbuf *held;      /* refused data, one flat segment list through ->next */
+	struct rte_mbuf *held; /* refused data, one flat segment list through ->next */
 	struct rte_mbuf *held_tail;
 	uint32_t held_bytes;
 	uint8_t peer_fin;

@@ -23,12 +23,12 @@ struct echo_svc;
 /** Per-core counters of the echo service. */
 struct echo_stats {
 	uint64_t accepted;
-	uint64_t refused;           /**< no free connection slot: the stack resets the stream */
+	uint64_t refused; /**< no free connection slot: the stack resets the stream */
 	uint64_t closed;
-	uint64_t closed_err;        /**< closed with an error (reset, abort, shutdown) */
-	uint64_t bytes;             /**< bytes echoed (handed to the stack) */
-	uint64_t held;              /**< sends refused for space: chain held until writable() */
-	uint64_t send_err;          /**< sends refused otherwise: data dropped, stream aborted */
+	uint64_t closed_err; /**< closed with an error (reset, abort, shutdown) */
+	uint64_t bytes;	     /**< bytes echoed (handed to the stack) */
+	uint64_t held;	     /**< sends refused for space: chain held until writable() */
+	uint64_t send_err;   /**< sends refused otherwise: data dropped, stream aborted */
 };
 
 /** Bytes of memory for a service with @p max_conns connection slots. */

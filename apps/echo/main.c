@@ -52,8 +52,8 @@ struct echo_worker {
 	struct dp_posix_stats ps;
 };
 
-static struct echo_opts opts = { .addr = { .ip = 0, .port = 7878 }, .adaptive = true,
-				 .max_conns = 4096 };
+static struct echo_opts opts = {
+	.addr = {.ip = 0, .port = 7878}, .adaptive = true, .max_conns = 4096};
 static struct echo_worker workers[RTE_MAX_LCORE];
 static atomic_bool stop;
 
@@ -91,7 +91,7 @@ static int
 echo_worker_main(void *arg)
 {
 	struct echo_worker *w = arg;
-	struct dp_posix_conf conf = { .max_conns = opts.max_conns + 64, .name = "echo" };
+	struct dp_posix_conf conf = {.max_conns = opts.max_conns + 64, .name = "echo"};
 	struct rte_mempool *pool;
 	struct dp_posix *p = NULL;
 	struct echo_svc *e = NULL;
@@ -165,7 +165,8 @@ echo_parse(int argc, char **argv)
 
 		if (strcmp(argv[i], "--port") == 0 && v != NULL) {
 			opts.addr.port = (uint16_t)strtoul(v, NULL, 10);
-		} else if (strcmp(argv[i], "--ip") == 0 && v != NULL && inet_pton(AF_INET, v, &ia) == 1) {
+		} else if (strcmp(argv[i], "--ip") == 0 && v != NULL &&
+			   inet_pton(AF_INET, v, &ia) == 1) {
 			opts.addr.ip = ntohl(ia.s_addr);
 		} else if (strcmp(argv[i], "--idle") == 0 && v != NULL &&
 			   (strcmp(v, "poll") == 0 || strcmp(v, "adaptive") == 0)) {
@@ -181,7 +182,8 @@ echo_parse(int argc, char **argv)
 		}
 	}
 	if (opts.addr.port == 0 || opts.max_conns == 0) {
-		fprintf(stderr, "echo: --port and --max-conns must be > 0 (the workers share the port)\n");
+		fprintf(stderr,
+			"echo: --port and --max-conns must be > 0 (the workers share the port)\n");
 		return -1;
 	}
 	return 0;
@@ -190,7 +192,7 @@ echo_parse(int argc, char **argv)
 int
 main(int argc, char **argv)
 {
-	struct echo_stats tot = { 0 };
+	struct echo_stats tot = {0};
 	uint64_t rd = 0, wr = 0, nombuf = 0;
 	unsigned lc, n = 0, failed = 0;
 	int ret;
@@ -206,12 +208,13 @@ main(int argc, char **argv)
 	}
 	signal(SIGINT, echo_on_signal);
 	signal(SIGTERM, echo_on_signal);
-	RTE_LCORE_FOREACH(lc) {
+	RTE_LCORE_FOREACH(lc)
+	{
 		workers[lc].lcore = lc;
 		n++;
 	}
 	RTE_LCORE_FOREACH_WORKER(lc)
-		rte_eal_remote_launch(echo_worker_main, &workers[lc], lc);
+	rte_eal_remote_launch(echo_worker_main, &workers[lc], lc);
 	/* The main lcore works too; --seconds is an alarm that only sets the stop flag. */
 	if (opts.seconds > 0) {
 		signal(SIGALRM, echo_on_signal);
@@ -220,7 +223,8 @@ main(int argc, char **argv)
 	echo_worker_main(&workers[rte_get_main_lcore()]);
 	rte_eal_mp_wait_lcore();
 
-	RTE_LCORE_FOREACH(lc) {
+	RTE_LCORE_FOREACH(lc)
+	{
 		struct echo_worker *w = &workers[lc];
 
 		printf("echo: lcore %u: %s accepted %llu closed %llu bytes %llu held %llu "

@@ -2,8 +2,8 @@
 /*
  * Data path of the posix stack: dp_stack_poll() and dp_stack_flush() for kernel sockets, and the
  * stream operations of dp/stream.h. One poll is, in order: owed upcalls (pend) → one epoll_wait
- * (timeout 0) → event dispatch (accept bursts, connect completions, rx/tx readiness) → one readv per
- * readable socket into a batch of mbufs from the core's pool, handed up as one chain through
+ * (timeout 0) → event dispatch (accept bursts, connect completions, rx/tx readiness) → one readv
+ * per readable socket into a batch of mbufs from the core's pool, handed up as one chain through
  * cbs->data → linger deadlines → owed upcalls again. One flush is one sendmsg (the writev of
  * sendmsg, for MSG_NOSIGNAL) per connection with queued segments, an iovec per segment, freeing
  * what the kernel took. Nothing here allocates except mbufs from the pool, and no upcall runs
@@ -127,7 +127,7 @@ dp_posix_tx_consume(struct dp_posix_conn *c, uint32_t n)
 static void
 dp_posix_write(struct dp_posix *p, struct dp_posix_conn *c)
 {
-	struct msghdr msg = { 0 };
+	struct msghdr msg = {0};
 	struct rte_mbuf *m;
 	uint32_t off, k = 0;
 	size_t total = 0;
@@ -135,7 +135,8 @@ dp_posix_write(struct dp_posix *p, struct dp_posix_conn *c)
 
 	if (c->fd < 0 || (c->flags & DP_POSIX_F_WAIT_OUT))
 		return;
-	for (m = c->tx_head, off = c->tx_off; m != NULL && k < p->conf.iov_max; m = m->next, off = 0) {
+	for (m = c->tx_head, off = c->tx_off; m != NULL && k < p->conf.iov_max;
+	     m = m->next, off = 0) {
 		uint32_t len = (uint32_t)m->data_len - off;
 
 		if (len == 0)
@@ -168,11 +169,12 @@ dp_posix_write(struct dp_posix *p, struct dp_posix_conn *c)
 	dp_posix_tx_consume(c, (uint32_t)n);
 	if ((size_t)n < total) {
 		/* Short write: the kernel buffer is full, and with EPOLLET its EPOLLOUT edge will
-		 * come when space opens (Linux marks the socket SOCK_NOSPACE on the short write). */
+		 * come when space opens (Linux marks the socket SOCK_NOSPACE on the short write).
+		 */
 		p->st.write_eagain++;
 		c->flags |= DP_POSIX_F_WAIT_OUT;
 	} else if (c->tx_head != NULL) {
-		dp_posix_tx_add(p, c);  /* more than iov_max segments: next flush */
+		dp_posix_tx_add(p, c); /* more than iov_max segments: next flush */
 	}
 	if ((c->flags & DP_POSIX_F_WANT_WR) && c->tx_bytes <= p->conf.sndbuf_bytes / 2) {
 		c->flags &= ~DP_POSIX_F_WANT_WR;
@@ -327,14 +329,15 @@ dp_posix_input(struct dp_posix *p, struct dp_posix_conn *c)
 	case DP_POSIX_DRAINING:
 		return dp_posix_discard(p, c);
 	case DP_POSIX_CONNECTING:
-		return 0;  /* connected() still owed: read after it */
+		return 0; /* connected() still owed: read after it */
 	default:
 		dp_posix_rx_del(p, c);
 		return 0;
 	}
 }
 
-/* Error on a socket whose input side is finished (read returns 0 before the error): ask SO_ERROR. */
+/* Error on a socket whose input side is finished (read returns 0 before the error): ask SO_ERROR.
+ */
 static void
 dp_posix_conn_sockerr(struct dp_posix *p, struct dp_posix_conn *c)
 {
@@ -357,11 +360,11 @@ dp_posix_event(struct dp_posix *p, const struct epoll_event *ev)
 		return 1;
 	}
 	if (!(tag & DP_POSIX_TAG_CONN) || idx >= p->conf.max_conns)
-		return 0;  /* a foreign fd added by the runtime: its owner drains it */
+		return 0; /* a foreign fd added by the runtime: its owner drains it */
 	c = &p->conns[idx];
 	if (c->gen != (uint32_t)(ev->data.u64 >> 32) || c->state == DP_POSIX_FREE ||
 	    c->state == DP_POSIX_DEAD)
-		return 0;  /* stale: the stream ended earlier in this batch */
+		return 0; /* stale: the stream ended earlier in this batch */
 	if (c->state == DP_POSIX_CONNECTING) {
 		if (!(c->flags & DP_POSIX_F_N_CONN) && (e & (EPOLLOUT | EPOLLERR | EPOLLHUP)))
 			dp_posix_connect_done(p, c);
@@ -457,13 +460,14 @@ dp_posix_poll(struct dp_stack *st, uint64_t now_us)
 		p->st.epoll_waits++;
 		n = epoll_wait(p->epfd, p->events, (int)p->conf.events, 0);
 		if (n < 0)
-			n = 0;  /* EINTR: next poll */
+			n = 0; /* EINTR: next poll */
 	}
 	p->st.epoll_events += (uint64_t)n;
 	for (i = 0; i < n; i++)
 		work += dp_posix_event(p, &p->events[i]);
 
-	/* One read per socket on the rx list this poll; sockets with more input rotate to the tail. */
+	/* One read per socket on the rx list this poll; sockets with more input rotate to the tail.
+	 */
 	for (rounds = p->rx_n; rounds > 0; rounds--) {
 		struct dp_posix_conn *c = TAILQ_FIRST(&p->rx);
 
@@ -488,7 +492,8 @@ dp_posix_flush(struct dp_stack *st)
 	struct dp_posix_conn_list todo;
 	struct dp_posix_conn *c;
 
-	/* Take the list: a connection with more than iov_max segments re-queues for the next flush. */
+	/* Take the list: a connection with more than iov_max segments re-queues for the next flush.
+	 */
 	TAILQ_INIT(&todo);
 	TAILQ_CONCAT(&todo, &p->tx, tx_link);
 	while ((c = TAILQ_FIRST(&todo)) != NULL) {

@@ -5,7 +5,7 @@
  * accept bursts, nonblocking active opens and their completion, and teardown. Everything here runs
  * on the owning core, once per connection or less; the per-byte path is in posix.c.
  */
-#define _GNU_SOURCE  /* accept4 */
+#define _GNU_SOURCE /* accept4 */
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
@@ -195,26 +195,38 @@ int
 dp_posix_stats_telemetry(const struct dp_posix *p, struct rte_tel_data *d)
 {
 	static const char *const err_names[DP_POSIX_ERR_MAX] = {
-		"err_reset", "err_refused", "err_timedout", "err_unreach", "err_nofile", "err_nomem",
-		"err_other",
+		"err_reset",  "err_refused", "err_timedout", "err_unreach",
+		"err_nofile", "err_nomem",   "err_other",
 	};
 	const struct dp_posix_stats *s = &p->st;
 	const struct {
 		const char *name;
 		uint64_t v;
 	} f[] = {
-		{ "polls", s->polls }, { "epoll_waits", s->epoll_waits },
-		{ "epoll_events", s->epoll_events }, { "accepts", s->accepts },
-		{ "accept_refused", s->accept_refused }, { "accept_nopool", s->accept_nopool },
-		{ "connects", s->connects }, { "connected", s->connected },
-		{ "connect_failed", s->connect_failed }, { "read_calls", s->read_calls },
-		{ "read_bytes", s->read_bytes }, { "read_eagain", s->read_eagain },
-		{ "read_eof", s->read_eof }, { "rx_nombuf", s->rx_nombuf },
-		{ "write_calls", s->write_calls }, { "write_bytes", s->write_bytes },
-		{ "write_eagain", s->write_eagain }, { "send_eagain", s->send_eagain },
-		{ "closes", s->closes }, { "aborts", s->aborts }, { "resets", s->resets },
-		{ "drain_bytes", s->drain_bytes }, { "linger_timeouts", s->linger_timeouts },
-		{ "conns_in_use", p->conns_in_use },
+		{"polls", s->polls},
+		{"epoll_waits", s->epoll_waits},
+		{"epoll_events", s->epoll_events},
+		{"accepts", s->accepts},
+		{"accept_refused", s->accept_refused},
+		{"accept_nopool", s->accept_nopool},
+		{"connects", s->connects},
+		{"connected", s->connected},
+		{"connect_failed", s->connect_failed},
+		{"read_calls", s->read_calls},
+		{"read_bytes", s->read_bytes},
+		{"read_eagain", s->read_eagain},
+		{"read_eof", s->read_eof},
+		{"rx_nombuf", s->rx_nombuf},
+		{"write_calls", s->write_calls},
+		{"write_bytes", s->write_bytes},
+		{"write_eagain", s->write_eagain},
+		{"send_eagain", s->send_eagain},
+		{"closes", s->closes},
+		{"aborts", s->aborts},
+		{"resets", s->resets},
+		{"drain_bytes", s->drain_bytes},
+		{"linger_timeouts", s->linger_timeouts},
+		{"conns_in_use", p->conns_in_use},
 	};
 	unsigned i;
 
@@ -299,7 +311,8 @@ dp_posix_conn_alloc(struct dp_posix *p)
 void
 dp_posix_conn_free(struct dp_posix *p, struct dp_posix_conn *c)
 {
-	RTE_ASSERT(!(c->flags & (DP_POSIX_F_RX | DP_POSIX_F_TX | DP_POSIX_F_PEND | DP_POSIX_F_DRAIN)));
+	RTE_ASSERT(
+		!(c->flags & (DP_POSIX_F_RX | DP_POSIX_F_TX | DP_POSIX_F_PEND | DP_POSIX_F_DRAIN)));
 	RTE_ASSERT(c->tx_head == NULL);
 	c->state = DP_POSIX_FREE;
 	c->gen++;
@@ -419,7 +432,7 @@ fail:
 void
 dp_posix_fd_reset(int fd)
 {
-	struct linger lg = { .l_onoff = 1, .l_linger = 0 };
+	struct linger lg = {.l_onoff = 1, .l_linger = 0};
 
 	(void)setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
 	close(fd);
@@ -482,15 +495,16 @@ dp_posix_accept_burst(struct dp_posix *p, struct dp_posix_listener *l)
 	for (i = 0; i < p->conf.accept_burst; i++) {
 		struct sockaddr_in peer;
 		socklen_t plen = sizeof(peer);
-		int fd = accept4(l->fd, (struct sockaddr *)&peer, &plen, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		int fd = accept4(l->fd, (struct sockaddr *)&peer, &plen,
+				 SOCK_NONBLOCK | SOCK_CLOEXEC);
 
 		if (fd < 0) {
 			if (errno == EAGAIN || errno == EWOULDBLOCK)
 				return;
 			if (errno == EINTR || errno == ECONNABORTED)
 				continue;
-			/* EMFILE and the like: counted; the listener stays ready and is retried next
-			 * poll. */
+			/* EMFILE and the like: counted; the listener stays ready and is retried
+			 * next poll. */
 			dp_posix_err_count(p, errno);
 			return;
 		}
@@ -611,7 +625,8 @@ dp_posix_connect_done(struct dp_posix *p, struct dp_posix_conn *c)
 int
 dp_posix_wait(struct dp_posix *p, uint32_t max_us)
 {
-	struct timespec ts = { .tv_sec = max_us / 1000000u, .tv_nsec = (long)(max_us % 1000000u) * 1000 };
+	struct timespec ts = {.tv_sec = max_us / 1000000u,
+			      .tv_nsec = (long)(max_us % 1000000u) * 1000};
 	int n;
 
 	if (p->ev_pending > 0)

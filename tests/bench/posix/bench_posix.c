@@ -11,9 +11,9 @@
  *              them) and server → client (tx: the stack sends 64 KiB mbuf chains), against a plain
  *              blocking read/write thread with a 256 KiB buffer.
  *
- * Usage: skiff-bench-posix [--json] [--iters N] [--mib N] [--rx-segs N (mbufs per readv)]. Figures from a shared machine are
- * provisional. The EAL runs with --no-huge on lcore 0 (pinned to its CPU); the client is a plain
- * pthread kept off that CPU when there is another one.
+ * Usage: skiff-bench-posix [--json] [--iters N] [--mib N] [--rx-segs N (mbufs per readv)]. Figures
+ * from a shared machine are provisional. The EAL runs with --no-huge on lcore 0 (pinned to its
+ * CPU); the client is a plain pthread kept off that CPU when there is another one.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -44,15 +44,15 @@
 
 enum bench_kind { B_PING, B_RX, B_TX };
 
-static uint32_t bench_rx_segs;  /* mbufs per readv; 0 = the stack's default (16) */
+static uint32_t bench_rx_segs; /* mbufs per readv; 0 = the stack's default (16) */
 
 struct bench {
 	enum bench_kind kind;
 	uint16_t port;
 	uint32_t iters;
 	uint64_t bytes;
-	double *rtt_us;             /* [iters], filled by the ping client */
-	double secs;                /* bulk: measured by the receiving side */
+	double *rtt_us; /* [iters], filled by the ping client */
+	double secs;	/* bulk: measured by the receiving side */
 	atomic_bool done;
 	struct rte_mempool *pool;
 	/* server state for the posix stack */
@@ -73,8 +73,8 @@ bench_now_ns(void)
 static int
 bench_connect(uint16_t port)
 {
-	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(port),
-				   .sin_addr.s_addr = htonl(LO) };
+	struct sockaddr_in sin = {
+		.sin_family = AF_INET, .sin_port = htons(port), .sin_addr.s_addr = htonl(LO)};
 	int fd = socket(AF_INET, SOCK_STREAM, 0), one = 1;
 
 	if (fd < 0)
@@ -148,7 +148,8 @@ bench_client(void *arg)
 		uint64_t sent = 0;
 
 		while (sent < b->bytes) {
-			size_t n = b->bytes - sent < BUF_BYTES ? (size_t)(b->bytes - sent) : BUF_BYTES;
+			size_t n =
+				b->bytes - sent < BUF_BYTES ? (size_t)(b->bytes - sent) : BUF_BYTES;
 			ssize_t w = write(fd, buf, n);
 
 			if (w <= 0)
@@ -195,7 +196,7 @@ bench_data(void *ctx, struct dp_stream *s, struct rte_mbuf *chain)
 
 	b->rx_bytes += chain->pkt_len;
 	if (b->kind == B_PING) {
-		if (dp_stream_send(s, chain) != 0)  /* 1 byte in flight: never refused */
+		if (dp_stream_send(s, chain) != 0) /* 1 byte in flight: never refused */
 			rte_pktmbuf_free(chain);
 		return;
 	}
@@ -267,9 +268,11 @@ bench_tx_fill(struct bench *b)
 static int
 bench_posix_run(struct bench *b, bool use_wait)
 {
-	struct dp_posix_conf conf = { .pool = b->pool, .max_conns = 16, .sndbuf_bytes = 1u << 20,
-				      .rx_segs = bench_rx_segs };
-	struct dp_addr4 a = { .ip = LO }, got;
+	struct dp_posix_conf conf = {.pool = b->pool,
+				     .max_conns = 16,
+				     .sndbuf_bytes = 1u << 20,
+				     .rx_segs = bench_rx_segs};
+	struct dp_addr4 a = {.ip = LO}, got;
 	struct dp_posix *p;
 	struct dp_stack *st;
 	pthread_t th;
@@ -306,7 +309,7 @@ bench_posix_run(struct bench *b, bool use_wait)
 static int
 bench_plain_listen(uint16_t *port)
 {
-	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(LO) };
+	struct sockaddr_in sin = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(LO)};
 	socklen_t len = sizeof(sin);
 	int fd = socket(AF_INET, SOCK_STREAM, 0);
 
@@ -348,7 +351,8 @@ bench_plain_run(struct bench *b)
 		atomic_store(&b->done, true);
 	} else {
 		while (n_all < b->bytes) {
-			size_t len = b->bytes - n_all < BUF_BYTES ? (size_t)(b->bytes - n_all) : BUF_BYTES;
+			size_t len = b->bytes - n_all < BUF_BYTES ? (size_t)(b->bytes - n_all)
+								  : BUF_BYTES;
 			ssize_t n = write(fd, buf, len);
 
 			if (n <= 0)
@@ -380,8 +384,8 @@ bench_cmp(const void *a, const void *b)
 static struct bench_lat
 bench_lat(double *v, uint32_t n)
 {
-	struct bench_lat l = { 0 };
-	uint32_t warm = n / 10, i;  /* the first 10% warm up caches and the scheduler */
+	struct bench_lat l = {0};
+	uint32_t warm = n / 10, i; /* the first 10% warm up caches and the scheduler */
 	double sum = 0;
 
 	if (n - warm == 0)
@@ -401,7 +405,7 @@ bench_lat(double *v, uint32_t n)
 static struct bench_lat
 bench_ping(struct rte_mempool *pool, uint32_t iters, int which)
 {
-	struct bench b = { .kind = B_PING, .iters = iters, .pool = pool };
+	struct bench b = {.kind = B_PING, .iters = iters, .pool = pool};
 
 	b.rtt_us = calloc(iters, sizeof(double));
 	if (which == 2)
@@ -417,7 +421,7 @@ bench_ping(struct rte_mempool *pool, uint32_t iters, int which)
 static double
 bench_bulk(struct rte_mempool *pool, uint64_t bytes, enum bench_kind k, bool plain)
 {
-	struct bench b = { .kind = k, .bytes = bytes, .pool = pool };
+	struct bench b = {.kind = k, .bytes = bytes, .pool = pool};
 
 	if (plain)
 		bench_plain_run(&b);
@@ -430,8 +434,19 @@ int
 main(int argc, char **argv)
 {
 	char prefix[64];
-	char *eal[] = { argv[0], "-l", "0", "--no-huge", "-m", "256", "--no-pci", "--no-shconf",
-			"--no-telemetry", "--log-level", "lib.eal:error", "--file-prefix", prefix };
+	char *eal[] = {argv[0],
+		       "-l",
+		       "0",
+		       "--no-huge",
+		       "-m",
+		       "256",
+		       "--no-pci",
+		       "--no-shconf",
+		       "--no-telemetry",
+		       "--log-level",
+		       "lib.eal:error",
+		       "--file-prefix",
+		       prefix};
 	uint32_t iters = 20000;
 	uint64_t mib = 1024;
 	bool json = false;
@@ -450,7 +465,8 @@ main(int argc, char **argv)
 		else if (strcmp(argv[i], "--mib") == 0 && i + 1 < argc)
 			mib = strtoull(argv[++i], NULL, 10);
 		else {
-			fprintf(stderr, "usage: %s [--json] [--iters N] [--mib N] [--rx-segs N]\n", argv[0]);
+			fprintf(stderr, "usage: %s [--json] [--iters N] [--mib N] [--rx-segs N]\n",
+				argv[0]);
 			return 2;
 		}
 	}
@@ -474,7 +490,8 @@ main(int argc, char **argv)
 	tx_k = bench_bulk(pool, mib << 20, B_TX, true);
 
 	if (json) {
-		printf("{\"bench\":\"posix\",\"provisional\":true,\"iters\":%u,\"bulk_mib\":%llu,\"rx_segs\":%u,"
+		printf("{\"bench\":\"posix\",\"provisional\":true,\"iters\":%u,\"bulk_mib\":%llu,"
+		       "\"rx_segs\":%u,"
 		       "\"pingpong_us\":{"
 		       "\"posix_poll\":{\"p50\":%.2f,\"p99\":%.2f,\"mean\":%.2f},"
 		       "\"posix_wait\":{\"p50\":%.2f,\"p99\":%.2f,\"mean\":%.2f},"
@@ -482,8 +499,9 @@ main(int argc, char **argv)
 		       "\"bulk_gbps\":{\"posix_rx\":%.2f,\"plain_rx\":%.2f,\"posix_tx\":%.2f,"
 		       "\"plain_tx\":%.2f}}\n",
 		       iters, (unsigned long long)mib,
-		       bench_rx_segs ? bench_rx_segs : DP_POSIX_DEF_RX_SEGS, lp.p50, lp.p99, lp.mean, lw.p50, lw.p99, lw.mean,
-		       lk.p50, lk.p99, lk.mean, rx_p, rx_k, tx_p, tx_k);
+		       bench_rx_segs ? bench_rx_segs : DP_POSIX_DEF_RX_SEGS, lp.p50, lp.p99,
+		       lp.mean, lw.p50, lw.p99, lw.mean, lk.p50, lk.p99, lk.mean, rx_p, rx_k, tx_p,
+		       tx_k);
 	} else {
 		printf("skiff-bench-posix (loopback, provisional figures)\n");
 		printf("1-byte ping-pong RTT, us        p50      p99     mean\n");
@@ -495,7 +513,8 @@ main(int argc, char **argv)
 		printf("  tx: posix %.2f  plain %.2f\n", tx_p, tx_k);
 	}
 	if (rte_mempool_avail_count(pool) != 16383)
-		fprintf(stderr, "warning: %u mbufs not returned\n", 16383 - rte_mempool_avail_count(pool));
+		fprintf(stderr, "warning: %u mbufs not returned\n",
+			16383 - rte_mempool_avail_count(pool));
 	rte_mempool_free(pool);
 	rte_eal_cleanup();
 	return 0;

@@ -13,7 +13,7 @@
  * (SKIFF_POSIX_CHAOS_SEED replays one). Every fixture checks that the mbuf pool is back to its
  * baseline and the connection pool empty at the end.
  */
-#define _GNU_SOURCE  /* accept4 */
+#define _GNU_SOURCE /* accept4 */
 #include <errno.h>
 #include <poll.h>
 #include <stdbool.h>
@@ -102,9 +102,9 @@ enum t_mode { T_ECHO, T_SINK, T_HOLD, T_FIN_ECHO, T_ABORT };
 struct t_conn {
 	bool used;
 	struct dp_stream *s;
-	struct rte_mbuf *pend;      /* echo data the stack refused (-EAGAIN), or held data */
+	struct rte_mbuf *pend; /* echo data the stack refused (-EAGAIN), or held data */
 	uint64_t rx_bytes;
-	uint64_t seed;              /* T_SINK verifies against this pattern when nonzero */
+	uint64_t seed; /* T_SINK verifies against this pattern when nonzero */
 	bool rx_bad;
 	bool peer_fin;
 	bool closed;
@@ -116,9 +116,9 @@ struct t_conn {
 
 struct t_app {
 	enum t_mode mode;
-	bool close_on_fin;          /* T_ECHO: close once the peer's FIN came and all is sent */
-	bool refuse;                /* accept() returns NULL */
-	unsigned n_seeded;          /* streams from these client ports verify input against a seed */
+	bool close_on_fin; /* T_ECHO: close once the peer's FIN came and all is sent */
+	bool refuse;	   /* accept() returns NULL */
+	unsigned n_seeded; /* streams from these client ports verify input against a seed */
 	uint16_t seeded_port[4];
 	uint64_t seeded_seed[4];
 	struct t_conn c[MAX_TC];
@@ -164,7 +164,7 @@ t_pend_push(struct t_conn *tc)
 	int rc = tc->pend != NULL ? dp_stream_send(tc->s, tc->pend) : 0;
 
 	if (rc == -ENOTCONN)
-		rte_pktmbuf_free(tc->pend);  /* we shut our side: nothing can go out any more */
+		rte_pktmbuf_free(tc->pend); /* we shut our side: nothing can go out any more */
 	if (rc != -EAGAIN)
 		tc->pend = NULL;
 	if (tc->pend == NULL && tc->peer_fin && app.close_on_fin)
@@ -268,7 +268,8 @@ t_peer_closed(void *ctx, struct dp_stream *s)
 
 	tc->peer_fin = true;
 	if (app.mode == T_FIN_ECHO) {
-		/* Half-close: the peer is done sending, we still send everything back, then close. */
+		/* Half-close: the peer is done sending, we still send everything back, then close.
+		 */
 		struct rte_mbuf *m = tc->pend;
 
 		tc->pend = NULL;
@@ -375,18 +376,18 @@ t_step(void)
 }
 
 /* Poll until *flag or the time runs out. */
-#define T_UNTIL(cond, ms)                                                                     \
-	do {                                                                                  \
-		uint64_t t_end_ = t_now_us() + (uint64_t)(ms) * 1000u;                        \
-		while (!(cond) && t_now_us() < t_end_)                                        \
-			t_step();                                                             \
-		ck_assert_msg((cond), "timed out waiting for: %s", #cond);                    \
+#define T_UNTIL(cond, ms)                                                                          \
+	do {                                                                                       \
+		uint64_t t_end_ = t_now_us() + (uint64_t)(ms)*1000u;                               \
+		while (!(cond) && t_now_us() < t_end_)                                             \
+			t_step();                                                                  \
+		ck_assert_msg((cond), "timed out waiting for: %s", #cond);                         \
 	} while (0)
 
 static uint16_t
 t_listen(struct dp_stack *s)
 {
-	struct dp_addr4 a = { .ip = LO, .port = 0 }, got;
+	struct dp_addr4 a = {.ip = LO, .port = 0}, got;
 
 	ck_assert_int_eq(dp_stack_listen(s, &a, &t_cbs, &app), 0);
 	ck_assert_int_eq(dp_posix_listen_addr(dp_posix_from_stack(s), 0, &got), 0);
@@ -398,8 +399,8 @@ t_listen(struct dp_stack *s)
 static int
 t_client_rcvbuf(uint16_t port, int rcvbuf)
 {
-	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(port),
-				   .sin_addr.s_addr = htonl(LO) };
+	struct sockaddr_in sin = {
+		.sin_family = AF_INET, .sin_port = htons(port), .sin_addr.s_addr = htonl(LO)};
 	int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
 
 	ck_assert_int_ge(fd, 0);
@@ -497,7 +498,7 @@ START_TEST(test_echo_integrity)
 	uint64_t total = (uint64_t)(env ? strtoul(env, NULL, 10) : 16) << 20;
 	enum { NCLI = 2 };
 	int fd[NCLI];
-	uint64_t woff[NCLI] = { 0 }, roff[NCLI] = { 0 };
+	uint64_t woff[NCLI] = {0}, roff[NCLI] = {0};
 	bool bad = false;
 	uint16_t port;
 	uint64_t end, last = 0;
@@ -535,8 +536,8 @@ START_TEST(test_echo_integrity)
 	ck_assert(!bad);
 	for (i = 0; i < NCLI; i++) {
 		ck_assert_uint_eq(roff[i], total);
-		ck_assert_uint_eq(app.c[i].seed, 100 + (uint64_t)(app.c[i].s->remote.port ==
-							      app.seeded_port[1]));
+		ck_assert_uint_eq(app.c[i].seed,
+				  100 + (uint64_t)(app.c[i].s->remote.port == app.seeded_port[1]));
 		ck_assert_uint_eq(app.c[i].rx_bytes, total);
 		ck_assert(!app.c[i].rx_bad);
 	}
@@ -585,7 +586,7 @@ START_TEST(test_many_conns)
 	for (i = 0; i < N; i++) {
 		fd[i] = t_client(port);
 		if (i % 64 == 63)
-			t_step();  /* keep the backlog short */
+			t_step(); /* keep the backlog short */
 	}
 	T_UNTIL(app.accepted == N, 10000);
 	for (i = 0; i < N; i++) {
@@ -634,7 +635,7 @@ START_TEST(test_half_close)
 	fd = t_client(port);
 	T_UNTIL(app.accepted == 1, 2000);
 	tc = t_only_conn();
-	tc->seed = 7;  /* verify on the way in too */
+	tc->seed = 7; /* verify on the way in too */
 	end = t_now_us() + 20u * 1000000u;
 	while (woff < total && t_now_us() < end) {
 		t_write_gen(fd, 7, &woff, total);
@@ -665,19 +666,19 @@ END_TEST
 static uint16_t
 t_closed_port(void)
 {
-	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(LO) };
+	struct sockaddr_in sin = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(LO)};
 	socklen_t len = sizeof(sin);
 	int fd = socket(AF_INET, SOCK_STREAM, 0);
 
 	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
 	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&sin, &len), 0);
-	close(fd);  /* bound, never listening, now closed: nothing listens on it */
+	close(fd); /* bound, never listening, now closed: nothing listens on it */
 	return ntohs(sin.sin_port);
 }
 
 START_TEST(test_connect_refused)
 {
-	struct dp_addr4 ra = { .ip = LO, .port = t_closed_port() };
+	struct dp_addr4 ra = {.ip = LO, .port = t_closed_port()};
 	struct t_conn *tc = t_conn_new();
 	struct dp_stream *s = NULL;
 
@@ -702,11 +703,11 @@ END_TEST
 /* Active open to a kernel listener, data both ways, then orderly close from our side. */
 START_TEST(test_active_open)
 {
-	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(LO) };
+	struct sockaddr_in sin = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(LO)};
 	socklen_t len = sizeof(sin);
 	const uint64_t total = 2u << 20;
 	uint64_t sent = 0, woff = 0, roff = 0, end;
-	struct dp_addr4 ra = { .ip = LO };
+	struct dp_addr4 ra = {.ip = LO};
 	struct t_conn *tc = t_conn_new();
 	struct dp_stream *s = NULL;
 	bool bad = false, eof = false;
@@ -742,7 +743,7 @@ START_TEST(test_active_open)
 			ck_assert_int_eq(dp_stream_send(s, m), 0);
 			sent += n;
 		}
-		t_write_gen(fd, 21, &woff, total);  /* kernel → us, checked in t_data */
+		t_write_gen(fd, 21, &woff, total); /* kernel → us, checked in t_data */
 		t_step();
 		ck_assert_int_ge(t_read_check(fd, 20, &roff, &bad), 0);
 	}
@@ -754,7 +755,7 @@ START_TEST(test_active_open)
 	{
 		struct rte_mbuf *m = t_chain(20, 0, 1);
 
-		ck_assert_int_eq(dp_stream_send(s, m), -ENOTCONN);  /* refused: still ours */
+		ck_assert_int_eq(dp_stream_send(s, m), -ENOTCONN); /* refused: still ours */
 		rte_pktmbuf_free(m);
 	}
 	while (!eof && t_now_us() < end) {
@@ -762,7 +763,7 @@ START_TEST(test_active_open)
 		eof = t_read_check(fd, 20, &roff, &bad) == -1;
 	}
 	ck_assert(eof);
-	ck_assert(!tc->closed);  /* draining: our FIN is out, the peer's not yet in */
+	ck_assert(!tc->closed); /* draining: our FIN is out, the peer's not yet in */
 	close(fd);
 	T_UNTIL(tc->closed, 5000);
 	ck_assert_int_eq(tc->closed_err, 0);
@@ -823,7 +824,7 @@ START_TEST(test_abort)
 	fd = t_client(port);
 	T_UNTIL(app.accepted == 1, 2000);
 	tc = t_only_conn();
-	ck_assert_int_eq(dp_stream_send(tc->s, t_chain(1, 0, 10000)), 0);  /* dropped by abort */
+	ck_assert_int_eq(dp_stream_send(tc->s, t_chain(1, 0, 10000)), 0); /* dropped by abort */
 	ck_assert_int_eq(write(fd, "x", 1), 1);
 	T_UNTIL(tc->closed, 5000);
 	ck_assert_int_eq(tc->closed_err, -ECONNABORTED);
@@ -842,7 +843,7 @@ END_TEST
 /* The peer resets: closed(-ECONNRESET). */
 START_TEST(test_peer_reset)
 {
-	struct linger lg = { .l_onoff = 1, .l_linger = 0 };
+	struct linger lg = {.l_onoff = 1, .l_linger = 0};
 	struct t_conn *tc;
 	uint16_t port;
 	int fd;
@@ -869,13 +870,14 @@ START_TEST(test_nombuf)
 	struct dp_stack *st2;
 	void *mem2;
 	const uint64_t total = 1u << 20;
-	struct dp_addr4 a = { .ip = LO }, got;
+	struct dp_addr4 a = {.ip = LO}, got;
 	uint64_t woff = 0, roff = 0, end;
 	bool bad = false;
 	struct t_conn *tc;
 	int fd;
 
-	small = rte_pktmbuf_pool_create("tsmall", 127, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
+	small = rte_pktmbuf_pool_create("tsmall", 127, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
+					SOCKET_ID_ANY);
 	ck_assert_ptr_nonnull(small);
 	p2 = t_stack_new(small, 0, &mem2);
 	st2 = dp_posix_stack(p2);
@@ -903,7 +905,7 @@ START_TEST(test_nombuf)
 			uint64_t t0;
 			int n;
 
-			dp_stack_poll(st2, t_now_us());  /* take the events so far */
+			dp_stack_poll(st2, t_now_us()); /* take the events so far */
 			t0 = t_now_us();
 			n = dp_posix_wait(p2, 20000);
 			ck_assert_int_ge(n, 0);
@@ -943,7 +945,7 @@ START_TEST(test_send_space)
 	struct dp_posix *p2;
 	struct dp_stack *st2;
 	void *mem2;
-	struct dp_addr4 a = { .ip = LO }, got;
+	struct dp_addr4 a = {.ip = LO}, got;
 	uint64_t sent = 0, roff = 0, end;
 	bool bad = false;
 	struct t_conn *tc;
@@ -954,7 +956,7 @@ START_TEST(test_send_space)
 	app.mode = T_SINK;
 	ck_assert_int_eq(dp_stack_listen(st2, &a, &t_cbs, &app), 0);
 	ck_assert_int_eq(dp_posix_listen_addr(p2, 0, &got), 0);
-	fd = t_client_rcvbuf(got.port, 16384);  /* small, so the kernel buffers fill quickly */
+	fd = t_client_rcvbuf(got.port, 16384); /* small, so the kernel buffers fill quickly */
 	end = t_now_us() + 10u * 1000000u;
 	while (app.accepted == 0 && t_now_us() < end)
 		dp_stack_poll(st2, t_now_us());
@@ -1003,8 +1005,8 @@ START_TEST(test_reuseport)
 	struct dp_posix *p2;
 	struct dp_stack *st2;
 	void *mem2;
-	struct dp_addr4 a = { .ip = LO };
-	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(LO) };
+	struct dp_addr4 a = {.ip = LO};
+	struct sockaddr_in sin = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(LO)};
 	socklen_t len = sizeof(sin);
 	int fd[N], busy, one = 1;
 	unsigned i;
@@ -1056,20 +1058,21 @@ START_TEST(test_nodelay_wait)
 	fd = t_client(port);
 	T_UNTIL(app.accepted == 1, 2000);
 	tc = t_only_conn();
-	ck_assert_int_eq(getsockopt(dp_posix_stream_fd(tc->s), IPPROTO_TCP, TCP_NODELAY, &v, &vl), 0);
+	ck_assert_int_eq(getsockopt(dp_posix_stream_fd(tc->s), IPPROTO_TCP, TCP_NODELAY, &v, &vl),
+			 0);
 	ck_assert_int_ne(v, 0);
 	for (int i = 0; i < 5; i++)
 		t_step();
 	t0 = t_now_us();
 	n = dp_posix_wait(px, 20000);
 	ck_assert_int_eq(n, 0);
-	ck_assert_uint_ge(t_now_us() - t0, 10000);  /* it slept rather than spun */
+	ck_assert_uint_ge(t_now_us() - t0, 10000); /* it slept rather than spun */
 	ck_assert_int_eq(write(fd, "ping", 4), 4);
 	n = dp_posix_wait(px, 2000000);
 	ck_assert_int_gt(n, 0);
 	polls_before = dp_posix_stats(px)->epoll_waits;
 	ck_assert_uint_gt(dp_stack_poll(st, t_now_us()), 0);
-	ck_assert_uint_eq(dp_posix_stats(px)->epoll_waits, polls_before);  /* used the kept events */
+	ck_assert_uint_eq(dp_posix_stats(px)->epoll_waits, polls_before); /* used the kept events */
 	ck_assert_uint_eq(tc->rx_bytes, 4);
 	dp_stack_flush(st);
 	close(fd);
@@ -1155,7 +1158,7 @@ START_TEST(test_linger_timeout)
 	struct dp_posix *p2;
 	struct dp_stack *st2;
 	void *mem2;
-	struct dp_addr4 a = { .ip = LO }, got;
+	struct dp_addr4 a = {.ip = LO}, got;
 	struct t_conn *tc;
 	uint64_t end, t0;
 	int fd;
@@ -1172,7 +1175,7 @@ START_TEST(test_linger_timeout)
 	tc = t_only_conn();
 	ck_assert_ptr_nonnull(tc);
 	t0 = t_now_us();
-	dp_stack_poll(st2, t0);  /* the stack's clock: the linger deadline counts from here */
+	dp_stack_poll(st2, t0); /* the stack's clock: the linger deadline counts from here */
 	dp_stream_close(tc->s);
 	while (!tc->closed && t_now_us() < end) {
 		dp_stack_poll(st2, t_now_us());
@@ -1211,7 +1214,7 @@ END_TEST
 /* Bad configurations are refused before anything is made. */
 START_TEST(test_conf_invalid)
 {
-	struct dp_posix_conf c = { .pool = pool };
+	struct dp_posix_conf c = {.pool = pool};
 	char mem[64] __rte_aligned(64);
 
 	ck_assert_uint_gt(dp_posix_memsize(&c), sizeof(struct dp_stack));
@@ -1228,7 +1231,7 @@ START_TEST(test_conf_invalid)
 	ck_assert_uint_eq(dp_posix_memsize(&c), 0);
 	ck_assert_uint_eq(dp_posix_memsize(NULL), 0);
 	c.pool = pool;
-	ck_assert_ptr_null(dp_posix_init(mem + 8, &c));  /* misaligned */
+	ck_assert_ptr_null(dp_posix_init(mem + 8, &c)); /* misaligned */
 	ck_assert_int_eq(errno, EINVAL);
 }
 END_TEST
@@ -1250,7 +1253,10 @@ t_rand(uint32_t n)
 START_TEST(test_chaos)
 {
 	enum { N = 400, LIVE = 64 };
-	static struct { int fd; bool shut; } cl[N];
+	static struct {
+		int fd;
+		bool shut;
+	} cl[N];
 	static uint8_t buf[65536];
 	const char *env = getenv("SKIFF_POSIX_CHAOS_SEED");
 	uint64_t seed = env ? strtoull(env, NULL, 0) : t_now_us();
@@ -1276,7 +1282,7 @@ START_TEST(test_chaos)
 		} else {
 			unsigned c = t_rand(opened);
 			int fd = cl[c].fd;
-			struct linger lg = { 1, 0 };
+			struct linger lg = {1, 0};
 
 			if (fd < 0)
 				continue;
@@ -1297,7 +1303,8 @@ START_TEST(test_chaos)
 				cl[c].fd = -1;
 				live--;
 			} else {
-				/* A server-side action on a random stream still open on our side. */
+				/* A server-side action on a random stream still open on our side.
+				 */
 				struct t_conn *tc = &app.c[t_rand(app.accepted ? app.accepted : 1)];
 
 				if (tc->used && !tc->closed && tc->s != NULL) {
@@ -1310,7 +1317,8 @@ START_TEST(test_chaos)
 					else if (a == 2)
 						(void)dp_stream_shutdown_wr(tc->s);
 					else {
-						struct rte_mbuf *m = t_chain(1, 0, 1 + t_rand(8000));
+						struct rte_mbuf *m =
+							t_chain(1, 0, 1 + t_rand(8000));
 
 						if (dp_stream_send(tc->s, m) != 0)
 							rte_pktmbuf_free(m);
@@ -1339,11 +1347,11 @@ END_TEST
  * come in small batches, and the bytes are still exact both ways. */
 START_TEST(test_small_batches)
 {
-	struct dp_posix_conf conf = { .pool = pool, .max_conns = 8, .iov_max = 3, .rx_segs = 1 };
+	struct dp_posix_conf conf = {.pool = pool, .max_conns = 8, .iov_max = 3, .rx_segs = 1};
 	struct dp_posix *p2;
 	struct dp_stack *st2;
 	void *mem2;
-	struct dp_addr4 a = { .ip = LO }, got;
+	struct dp_addr4 a = {.ip = LO}, got;
 	uint64_t roff = 0, woff = 0, end;
 	bool bad = false;
 	struct t_conn *tc;
@@ -1372,8 +1380,8 @@ START_TEST(test_small_batches)
 	ck_assert(!tc->rx_bad);
 	ck_assert_uint_eq(roff, 20 * 2048 + 17);
 	ck_assert_uint_eq(tc->rx_bytes, 100000);
-	ck_assert_uint_ge(dp_posix_stats(p2)->write_calls, 7);     /* 21 segments, 3 a writev */
-	ck_assert_uint_ge(dp_posix_stats(p2)->read_calls, 100000 / 2048);  /* 1 mbuf a readv */
+	ck_assert_uint_ge(dp_posix_stats(p2)->write_calls, 7); /* 21 segments, 3 a writev */
+	ck_assert_uint_ge(dp_posix_stats(p2)->read_calls, 100000 / 2048); /* 1 mbuf a readv */
 	close(fd);
 	dp_posix_fini(p2);
 	free(mem2);
@@ -1384,11 +1392,11 @@ END_TEST
  * freed slot is used again. */
 START_TEST(test_pool_full)
 {
-	struct dp_posix_conf conf = { .pool = pool, .max_conns = 2 };
+	struct dp_posix_conf conf = {.pool = pool, .max_conns = 2};
 	struct dp_posix *p2;
 	struct dp_stack *st2;
 	void *mem2;
-	struct dp_addr4 a = { .ip = LO }, got;
+	struct dp_addr4 a = {.ip = LO}, got;
 	struct dp_stream *s = NULL;
 	int fd[4], r = 0;
 	uint64_t end;
@@ -1440,7 +1448,7 @@ END_TEST
  * dp_posix_wait() and is otherwise ignored by the poll. */
 START_TEST(test_foreign_fd)
 {
-	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = 0 };
+	struct epoll_event ev = {.events = EPOLLIN, .data.u64 = 0};
 	int efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	uint64_t one = 1, t0;
 
@@ -1498,8 +1506,19 @@ int
 main(int argc, char **argv)
 {
 	char prefix[64];
-	char *eal[] = { argv[0], "-l", "0", "--no-huge", "-m", "256", "--no-pci", "--no-shconf",
-			"--no-telemetry", "--log-level", "lib.eal:error", "--file-prefix", prefix };
+	char *eal[] = {argv[0],
+		       "-l",
+		       "0",
+		       "--no-huge",
+		       "-m",
+		       "256",
+		       "--no-pci",
+		       "--no-shconf",
+		       "--no-telemetry",
+		       "--log-level",
+		       "lib.eal:error",
+		       "--file-prefix",
+		       prefix};
 	SRunner *sr;
 	int failed;
 
