@@ -210,6 +210,21 @@ echo_svc_init(void *mem, uint32_t max_conns, struct dp_stack *st, const struct d
 	return e;
 }
 
+void
+echo_svc_close_all(struct echo_svc *e)
+{
+	uint32_t i;
+
+	for (i = 0; i < e->max_conns; i++) {
+		struct echo_conn *ec = &e->conns[i];
+
+		if (ec->s != NULL) {
+			echo_held_drop(ec);
+			dp_stream_close(ec->s);
+		}
+	}
+}
+
 uint32_t
 echo_svc_open(const struct echo_svc *e)
 {

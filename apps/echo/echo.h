@@ -42,6 +42,10 @@ size_t echo_svc_memsize(uint32_t max_conns);
 struct echo_svc *echo_svc_init(void *mem, uint32_t max_conns, struct dp_stack *st,
 			       const struct dp_addr4 *local, int *err);
 
+/** Graceful stop: orderly close of every open stream (what is held is dropped; what the stack
+ * has queued still goes out). The listener is the stack's to close. Owning core only. */
+void echo_svc_close_all(struct echo_svc *e);
+
 /** Connections currently open. */
 uint32_t echo_svc_open(const struct echo_svc *e);
 

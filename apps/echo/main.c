@@ -12,7 +12,8 @@
  *   skiff-echo [EAL args] -- [--port N] [--ip A.B.C.D] [--idle poll|adaptive] [--seconds S]
  *                            [--max-conns N]
  *
- * On exit it prints one line per worker and a total line, and exits 0 if every worker started.
+ * On SIGINT/SIGTERM each worker closes its listener, closes its open streams in order (bounded by
+ * 1 s), then prints one line per worker and a total line; exit 0 if every worker started.
  */
 #include <errno.h>
 #include <signal.h>
@@ -87,6 +88,25 @@ echo_idle(struct dp_posix *p, unsigned work, unsigned *idle)
 	dp_posix_wait(p, 1000);
 }
 
+/* Graceful stop: no new connections, orderly close of the open ones, bounded by 1 s; the stack's
+ * fini then ends whatever is left. */
+static void
+echo_drain(struct dp_posix *p, struct echo_svc *e)
+{
+	struct dp_stack *st = dp_posix_stack(p);
+	uint64_t end = echo_now_us() + 1000000;
+
+	dp_posix_listen_close_all(p);
+	echo_svc_close_all(e);
+	while ((echo_svc_open(e) > 0) && echo_now_us() < end) {
+		unsigned work = dp_stack_poll(st, echo_now_us());
+
+		dp_stack_flush(st);
+		if (work == 0)
+			dp_posix_wait(p, 1000);
+	}
+}
+
 static int
 echo_worker_main(void *arg)
 {
@@ -132,6 +152,7 @@ echo_worker_main(void *arg)
 		dp_stack_flush(st);
 		echo_idle(p, work, &idle);
 	}
+	echo_drain(p, e);
 out:
 	if (p != NULL) {
 		dp_posix_fini(p);
@@ -236,15 +257,18 @@ main(int argc, char **argv)
 		       w->err);
 		tot.accepted += w->es.accepted;
 		tot.bytes += w->es.bytes;
+		tot.closed += w->es.closed;
+		tot.closed_err += w->es.closed_err;
 		rd += w->ps.read_bytes;
 		wr += w->ps.write_bytes;
 		nombuf += w->ps.rx_nombuf;
 		failed += !w->started;
 	}
 	printf("echo: total workers %u accepted %llu echoed %llu read %llu written %llu "
-	       "rx_nombuf %llu\n",
+	       "rx_nombuf %llu closed %llu closed_err %llu\n",
 	       n, (unsigned long long)tot.accepted, (unsigned long long)tot.bytes,
-	       (unsigned long long)rd, (unsigned long long)wr, (unsigned long long)nombuf);
+	       (unsigned long long)rd, (unsigned long long)wr, (unsigned long long)nombuf,
+	       (unsigned long long)tot.closed, (unsigned long long)tot.closed_err);
 	rte_eal_cleanup();
 	return failed == 0 ? 0 : 1;
 }

@@ -646,6 +646,16 @@ dp_posix_wait(struct dp_posix *p, uint32_t max_us)
 }
 
 void
+dp_posix_listen_close_all(struct dp_posix *p)
+{
+	uint32_t i;
+
+	for (i = 0; i < p->n_listeners; i++)
+		close(p->listeners[i].fd);
+	p->n_listeners = 0;
+}
+
+void
 dp_posix_fini(struct dp_posix *p)
 {
 	uint32_t i;
@@ -659,9 +669,7 @@ dp_posix_fini(struct dp_posix *p)
 			dp_posix_conn_kill(p, c, -ESHUTDOWN, false);
 	}
 	dp_posix_pend_run(p);
-	for (i = 0; i < p->n_listeners; i++)
-		close(p->listeners[i].fd);
-	p->n_listeners = 0;
+	dp_posix_listen_close_all(p);
 	if (p->stash_n > 0)
 		rte_pktmbuf_free_bulk(p->stash, p->stash_n);
 	p->stash_n = 0;

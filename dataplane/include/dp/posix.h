@@ -159,6 +159,12 @@ int dp_posix_wait(struct dp_posix *p, uint32_t max_us);
  */
 int dp_posix_listen_addr(const struct dp_posix *p, unsigned i, struct dp_addr4 *out);
 
+/**
+ * Close every listener (graceful stop: no new connections; the kernel resets any connection still
+ * in a listener's accept queue). Open streams are not touched. Owning core only.
+ */
+void dp_posix_listen_close_all(struct dp_posix *p);
+
 /** The kernel socket behind a posix stream (for diagnostics and socket options), or -1 once the
  * stream is closing down. */
 int dp_posix_stream_fd(const struct dp_stream *s);

@@ -40,6 +40,24 @@ fail=$((fail + $(grep -c '^FAIL' "$cout")))
 grep -q '^BYTES' "$cout" || bad "client did not finish"
 sent=$(sed -n 's/^BYTES //p' "$cout")
 
+# A client still connected at stop: it gets its echo, then an orderly FIN (not a reset) at stop.
+idle_out=$(mktemp)
+python3 - "$port" >"$idle_out" 2>&1 <<'PY' &
+import socket, sys, time
+s = socket.create_connection(('127.0.0.1', int(sys.argv[1])), 5)
+s.sendall(b'x')
+s.settimeout(10)
+assert s.recv(1) == b'x'
+print('READY', flush=True)
+try:
+    print('EOF' if s.recv(1) == b'' else 'DATA')
+except ConnectionResetError:
+    print('RST')
+except socket.timeout:
+    print('TIMEOUT')
+PY
+idle_pid=$!
+for _ in $(seq 50); do grep -q READY "$idle_out" && break; sleep 0.1; done
 kill -TERM "$pid"
 rc=0
 for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
@@ -48,10 +66,20 @@ wait "$pid"; rc=$?
 pid=
 cat "$out"
 [ $rc -eq 0 ] && ok "graceful exit on SIGTERM" || bad "exit status $rc"
-# The probe connection above is accepted too, with 0 bytes.
+wait "$idle_pid"
+grep -q '^EOF' "$idle_out" && ok "an open stream was closed in order at stop" ||
+	bad "open stream at stop: $(tr '\n' ' ' <"$idle_out")"
+rm -f "$idle_out"
+# The probe connection above is accepted too, with 0 bytes; the idle client adds 1 byte.
 echoed=$(sed -n 's/^echo: total .* echoed \([0-9]*\) .*/\1/p' "$out")
-[ -n "$sent" ] && [ "$echoed" = "$sent" ] && ok "server echoed exactly the $sent bytes sent" ||
-	bad "server echoed '$echoed' bytes, client sent '$sent'"
+[ -n "$sent" ] && [ "$echoed" = "$((sent + 1))" ] && ok "server echoed exactly the $((sent + 1)) bytes sent" ||
+	bad "server echoed '$echoed' bytes, clients sent '$sent' + 1"
+# Every stream ended in order: the clients' closes, and the idle one closed by the graceful stop
+# (a stream left to the stack's fini would end with -ESHUTDOWN and count in closed_err).
+acc=$(sed -n 's/^echo: total .* accepted \([0-9]*\) .*/\1/p' "$out")
+cls=$(sed -n 's/^echo: total .* closed \([0-9]*\) closed_err \([0-9]*\)$/\1 \2/p' "$out")
+[ -n "$acc" ] && [ "$cls" = "$acc 0" ] && ok "all $acc streams closed in order" ||
+	bad "accepted '$acc', closed and closed_err '$cls'"
 grep -q 'not returned' "$out" && bad "mbufs leaked" || ok "every mbuf back in its pool"
 w1=$(grep -c '^echo: lcore [01]: ok' "$out")
 [ "$w1" = 2 ] && ok "both workers ran" || bad "workers ok: $w1 of 2"

@@ -1437,6 +1437,20 @@ START_TEST(test_pool_full)
 		dp_stack_poll(st2, t_now_us());
 	ck_assert_uint_eq(app.accepted, 3);
 	ck_assert_uint_eq(dp_posix_conns_in_use(p2), 2);
+	/* Graceful stop: listeners closed, new connections refused, open streams untouched. */
+	dp_posix_listen_close_all(p2);
+	ck_assert_int_eq(dp_posix_listen_addr(p2, 0, &a), -ENOENT);
+	{
+		int lfd = t_client(got.port);
+
+		do {
+			r = (int)read(lfd, &b, 1);
+		} while (r < 0 && errno == EAGAIN && t_now_us() < end);
+		ck_assert_int_eq(r, -1);
+		ck_assert(errno == ECONNREFUSED || errno == ECONNRESET);
+		close(lfd);
+	}
+	ck_assert_uint_eq(dp_posix_conns_in_use(p2), 2);
 	close(fd[1]);
 	close(fd[3]);
 	dp_posix_fini(p2);
