@@ -322,7 +322,7 @@ skiffd_serve(const struct sk_config *cfg, struct skiffd_demo_conf *demo,
 {
 	struct skiffd_tick tick = {0};
 	char prefix[128];
-	const struct sk_app app = {
+	const struct sk_core_app app = {
 		.name = "demo",
 		.core_init = skiffd_demo_init,
 		.stop_accepting = skiffd_demo_stop_accepting,

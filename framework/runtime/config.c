@@ -582,6 +582,13 @@ sk_config_apply_section(struct sk_config *cfg, struct rte_cfgfile *cf, int cf_in
 				       cfg->path, line, ents[e].name);
 			continue;
 		}
+		if (k == NULL && s->entry != NULL) {
+			why[0] = '\0';
+			if (s->entry(obj, ents[e].name, ents[e].value, why, sizeof(why)) != 0)
+				sk_config_errf(err, "%s:%u: [%s] %s = \"%s\": %s", cfg->path, line,
+					       xs->name, ents[e].name, ents[e].value, why);
+			continue;
+		}
 		if (k == NULL) {
 			sk_config_list_keys(s, list, sizeof(list));
 			sk_config_errf(err, "%s:%u: unknown key \"%s\" in [%s]; allowed: %s",
@@ -747,6 +754,16 @@ sk_config_set(struct sk_config *cfg, const char *section, const char *key, const
 	s = cfg->schema[slot].sec;
 	obj = (char *)cfg->schema[slot].obj + (size_t)index * s->stride;
 	k = sk_config_find_key(s, key);
+	if (k == NULL && s->entry != NULL) {
+		why[0] = '\0';
+		if (s->entry(obj, key, value, why, sizeof(why)) != 0) {
+			sk_config_errf(err, "[%s] %s = \"%s\": %s", section, key, value, why);
+			return -EINVAL;
+		}
+		if (cfg->schema[slot].seen[index] == 0)
+			cfg->schema[slot].seen[index] = UINT32_MAX;
+		return 0;
+	}
 	if (k == NULL) {
 		sk_config_errf(err, "unknown key \"%s\" in [%s]", key, section);
 		return -EINVAL;

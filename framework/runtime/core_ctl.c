@@ -27,6 +27,7 @@ const char *const sk_drop_names[SK_DROP_MAX] = {
 	[SK_DROP_TX_FULL] = "tx_full",
 	[SK_DROP_MBOX_STOP] = "mbox_stop",
 	[SK_DROP_APP] = "app",
+	[SK_DROP_STACK] = "stack",
 };
 
 /* Only one runtime exists at a time (telemetry commands cannot carry a context pointer). */
@@ -285,7 +286,7 @@ sk_runtime_destroy(struct sk_runtime *rt)
 }
 
 void
-sk_runtime_set_app(struct sk_runtime *rt, const struct sk_app *app)
+sk_runtime_set_app(struct sk_runtime *rt, const struct sk_core_app *app)
 {
 	rt->app = app;
 }

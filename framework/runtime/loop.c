@@ -1,10 +1,15 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The worker loop. Each iteration reads the clock once, then runs named phases:
- * rx (the attached stack's poll) -> app (the application's poll hook) -> flush (one TX flush) ->
- * timers (advance the wheel to now) -> mailboxes (replies, requests, staged bursts) -> stop
- * protocol -> idle policy. Busy and idle cycles are charged from the same TSC reading: an iteration
- * that did work is busy, one that did not (its sleep included) is idle.
+ * begin (app clock hook) -> rx (native: dp_net_rx_burst, which runs Ethernet/ARP/IPv4/ICMP and TCP
+ * input, then the TCP poll that delivers the upcalls to the engine and its handlers; posix: the
+ * posix stack's poll) -> app (the application's poll hook: the engine hands its queued frames to
+ * the stack) -> flush (TCP output, then one dp_net_tx_flush) -> timers (advance the wheel to now)
+ * -> mailboxes (replies, requests, staged bursts) -> stop protocol -> idle policy. The loop is
+ * compiled once per stack kind (sk_loop_run_kind with a constant kind), so the phases call the
+ * native stack's functions directly; the only indirect calls are the per-iteration dp_stack
+ * poll/flush and app hooks, never one per packet. Busy and idle cycles are charged from the same
+ * TSC reading: an iteration that did work is busy, one that did not (its sleep included) is idle.
  */
 #include <errno.h>
 #include <sys/prctl.h>
@@ -16,7 +21,9 @@
 #include <rte_lcore.h>
 #include <rte_pause.h>
 
+#include <dp/net.h>
 #include <dp/stream.h>
+#include <dp/tcp.h>
 #include <dp/timer.h>
 
 #include "runtime_priv.h"
@@ -47,15 +54,30 @@ sk_loop_rx_no_stack(struct sk_core *c)
 }
 
 static inline unsigned
-sk_loop_phase_rx(struct sk_core *c)
+sk_loop_phase_rx(struct sk_core *c, const unsigned kind)
 {
+	unsigned work;
+
+	if (kind == SK_STACK_NATIVE) {
+		/* TCP's clock first: dp_net_rx_burst runs TCP input (DESIGN.md loop steps 1-2). */
+		dp_tcp_set_now(c->tcp, c->now_us);
+		work = dp_net_rx_burst(c->net, c->now_us);
+		return work + dp_stack_poll(c->stack, c->now_us); /* step 3: upcalls */
+	}
 	if (c->stack != NULL)
 		return dp_stack_poll(c->stack, c->now_us);
 	return c->n_rxq != 0 ? sk_loop_rx_no_stack(c) : 0;
 }
 
+static inline void
+sk_loop_phase_begin(struct sk_core *c, const struct sk_core_app *app)
+{
+	if (app != NULL && app->begin != NULL)
+		app->begin(c);
+}
+
 static inline unsigned
-sk_loop_phase_app(struct sk_core *c, const struct sk_app *app)
+sk_loop_phase_app(struct sk_core *c, const struct sk_core_app *app)
 {
 	unsigned n;
 
@@ -68,10 +90,15 @@ sk_loop_phase_app(struct sk_core *c, const struct sk_app *app)
 }
 
 static inline void
-sk_loop_phase_flush(struct sk_core *c)
+sk_loop_phase_flush(struct sk_core *c, const unsigned kind)
 {
 	if (c->stack != NULL)
-		dp_stack_flush(c->stack);
+		dp_stack_flush(c->stack); /* native: TCP output into the net TX buffer (step 5) */
+	if (kind == SK_STACK_NATIVE)
+		(void)dp_net_tx_flush(c->net); /* one rte_eth_tx_burst per loop */
+	/* The stack's counters reach c->stats every 256 iterations (and at teardown). */
+	if (kind != SK_STACK_NONE && (c->stats.loops & 255) == 0)
+		sk_stack_mirror_stats(c);
 }
 
 static inline unsigned
@@ -86,7 +113,7 @@ sk_loop_phase_timers(struct sk_core *c)
 
 /* Stop protocol, once per iteration: cheap while running (one relaxed load). */
 static inline void
-sk_loop_phase_stop(struct sk_core *c, const struct sk_app *app, int state)
+sk_loop_phase_stop(struct sk_core *c, const struct sk_core_app *app, int state)
 {
 	bool q;
 
@@ -133,11 +160,11 @@ sk_loop_phase_idle(struct sk_core *c, const struct sk_workers_conf *w, unsigned 
 	SK_STAT_ADD(c, sleeps, 1);
 }
 
-static void
-sk_loop_run(struct sk_core *c)
+static inline __attribute__((always_inline)) void
+sk_loop_run_kind(struct sk_core *c, const unsigned kind)
 {
 	struct sk_runtime *rt = c->rt;
-	const struct sk_app *app = rt->app;
+	const struct sk_core_app *app = rt->app;
 	const struct sk_workers_conf *w = &rt->cfg->workers;
 	uint64_t prev_tsc = rte_rdtsc();
 	bool prev_busy = false;
@@ -154,9 +181,10 @@ sk_loop_run(struct sk_core *c)
 			SK_STAT_ADD(c, idle_cycles, c->now_tsc - prev_tsc);
 		prev_tsc = c->now_tsc;
 
-		work = sk_loop_phase_rx(c);
+		sk_loop_phase_begin(c, app);
+		work = sk_loop_phase_rx(c, kind);
 		work += sk_loop_phase_app(c, app);
-		sk_loop_phase_flush(c);
+		sk_loop_phase_flush(c, kind);
 		work += sk_loop_phase_timers(c);
 		work += sk_mbox_poll(c);
 		sk_loop_phase_stop(c, app, state);
@@ -172,6 +200,23 @@ sk_loop_run(struct sk_core *c)
 		SK_STAT_ADD(c, busy_cycles, c->now_tsc - prev_tsc);
 	else
 		SK_STAT_ADD(c, idle_cycles, c->now_tsc - prev_tsc);
+}
+
+/* One instance of the loop per stack kind, chosen once (STYLE.md: no table that never changes). */
+static void
+sk_loop_run(struct sk_core *c)
+{
+	switch (c->stack_kind) {
+	case SK_STACK_NATIVE:
+		sk_loop_run_kind(c, SK_STACK_NATIVE);
+		break;
+	case SK_STACK_POSIX:
+		sk_loop_run_kind(c, SK_STACK_POSIX);
+		break;
+	default:
+		sk_loop_run_kind(c, SK_STACK_NONE);
+		break;
+	}
 }
 
 /* Wait until every core finished core_init (or one failed, or stop came first). Bounded by the
@@ -193,7 +238,7 @@ sk_loop_main(void *arg)
 {
 	struct sk_core *c = arg;
 	struct sk_runtime *rt = c->rt;
-	const struct sk_app *app = rt->app;
+	const struct sk_core_app *app = rt->app;
 	int rc = 0;
 
 	/* Short sleeps must stay short: the default 50 us slack would stretch them (DPDK.md 12). */
@@ -201,7 +246,8 @@ sk_loop_main(void *arg)
 	sk_core_set_self(c);
 	c->now_tsc = rte_rdtsc();
 	c->now_us = sk_runtime_now_us(rt, c->now_tsc);
-	if (app != NULL && app->core_init != NULL)
+	rc = sk_stack_core_create(c);
+	if (rc == 0 && app != NULL && app->core_init != NULL)
 		rc = app->core_init(c, app->arg);
 	if (rc != 0) {
 		int zero = 0;
@@ -209,6 +255,7 @@ sk_loop_main(void *arg)
 		__atomic_compare_exchange_n(&rt->init_error, &zero, rc < 0 ? rc : -EINVAL, false,
 					    __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
 		__atomic_add_fetch(&rt->ready, 1, __ATOMIC_ACQ_REL);
+		sk_stack_core_destroy(c);
 		sk_core_set_self(NULL);
 		return rc;
 	}
@@ -217,6 +264,7 @@ sk_loop_main(void *arg)
 		sk_loop_run(c);
 	if (app != NULL && app->core_fini != NULL)
 		app->core_fini(c);
+	sk_stack_core_destroy(c);
 	sk_core_set_self(NULL);
 	return 0;
 }

@@ -38,7 +38,9 @@ struct sk_runtime {
 	struct rte_ring **rep;
 	struct dp_port ports[SK_CONFIG_MAX_PORTS];
 	unsigned n_ports; /**< ports opened and started */
-	const struct sk_app *app;
+	const struct sk_core_app *app;
+	const struct sk_stack_conf *stack; /**< NULL: the runtime builds no stack */
+	uint64_t tcp_secret[4];		   /**< ISN / SYN cookie keys, the same on every core */
 	/* Clock. */
 	sk_clock_fn *clock;
 	void *clock_ctx;
@@ -77,6 +79,13 @@ bool sk_mbox_idle(const struct sk_core *c);
 void sk_mbox_gauges(const struct sk_core *c, uint64_t *pending, uint64_t *staged);
 /** Messages waiting in every ring (any thread; for the stop protocol). */
 uint64_t sk_mbox_queued(const struct sk_runtime *rt);
+
+/** Build and attach the configured stack on @p c (its own lcore, before core_init). */
+int sk_stack_core_create(struct sk_core *c);
+/** Tear down what sk_stack_core_create() made (after core_fini). */
+void sk_stack_core_destroy(struct sk_core *c);
+/** Copy the stack's traffic and drop counters into c->stats (once per iteration). */
+void sk_stack_mirror_stats(struct sk_core *c);
 
 /** Set sk_core_self() for the calling lcore. */
 void sk_core_set_self(struct sk_core *c);

@@ -69,6 +69,14 @@ struct sk_config_key {
 typedef int sk_config_check_fn(void *obj, unsigned index, const char **bad_key, char *why,
 			       size_t why_len);
 
+/**
+ * Parser for the free-form keys of a section (keys its table does not name, e.g. the route names
+ * of [routes]). Called once per such key in file order. Return 0, or a negative errno with @p why
+ * saying what is allowed (the loader prefixes file:line and the key).
+ */
+typedef int sk_config_entry_fn(void *obj, const char *key, const char *value, char *why,
+			       size_t why_len);
+
 /** A section schema. */
 struct sk_config_section {
 	const char *name;   /**< "workers", or the prefix of an indexed section ("port") */
@@ -80,6 +88,7 @@ struct sk_config_section {
 	size_t stride;		   /**< indexed: bytes between the objects of N and N+1 */
 	sk_config_check_fn *check; /**< may be NULL */
 	const char *help;	   /**< one line */
+	sk_config_entry_fn *entry; /**< keys not in keys[]; NULL: such keys are errors */
 };
 
 /** [eal]: how the runtime builds the EAL command line. */

@@ -24,6 +24,9 @@ struct sk_runtime;
 struct sk_mbox;
 struct dp_stack;
 struct dp_timer_wheel;
+struct dp_net;
+struct dp_tcp;
+struct dp_posix;
 struct rte_mempool;
 
 /** Drop reasons counted by the runtime layer itself (the stack counts its own). */
@@ -32,6 +35,7 @@ enum sk_drop_reason {
 	SK_DROP_TX_FULL,   /**< TX queue full after retry */
 	SK_DROP_MBOX_STOP, /**< a mailbox message still queued when the stop bound expired */
 	SK_DROP_APP,	   /**< dropped by the application hook */
+	SK_DROP_STACK,	   /**< dropped by the attached stack, all reasons (see /skiff/stack) */
 	SK_DROP_MAX,
 };
 
@@ -62,8 +66,18 @@ struct sk_core_stats {
 #define SK_STAT_ADD(c, field, n)                                                                   \
 	__atomic_store_n(&(c)->stats.field, (c)->stats.field + (n), __ATOMIC_RELAXED)
 
+/** Set counter @p field of @p c to @p v (owning core only; mirrors a stack's own counter). */
+#define SK_STAT_SET(c, field, v) __atomic_store_n(&(c)->stats.field, (v), __ATOMIC_RELAXED)
+
 /** Read counter @p field of @p c from any thread. */
 #define SK_STAT_GET(c, field) __atomic_load_n(&(c)->stats.field, __ATOMIC_RELAXED)
+
+/** Which stack a core runs (sk_runtime_set_stack()); the loop is specialised for it. */
+enum sk_stack_kind {
+	SK_STACK_NONE = 0, /**< no stack built by the runtime (an app may attach its own) */
+	SK_STACK_NATIVE,   /**< dp_net on the core's port queue + dp_tcp */
+	SK_STACK_POSIX,	   /**< dp_posix: kernel sockets */
+};
 
 /** A worker core's context. Fields are read-only outside the runtime unless noted. */
 struct sk_core {
@@ -76,6 +90,11 @@ struct sk_core {
 	struct dp_timer_wheel *wheel; /**< this core's timers; advanced once per iteration */
 	struct rte_mempool *pool;     /**< this core's mbuf pool */
 	struct dp_stack *stack;	      /**< attached stack (sk_core_attach_stack), or NULL */
+	unsigned stack_kind;	      /**< enum sk_stack_kind of the stack the runtime built */
+	struct dp_net *net;	      /**< native: the L2/L3 context on this core's port queue */
+	struct dp_tcp *tcp;	      /**< native: this core's TCP instance */
+	struct dp_posix *posix;	      /**< posix: this core's instance */
+	void *stack_mem[2];	      /**< private: memory of the stack objects */
 	void *app_ctx;		      /**< the application's per-core state (app may set) */
 	unsigned arena;		      /**< jemalloc arena for sk_core_alloc() */
 	struct sk_mbox *mbox;	      /**< private to the mailbox module */

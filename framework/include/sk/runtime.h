@@ -34,13 +34,15 @@ struct sk_runtime;
 struct dp_port;
 
 /** Per-core hooks of the application. Every hook runs on the worker core @p c, and may be NULL. */
-struct sk_app {
+struct sk_core_app {
 	const char *name;
 	/** Before the loop starts (allocate per-core state from sk_core_alloc, attach a stack, arm
 	 * timers). Set c->app_ctx. Return 0, or a negative errno to abort start-up. Every core's
 	 * init has finished before any core's loop starts, so mailboxes may be used from the first
 	 * poll. */
 	int (*core_init)(struct sk_core *c, void *app_arg);
+	/** Once per loop iteration, after the clock read and before rx (set clocks). */
+	void (*begin)(struct sk_core *c);
 	/** Once per loop iteration, after rx. Return units of work done (0: nothing to do). */
 	unsigned (*poll)(struct sk_core *c);
 	/** Stop was requested: stop accepting new work (close listeners); in-flight work continues.
@@ -107,7 +109,56 @@ void sk_eal_stop(void);
 int sk_runtime_create(const struct sk_config *cfg, struct sk_runtime **out);
 
 /** Set the application hooks (before sk_runtime_run). @p app must outlive the run. */
-void sk_runtime_set_app(struct sk_runtime *rt, const struct sk_app *app);
+void sk_runtime_set_app(struct sk_runtime *rt, const struct sk_core_app *app);
+
+/** [stack] kind values. */
+enum sk_stack_choice {
+	SK_STACK_CHOICE_AUTO = 0, /**< native when a [port.N] is configured, else posix */
+	SK_STACK_CHOICE_NATIVE,
+	SK_STACK_CHOICE_POSIX,
+};
+
+/** [stack]: the transport stack every worker core runs (sk_stack_config_add()). */
+struct sk_stack_conf {
+	unsigned kind;		 /**< enum sk_stack_choice; sk_stack_resolve() turns auto into one */
+	uint32_t max_conns;	 /**< connections per core (both stacks) */
+	uint32_t snd_buf_kb;	 /**< per-connection send queue bound */
+	uint32_t rcv_buf_kb;	 /**< native: receive window */
+	uint32_t delack_us;	 /**< native: delayed-ACK timeout */
+	bool quickack;		 /**< native: ACK every data segment at once (request/response) */
+	bool nagle;		 /**< native: Nagle's algorithm */
+	uint32_t time_wait_ms;	 /**< native: 2*MSL */
+	uint32_t rx_segs;	 /**< posix: mbufs per readv */
+	uint32_t linger_ms;	 /**< posix: bound on an orderly close */
+	unsigned section_line;	 /**< line of [stack] in the file (0: absent), for messages */
+};
+
+/**
+ * Register [stack] with @p cfg, storing into @p sc (defaults applied now). Main thread, before
+ * sk_config_load().
+ * @return as sk_config_add_section().
+ */
+int sk_stack_config_add(struct sk_config *cfg, struct sk_stack_conf *sc);
+
+/**
+ * After loading: resolve kind = auto (native with a [port.N], else posix) and check that native
+ * has a port. Errors name file:line of [stack] and are appended to @p err.
+ * @return 0 or -EINVAL.
+ */
+int sk_stack_resolve(const struct sk_config *cfg, struct sk_stack_conf *sc,
+		     struct sk_config_err *err);
+
+/** Name of a resolved kind: "native", "posix" or "none". Any thread. */
+const char *sk_stack_kind_name(unsigned kind);
+
+/**
+ * Have the runtime build, on each worker core before the app's core_init, the stack @p sc names
+ * (posix: a dp_posix; native: a dp_net on the core's queue of port 0 plus a dp_tcp wired to it;
+ * a core without a queue gets none), attach it (c->stack) and run the loop specialised for it;
+ * and tear it down after core_fini. @p sc must be resolved and outlive the run. Main thread,
+ * before sk_runtime_run().
+ */
+void sk_runtime_set_stack(struct sk_runtime *rt, const struct sk_stack_conf *sc);
 
 /** Replace the clock (before sk_runtime_run), e.g. a fake one in tests. */
 void sk_runtime_set_clock(struct sk_runtime *rt, sk_clock_fn *fn, void *ctx);

@@ -144,7 +144,7 @@ main(int argc, char **argv)
 		{"help", no_argument, NULL, 'h'},      {NULL, 0, NULL, 0},
 	};
 	static struct sk_config cfg;
-	const struct sk_app app = {.name = "bench", .poll = bm_poll};
+	const struct sk_core_app app = {.name = "bench", .poll = bm_poll};
 	struct sk_config_err err = {0};
 	struct sk_runtime *rt;
 	const char *lcores = "0-1";

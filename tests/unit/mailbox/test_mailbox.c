@@ -129,7 +129,7 @@ tm_init_peer(struct sk_core *c, void *arg)
 
 START_TEST(ten_million_in_order)
 {
-	const struct sk_app app = {
+	const struct sk_core_app app = {
 		.name = "stream", .core_init = tm_init_peer, .poll = tm_poll_stream};
 	struct sk_stats_snapshot s;
 	uint64_t t0;
@@ -198,7 +198,7 @@ tm_poll_fill(struct sk_core *c)
 
 START_TEST(backpressure_no_loss)
 {
-	const struct sk_app app = {.name = "fill", .poll = tm_poll_fill};
+	const struct sk_core_app app = {.name = "fill", .poll = tm_poll_fill};
 	struct sk_stats_snapshot s;
 
 	sk_runtime_set_app(tm_rt, &app);
@@ -253,7 +253,7 @@ tm_poll_self(struct sk_core *c)
 
 START_TEST(self_and_bad_args)
 {
-	const struct sk_app app = {.name = "self", .poll = tm_poll_self};
+	const struct sk_core_app app = {.name = "self", .poll = tm_poll_self};
 
 	tm_self_ran = tm_self_replied = 0;
 	sk_runtime_set_app(tm_rt, &app);
@@ -293,7 +293,7 @@ tm_tick_stop(struct sk_runtime *rt, void *arg)
 
 START_TEST(stop_drains_in_flight)
 {
-	const struct sk_app app = {
+	const struct sk_core_app app = {
 		.name = "drain", .core_init = tm_init_peer, .poll = tm_poll_until_stopped};
 	unsigned ticks = 0;
 	uint64_t t0;

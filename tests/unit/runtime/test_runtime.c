@@ -160,7 +160,7 @@ tr_tick_clock(struct sk_runtime *rt, void *arg)
 
 START_TEST(fake_clock_drives_timers)
 {
-	const struct sk_app app = {
+	const struct sk_core_app app = {
 		.name = "timers", .core_init = tr_init_timer, .core_fini = tr_fini_timer};
 	struct tr_steps steps = {0};
 
@@ -258,7 +258,7 @@ tr_fini_hooks(struct sk_core *c)
 
 START_TEST(app_hooks_in_order)
 {
-	const struct sk_app app = {.name = "hooks",
+	const struct sk_core_app app = {.name = "hooks",
 				   .core_init = tr_init_hooks,
 				   .poll = tr_poll_hooks,
 				   .stop_accepting = tr_stop_hooks,
@@ -296,7 +296,7 @@ tr_fini_count(struct sk_core *c)
 
 START_TEST(init_failure_aborts)
 {
-	const struct sk_app app = {.name = "fail",
+	const struct sk_core_app app = {.name = "fail",
 				   .core_init = tr_init_fail,
 				   .poll = tr_poll_hooks,
 				   .core_fini = tr_fini_count};

@@ -260,7 +260,7 @@ static int
 echod_serve(const struct sk_config *cfg, struct echod_conf *conf, unsigned duration_s, int argc,
 	    char **argv)
 {
-	const struct sk_app app = {
+	const struct sk_core_app app = {
 		.name = "echo",
 		.core_init = echod_core_init,
 		.stop_accepting = echod_stop_accepting,
