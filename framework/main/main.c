@@ -38,7 +38,7 @@ sk_main_cores(void)
 const char *
 sk_main_stack_kind(void)
 {
-	if (sk_main_g.rt == NULL)
+	if (sk_main_g.mc == NULL || sk_main_g.n_cores == 0)
 		return "";
 	return sk_main_g.stack.kind == SK_STACK_CHOICE_NATIVE ? "native" : "posix";
 }
@@ -467,7 +467,7 @@ sk_main_serve(struct sk_main *m, const struct sk_main_opts *o, int argc, char **
 	sk_signals_attach(NULL);
 	sk_runtime_destroy(m->rt);
 	for (unsigned i = 0; i < m->n_cores; i++)
-		m->cores[i] = NULL; /* freed with the cores' arenas */
+		m->cores[i] = NULL; /* freed with the cores' arenas; n_cores stays for the report */
 	m->rt = NULL;
 	sk_eal_stop();
 	return rc == 0 || rc == -ETIMEDOUT ? 0 : 1;
