@@ -1,53 +1,70 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-3-Clause
-# The main job: set up, build when needed, start the demo service and show it working.
+# The main job: set up, build when needed, and show Skiff serving RSocket on its own TCP/IP stack.
 #
-# Today the demo is the per-core runtime itself: skiffd with the shipped conf/skiffd.conf (no NIC,
-# no hugepages needed), its cores pinging each other through the mailboxes, and a one-line live
-# summary every second. Later issues turn this into echo on the native stack, in a namespace with a
-# tap port, with a short load run against it: add a step function and call it from main below.
+# As root: makes a network namespace, starts skiff-echo inside it on the native stack (DPDK
+# net_tap port sktap0 at 198.18.0.2, Skiff's TCP; the kernel side of the tap is 198.18.0.1), runs
+# skiff-load against it from the same namespace on the posix stack (the Linux kernel's TCP as the
+# client) for a few seconds, prints the load figures and the server's /skiff/stats (DPDK
+# telemetry), stops the server gracefully and removes everything it made (also on Ctrl-C).
+# Not root: the same on loopback with both ends on the posix stack.
 #
-#   scripts/run.sh                 run until Ctrl-C (stops cleanly: drains, frees, exits 0)
-#   scripts/run.sh --duration 10   run 10 seconds, then stop by itself (CI smoke test)
-#   scripts/run.sh -- ARGS         extra skiffd arguments (e.g. -- --lcores 0)
-#   SKIFF_NO_SETUP=1               skip scripts/setup.sh (packages, hugepages)
+#   scripts/run.sh                   5 s of load (4 connections x 4 in flight)
+#   scripts/run.sh --duration 10     10 s of load
+#   scripts/run.sh --posix           both ends on the posix stack over loopback (no root needed)
+#   scripts/run.sh --demo            the runtime-only demo (skiffd: cores pinging each other)
+#   scripts/run.sh -- ARGS           extra skiff-load arguments (e.g. -- --model stream)
+#   SKIFF_NO_SETUP=1                 skip scripts/setup.sh (packages, hugepages)
+#   SKIFF_NO_HUGE=1                  run without hugepages even when they are available
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
+# shellcheck source=scripts/lib.sh
+. scripts/lib.sh
 say() { printf 'run: %s\n' "$*"; }
 
-duration=""
+duration=5
+mode=native
 extra=()
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--duration)
-		[ $# -ge 2 ] && [[ "$2" =~ ^[1-9][0-9]*$ ]] || { echo "run: --duration needs seconds" >&2; exit 2; }
+		[ $# -ge 2 ] && [[ "$2" =~ ^[1-9][0-9]*$ ]] && [ "$2" -le 3600 ] ||
+			{ echo "run: --duration needs seconds (1..3600)" >&2; exit 2; }
 		duration=$2; shift 2 ;;
+	--posix) mode=posix; shift ;;
+	--demo) mode=demo; shift ;;
 	--) shift; extra=("$@"); break ;;
 	-h|--help)
-		sed -n '3,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+		sed -n '3,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "run: unknown argument $1 (try --help)" >&2; exit 2 ;;
 	esac
 done
+if [ "$mode" = native ] && [ "$(id -u)" -ne 0 ]; then
+	say "not root: no namespace or tap possible; running both ends on the posix stack instead"
+	mode=posix
+fi
 
 # --- what this script made, removed on any exit -------------------------------------------------
-daemon_pid=""
+ns=""
+server_pid=""
+load_pid=""
+tmp=$(mktemp -d /tmp/skiff-run.XXXXXX)
 cleanup() {
 	local rc=$?
-	if [ -n "$daemon_pid" ] && kill -0 "$daemon_pid" 2>/dev/null; then
-		# Still running (the script itself was stopped): one SIGTERM, bounded wait, then kill.
-		kill -TERM "$daemon_pid" 2>/dev/null || true
-		for _ in $(seq 1 50); do kill -0 "$daemon_pid" 2>/dev/null || break; sleep 0.1; done
-		kill -KILL "$daemon_pid" 2>/dev/null || true
-	fi
-	if [ -n "$daemon_pid" ]; then
-		# skiffd removes its runtime directory itself; after a crash or kill -9 it cannot.
-		rm -rf "/var/run/dpdk/skiffd_${daemon_pid}" "${XDG_RUNTIME_DIR:-/tmp}/dpdk/skiffd_${daemon_pid}" \
-			2>/dev/null || true
-	fi
-	exit $rc
+	trap - EXIT INT TERM
+	[ -n "$load_pid" ] && { skiff_stop "$load_pid" 5 || true; }
+	[ -n "$server_pid" ] && { skiff_stop "$server_pid" 5 || true; }
+	for p in $server_pid $load_pid; do
+		rm -rf /var/run/dpdk/skiff-echo-tap_"$p" /var/run/dpdk/skiff-echo_"$p" \
+			/var/run/dpdk/skiff-load_"$p" 2>/dev/null || true
+	done
+	[ -n "$ns" ] && ip netns del "$ns" 2>/dev/null || true
+	rm -rf "$tmp"
+	exit "$rc"
 }
 trap cleanup EXIT
+trap 'say "interrupted"; exit 130' INT TERM
 
 setup() {
 	if [ -z "${SKIFF_NO_SETUP:-}" ]; then
@@ -64,31 +81,102 @@ build() {
 	ninja -C build >/dev/null
 }
 
-# Runs skiffd in the background so this script can pass on a SIGTERM it receives; a Ctrl-C from the
-# terminal reaches skiffd directly (same process group) and starts its graceful stop.
+# The runtime-only demo of the previous milestone: skiffd with its cores pinging each other.
 run_demo() {
-	local args=(-c conf/skiffd.conf --stats)
-	[ -n "$duration" ] && args+=(--duration "$duration")
-	args+=("${extra[@]}")
+	local args=(-c conf/skiffd.conf --stats --duration "$duration")
 	say "starting: build/apps/skiffd/skiffd ${args[*]}"
 	build/apps/skiffd/skiffd "${args[@]}" &
-	daemon_pid=$!
-	trap 'kill -TERM "$daemon_pid" 2>/dev/null || true' TERM
-	trap ':' INT
+	server_pid=$!
+	wait "$server_pid"
+	server_pid=""
+}
+
+# Start skiff-echo (in $ns when set) and wait until it accepts TCP on $1:7878.
+start_server() {
+	local ip=$1 conf=$2 pre=()
+	local -a eal
+	read -r -a eal <<<"$(skiff_eal_sets)"
+	[ -n "$ns" ] && pre=(ip netns exec "$ns")
+	say "starting: ${pre[*]} build/apps/echo/skiff-echo -c $conf ${eal[*]}"
+	"${pre[@]}" build/apps/echo/skiff-echo -c "$conf" "${eal[@]}" >"$tmp/server.log" 2>&1 &
+	server_pid=$!
+	if [ -n "$ns" ]; then
+		skiff_wait_link "$ns" sktap0 20 || { cat "$tmp/server.log"; say "tap never appeared"; exit 1; }
+		skiff_tap_up "$ns" sktap0 198.18.0.1/24
+	fi
+	skiff_wait_tcp "$ns" "$ip" 7878 20 ||
+		{ cat "$tmp/server.log"; say "skiff-echo does not accept on $ip:7878"; exit 1; }
+	grep '^skiff-echo:' "$tmp/server.log" | sed 's/^/  /'
+}
+
+run_load() {
+	local ip=$1 pre=() rc=0
+	local -a eal
+	read -r -a eal <<<"$(skiff_eal_sets)"
+	[ -n "$ns" ] && pre=(ip netns exec "$ns")
+	local args=(-c conf/load.conf "${eal[@]}" --target "$ip:7878" --connections 4 --inflight 4
+		--duration "$duration" "${extra[@]}")
+	say "load: ${pre[*]} build/apps/load/skiff-load ${args[*]}"
+	"${pre[@]}" build/apps/load/skiff-load "${args[@]}" >"$tmp/load.out" 2>"$tmp/load.err" &
+	load_pid=$!
+	wait "$load_pid" || rc=$?
+	load_pid=""
+	sed 's/^/  /' "$tmp/load.out"
+	if [ "$rc" -ne 0 ]; then
+		grep -v '^EAL\|^TELEMETRY\|^SKIFF_RT' "$tmp/load.err" | sed 's/^/  /' || true
+		say "skiff-load failed ($rc)"
+	fi
+	return "$rc"
+}
+
+show_stats() {
+	local prefix=$1
+	say "server telemetry /skiff/stats (dpdk-telemetry.py -f $prefix):"
+	python3 scripts/telemetry.py "$prefix" /skiff/stats | python3 -c '
+import json, sys
+d = json.load(sys.stdin)["/skiff/stats"]
+keys = ["rx_pkts", "rx_bytes", "tx_pkts", "tx_bytes", "drops", "drop_stack", "loops", "busy_loops",
+        "timers_fired", "app_work", "pool_in_use", "uptime_s"]
+print("  " + "  ".join("%s=%s" % (k, d[k]) for k in keys if k in d))
+' || say "telemetry not available"
+}
+
+stop_server() {
 	local rc=0
-	# wait returns early when a trapped signal arrives; wait again until skiffd is gone.
-	while kill -0 "$daemon_pid" 2>/dev/null; do
-		wait "$daemon_pid" && rc=0 || rc=$?
-	done
-	trap - TERM INT
-	if [ "$rc" -eq 0 ]; then say "skiffd exited 0"; else say "skiffd exited $rc"; fi
+	skiff_stop "$server_pid" 10 || rc=$?
+	server_pid=""
+	grep '^skiff-echo:' "$tmp/server.log" | tail -n +2 | sed 's/^/  /'
+	say "skiff-echo exited $rc"
 	return "$rc"
 }
 
 main() {
+	local rc=0 ip
 	setup
 	build
-	run_demo
+	case "$mode" in
+	demo)
+		run_demo
+		return ;;
+	native)
+		ns=skrun$$
+		ip netns add "$ns"
+		say "namespace $ns: skiff-echo on the native stack (net_tap sktap0, 198.18.0.2), kernel side 198.18.0.1"
+		ip=198.18.0.2
+		start_server "$ip" conf/echo-tap.conf ;;
+	posix)
+		say "loopback: skiff-echo and skiff-load on the posix stack"
+		ip=127.0.0.1
+		start_server "$ip" conf/echo.conf ;;
+	esac
+	run_load "$ip" || rc=$?
+	if [ "$mode" = native ]; then
+		show_stats "skiff-echo-tap_$server_pid"
+	else
+		show_stats "skiff-echo_$server_pid"
+	fi
+	stop_server || rc=$?
+	return "$rc"
 }
 
 main
