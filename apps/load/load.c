@@ -637,6 +637,8 @@ main(int argc, char **argv)
 	if (load_setup() != 0)
 		return 1;
 	rc = sk_main(&mc, n, av);
-	cores = sk_main_cores() ? sk_main_cores() : 1;
+	if (sk_main_cores() == 0)
+		return rc; /* --check-config, or nothing started: no report */
+	cores = sk_main_cores();
 	return load_report(rc, cores) != 0 || rc != 0 ? 1 : 0;
 }

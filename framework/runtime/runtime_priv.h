@@ -92,6 +92,9 @@ void sk_core_set_self(struct sk_core *c);
 /** Free a core's pool, wheel, arena and context (NULL: no-op). */
 void sk_core_destroy(struct sk_core *c);
 
+/** Wait (bounded) until no telemetry callback is reading the runtime (before freeing a stack). */
+void sk_stats_quiesce(void);
+
 /** Publish @p rt to the telemetry commands (NULL: unpublish and wait for readers). */
 void sk_stats_publish(struct sk_runtime *rt);
 

@@ -278,19 +278,25 @@ sk_stack_core_create(struct sk_core *c)
 void
 sk_stack_core_destroy(struct sk_core *c)
 {
+	struct dp_tcp *t = c->tcp;
+	struct dp_net *n = c->net;
+	struct dp_posix *p = c->posix;
+
 	sk_stack_mirror_stats(c);
 	sk_core_attach_stack(c, NULL);
-	if (c->tcp != NULL)
-		dp_tcp_fini(c->tcp);
-	if (c->net != NULL) {
-		(void)dp_net_tx_flush(c->net);
-		dp_net_drain(c->net);
+	if (t != NULL)
+		dp_tcp_fini(t);
+	if (n != NULL) {
+		(void)dp_net_tx_flush(n);
+		dp_net_drain(n);
 	}
-	if (c->posix != NULL)
-		dp_posix_fini(c->posix);
-	c->tcp = NULL;
-	c->net = NULL;
-	c->posix = NULL;
+	if (p != NULL)
+		dp_posix_fini(p);
+	/* Unpublish for /skiff/stack, then let a reader that saw the pointers finish. */
+	__atomic_store_n(&c->tcp, NULL, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&c->net, NULL, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&c->posix, NULL, __ATOMIC_SEQ_CST);
+	sk_stats_quiesce();
 	c->stack_kind = SK_STACK_NONE;
 	for (unsigned i = 0; i < RTE_DIM(c->stack_mem); i++) {
 		rte_free(c->stack_mem[i]);

@@ -14,7 +14,10 @@
 #include <rte_pause.h>
 #include <rte_telemetry.h>
 
+#include <dp/net.h>
 #include <dp/pool.h>
+#include <dp/posix.h>
+#include <dp/tcp.h>
 #include <dp/timer.h>
 
 #include "runtime_priv.h"
@@ -244,6 +247,87 @@ sk_stats_tel_cores(const char *cmd, const char *params, struct rte_tel_data *d)
 	return rc;
 }
 
+/* /skiff/stack: the attached stacks' own counters summed over the cores. native: the net layer's
+ * (traffic, ARP, ICMP, every drop reason as drop_<reason>) and TCP's (tcp_<counter>); posix: the
+ * posix stack's (posix_<counter>). The stacks are read through pointers a worker clears (and
+ * waits for readers, sk_stats_quiesce) before it frees them. */
+static int
+sk_stats_tel_stack(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	struct sk_runtime *rt = sk_stats_tel_enter();
+	const struct dp_net *nets[SK_CONFIG_MAX_WORKERS];
+	unsigned n_nets = 0, n_posix = 0;
+	uint64_t tcp[DP_TCP_CNT_MAX] = {0};
+	struct dp_posix_stats px = {0};
+	char name[64];
+
+	(void)cmd;
+	(void)params;
+	if (rt == NULL)
+		return -ENODEV;
+	rte_tel_data_start_dict(d);
+	for (unsigned i = 0; i < rt->n_cores; i++) {
+		const struct sk_core *c = rt->cores[i];
+		const struct dp_net *n = __atomic_load_n(&c->net, __ATOMIC_SEQ_CST);
+		const struct dp_tcp *t = __atomic_load_n(&c->tcp, __ATOMIC_SEQ_CST);
+		const struct dp_posix *p = __atomic_load_n(&c->posix, __ATOMIC_SEQ_CST);
+
+		if (n != NULL)
+			nets[n_nets++] = n;
+		if (t != NULL)
+			for (unsigned k = 0; k < DP_TCP_CNT_MAX; k++)
+				tcp[k] += dp_tcp_counter(t, (enum dp_tcp_cnt)k);
+		if (p != NULL) {
+			const uint64_t *src = (const uint64_t *)dp_posix_stats(p);
+			uint64_t *dst = (uint64_t *)&px;
+
+			for (size_t k = 0; k < sizeof(px) / sizeof(uint64_t); k++)
+				dst[k] += __atomic_load_n(&src[k], __ATOMIC_RELAXED);
+			n_posix++;
+		}
+	}
+	rte_tel_data_add_dict_string(d, "kind",
+				     n_nets ? "native" : n_posix ? "posix" : "none");
+	rte_tel_data_add_dict_u64(d, "cores_with_stack", n_nets + n_posix);
+	if (n_nets != 0) {
+		(void)dp_net_telemetry(d, nets, n_nets);
+		for (unsigned k = 0; k < DP_TCP_CNT_MAX; k++) {
+			snprintf(name, sizeof(name), "tcp_%s", dp_tcp_cnt_name(k));
+			rte_tel_data_add_dict_u64(d, name, tcp[k]);
+		}
+	}
+	if (n_posix != 0) {
+#define SK_PX(f) rte_tel_data_add_dict_u64(d, "posix_" #f, px.f)
+		SK_PX(accepts);
+		SK_PX(accept_nopool);
+		SK_PX(connects);
+		SK_PX(connected);
+		SK_PX(connect_failed);
+		SK_PX(read_calls);
+		SK_PX(read_bytes);
+		SK_PX(write_calls);
+		SK_PX(write_bytes);
+		SK_PX(send_eagain);
+		SK_PX(closes);
+		SK_PX(aborts);
+		SK_PX(resets);
+		SK_PX(linger_timeouts);
+		SK_PX(rx_nombuf);
+#undef SK_PX
+	}
+	sk_stats_tel_leave();
+	return 0;
+}
+
+void
+sk_stats_quiesce(void)
+{
+	uint64_t until = rte_rdtsc() + rte_get_tsc_hz(); /* a reader holds for microseconds */
+
+	while (__atomic_load_n(&sk_stats_readers, __ATOMIC_SEQ_CST) != 0 && rte_rdtsc() < until)
+		rte_pause();
+}
+
 void
 sk_stats_publish(struct sk_runtime *rt)
 {
@@ -252,7 +336,9 @@ sk_stats_publish(struct sk_runtime *rt)
 		if (rte_telemetry_register_cmd("/skiff/stats", sk_stats_tel_stats,
 					       "Skiff counters summed over all cores") != 0 ||
 		    rte_telemetry_register_cmd("/skiff/cores", sk_stats_tel_cores,
-					       "Skiff counters per core; param: core id") != 0)
+					       "Skiff counters per core; param: core id") != 0 ||
+		    rte_telemetry_register_cmd("/skiff/stack", sk_stats_tel_stack,
+					       "Stack counters (drops by reason) summed over cores") != 0)
 			SK_RT_LOG(WARNING, "telemetry commands not registered\n");
 		sk_stats_registered = true;
 	}

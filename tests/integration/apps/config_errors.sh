@@ -28,6 +28,12 @@ for f in echo.conf echo-tap.conf; do
 		fail=$((fail + 1)); echo "FAIL: conf/$f --check-config"
 	fi
 done
+load_bin=$(dirname "$echo_bin")/../load/skiff-load
+if "$load_bin" -c "$src/conf/load.conf" --check-config >/dev/null 2>&1; then
+	pass=$((pass + 1)); echo "ok: conf/load.conf passes skiff-load --check-config"
+else
+	fail=$((fail + 1)); echo "FAIL: conf/load.conf --check-config"
+fi
 if "$echo_bin" --help | grep -q '\[routes\]'; then pass=$((pass + 1)); echo "ok: --help lists [routes]"; else
 	fail=$((fail + 1)); echo "FAIL: --help"; fi
 echo "$pass passed, $fail failed"

@@ -166,7 +166,7 @@ for f in "$root/conf/skiffd.conf" "$root/conf/examples/null.conf"; do
 done
 
 # 8: --check-config and --help.
-for f in "$root"/conf/*.conf "$root"/conf/examples/*.conf; do
+for f in "$root/conf/skiffd.conf" "$root"/conf/examples/*.conf; do  # the apps check their own
 	check "--check-config accepts $(basename "$f")" "$skiffd" -c "$f" --check-config
 done
 msg=$("$skiffd" -c "$root/tests/unit/config/bad/unknown_key.conf" --check-config 2>&1); rc=$?
