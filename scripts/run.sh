@@ -53,6 +53,13 @@ tmp=$(mktemp -d /tmp/skiff-run.XXXXXX)
 cleanup() {
 	local rc=$?
 	trap - EXIT INT TERM
+	# A Ctrl-C reached the whole process group: give the apps a moment to stop on their own
+	# (graceful), then stop what is left.
+	for _ in $(seq 1 30); do
+		{ [ -n "$load_pid" ] && kill -0 "$load_pid" 2>/dev/null; } ||
+			{ [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; } || break
+		sleep 0.1
+	done
 	[ -n "$load_pid" ] && { skiff_stop "$load_pid" 5 || true; }
 	[ -n "$server_pid" ] && { skiff_stop "$server_pid" 5 || true; }
 	for p in $server_pid $load_pid; do
@@ -132,11 +139,14 @@ run_load() {
 show_stats() {
 	local prefix=$1
 	say "server telemetry /skiff/stats (dpdk-telemetry.py -f $prefix):"
-	python3 scripts/telemetry.py "$prefix" /skiff/stats | python3 -c '
+	local js
+	js=$(python3 scripts/telemetry.py "$prefix" /skiff/stats 2>/dev/null) ||
+		{ say "telemetry not available (server already stopping?)"; return 0; }
+	printf '%s\n' "$js" | python3 -c '
 import json, sys
 d = json.load(sys.stdin)["/skiff/stats"]
 keys = ["rx_pkts", "rx_bytes", "tx_pkts", "tx_bytes", "drops", "drop_stack", "loops", "busy_loops",
-        "timers_fired", "app_work", "pool_in_use", "uptime_s"]
+        "timers_fired", "app_work", "pool_in_use", "uptime_ms"]
 print("  " + "  ".join("%s=%s" % (k, d[k]) for k in keys if k in d))
 ' || say "telemetry not available"
 }
