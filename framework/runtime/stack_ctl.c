@@ -224,6 +224,13 @@ sk_stack_native_create(struct sk_core *c, const struct sk_stack_conf *sc)
 	return 0;
 }
 
+/* Adaptive idle on the posix stack: sleep in epoll_wait, so a request wakes the core at once. */
+static void
+sk_stack_posix_idle_wait(void *ctx, uint32_t max_us)
+{
+	(void)dp_posix_wait(ctx, max_us);
+}
+
 static int
 sk_stack_posix_create(struct sk_core *c, const struct sk_stack_conf *sc)
 {
@@ -250,6 +257,7 @@ sk_stack_posix_create(struct sk_core *c, const struct sk_stack_conf *sc)
 		return -errno ? -errno : -EINVAL;
 	c->stack_kind = SK_STACK_POSIX;
 	sk_core_attach_stack(c, dp_posix_stack(c->posix));
+	sk_core_set_idle_wait(c, sk_stack_posix_idle_wait, c->posix);
 	return 0;
 }
 
@@ -284,6 +292,8 @@ sk_stack_core_destroy(struct sk_core *c)
 
 	sk_stack_mirror_stats(c);
 	sk_core_attach_stack(c, NULL);
+	if (p != NULL)
+		sk_core_set_idle_wait(c, NULL, NULL);
 	if (t != NULL)
 		dp_tcp_fini(t);
 	if (n != NULL) {
