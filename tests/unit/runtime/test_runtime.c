@@ -384,7 +384,7 @@ tr_init_wait(struct sk_core *c, void *arg)
 
 START_TEST(adaptive_idle_uses_wait_hook)
 {
-	const struct sk_app app = {.name = "wait", .core_init = tr_init_wait};
+	const struct sk_core_app app = {.name = "wait", .core_init = tr_init_wait};
 	struct sk_stats_snapshot b;
 	unsigned n = 0;
 
