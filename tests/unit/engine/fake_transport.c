@@ -31,6 +31,8 @@ ft_grow(uint8_t **buf, size_t *cap, size_t need)
 static void
 ft_push(uint8_t **buf, size_t *len, size_t *cap, const void *p, size_t n)
 {
+	if (n == 0)
+		return;
 	ft_grow(buf, cap, *len + n);
 	memcpy(*buf + *len, p, n);
 	*len += n;
