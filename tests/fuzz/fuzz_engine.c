@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * libFuzzer target for the RSocket engine: the input is what a peer sends to a server engine
- * (after a valid SETUP unless the first byte's low bit is set), delivered through the in-memory
+ * (after a valid SETUP unless the first byte's low bit is set), or, when bit 3 of the first byte
+ * is set, what a server sends to a client engine that has just opened a request-response, a
+ * stream and a channel (ids 1, 3, 5; resumption on, so RESUME_OK and positions are reachable), delivered through the in-memory
  * transport in segments whose sizes come from the input, with the fake clock advanced between
  * chunks so timers (keepalive, lease, setup timeout) run too. The server runs the routes of a
  * small app (request-response echo, stream producer, channel echo, FNF). Every input ends with the
@@ -107,6 +109,31 @@ fz_md(struct sk_ctx *cx, struct sk_conn c, const uint8_t *md, size_t len)
 	(void)len;
 }
 
+/* Client side: keep asking for more and echo channel items back. */
+static void
+fz_c_next(struct sk_ctx *cx, struct sk_stream s, void *ctx, const struct sk_payload *p)
+{
+	struct sk_payload out = { .data = p->data, .data_len = p->data_len };
+
+	(void)ctx;
+	sk_request_n(cx, s, 1);
+	sk_next(cx, s, &out);
+}
+
+static void
+fz_c_request_n(struct sk_ctx *cx, struct sk_stream s, void *ctx, uint64_t n)
+{
+	static const uint8_t item[70];
+	struct sk_payload out = { .data = item, .data_len = sizeof(item) };
+
+	(void)ctx;
+	(void)n;
+	sk_next(cx, s, &out);
+}
+
+static const struct sk_stream_cbs fz_ccbs = { .on_next = fz_c_next,
+					      .on_request_n = fz_c_request_n };
+
 static const char *const fz_names[] = { "echo" };
 static const struct sk_route_handlers fz_routes[] = {
 	{ .request_response = fz_rr, .fire_and_forget = fz_fnf, .request_stream = fz_stream,
@@ -157,6 +184,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	unsigned base = rte_mempool_avail_count(fz_mp);
 	uint64_t now = 1000000;
 	size_t off = 1;
+	bool client;
 
 	if (size < 2 || dp_timer_wheel_memsize(&wc) > sizeof(wmem))
 		return 0;
@@ -172,18 +200,36 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	conf.max_frame_len = 65536;
 	conf.max_pending_bytes = 1 << 16;
 	conf.setup_timeout_ms = 200;
+	client = (data[0] & 8) != 0;
+	conf.resume = client || (data[0] & 16) != 0;
 	w = dp_timer_wheel_init(wmem, &wc);
 	if (rs_engine_create(&conf, w, fz_mp, NULL, &fz_app, fz_router, 0, &e) != 0)
 		abort();
 	rs_engine_set_now(e, now);
 	ft_pair(&raw, &srv, true, false);
 	srv->s.cbs = &rs_engine_stream_cbs;
-	rs_engine_server_attach(e, &srv->s);
 	srv->seg = 1 + data[1] % 97;
-	if (conf.lease)
-		setup[8] |= 0x40; /* L */
-	if (!(data[0] & 1))
-		ft_raw_write(raw, setup, sizeof(setup));
+	if (client) {
+		struct sk_ctx *cx = rs_engine_ctx(e);
+		uint8_t md[16];
+		struct sk_payload p = { md, 0, true, (const uint8_t *)"q", 1 };
+		uint32_t idx;
+		struct sk_conn c;
+
+		p.metadata_len = (uint32_t)sk_route_metadata(md, sizeof(md), "echo");
+		rs_engine_client_attach(e, &srv->s, NULL, NULL, &idx);
+		rs_engine_conn_handle(e, idx, &c);
+		sk_request_response(cx, c, &p, &fz_ccbs, NULL, NULL);
+		sk_request_stream(cx, c, &p, 2, &fz_ccbs, NULL, NULL);
+		sk_request_channel(cx, c, &p, 2, false, &fz_ccbs, NULL, NULL);
+		rs_engine_flush(e);
+	} else {
+		rs_engine_server_attach(e, &srv->s);
+		if (conf.lease)
+			setup[8] |= 0x40; /* L */
+		if (!(data[0] & 1))
+			ft_raw_write(raw, setup, sizeof(setup));
+	}
 	/* Chunks: a length byte, then that many input bytes; time moves 10 ms per chunk. */
 	while (off < size && !raw->gone) {
 		size_t n = data[off++] % 64 + 1;
