@@ -672,8 +672,10 @@ rs_conn_view(struct rs_conn *c, const struct rs_frame *f, struct sk_payload *p)
 		 * frame in steady state. */
 		uint8_t *nb = realloc(c->gbuf, need);
 
-		if (nb == NULL)
+		if (nb == NULL) {
+			rs_engine_count(c->e, RS_CTR_RX_NOMEM);
 			return -ENOMEM;
+		}
 		c->gbuf = nb;
 		c->gbuf_cap = need;
 	}

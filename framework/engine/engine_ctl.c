@@ -59,6 +59,7 @@ static const char *const rs_engine_ctr_names[RS_CTR_MAX] = {
 	[RS_CTR_FRAGMENTS_TX] = "fragments_tx",
 	[RS_CTR_FRAGMENTS_RX] = "fragments_rx",
 	[RS_CTR_TX_NOMEM] = "tx_nomem",
+	[RS_CTR_RX_NOMEM] = "rx_nomem",
 	[RS_CTR_TX_PENDING_OVER] = "tx_pending_over",
 	[RS_CTR_TX_BLOCKED] = "tx_blocked",
 	[RS_CTR_ERROR_RX] = "error_rx",

@@ -437,6 +437,8 @@ rs_stream_reasm_add(struct rs_stream *s, const struct rs_frame *f)
 	if (rc == 0)
 		rc = rs_stream_append(&s->rdata, &s->rdata_len, &s->rdata_cap, &f->data);
 	c->reasm_bytes += (uint64_t)s->rmd_len + s->rdata_len - before;
+	if (rc != 0)
+		rs_engine_count(e, RS_CTR_RX_NOMEM);
 	return rc;
 }
 

@@ -110,6 +110,7 @@ enum rs_engine_ctr {
 	RS_CTR_FRAGMENTS_TX,
 	RS_CTR_FRAGMENTS_RX,
 	RS_CTR_TX_NOMEM,               /**< out of mbufs */
+	RS_CTR_RX_NOMEM,               /**< no memory to gather or reassemble a payload: dropped */
 	RS_CTR_TX_PENDING_OVER,        /**< over max_pending_bytes */
 	RS_CTR_TX_BLOCKED,             /**< dp_stream_send() -EAGAIN */
 	RS_CTR_ERROR_RX,               /**< ERROR frames received */
