@@ -14,7 +14,7 @@ fi
 
 # --- Debian packages -------------------------------------------------------------------------
 pkgs=(libdpdk-dev dpdk dpdk-dev libhyperscan-dev libjemalloc-dev check meson ninja-build pkg-config
-      iproute2 python3 clang libclang-rt-14-dev libnuma-dev procps psmisc)
+      iproute2 iputils-ping python3 clang libclang-rt-14-dev libnuma-dev procps psmisc)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Private to the codec: the encoding plan shared by the buffer encoder (frame_encode.c) and the mbuf
- * chain encoder (frame_mbuf.c). A plan lists a frame's bytes as up to RS_FRAME_PLAN_PARTS parts,
- * each either bytes staged in the plan's own small buffer (prefix, header, fixed fields, length
- * fields) or a slice of the caller's metadata, data or string fields, so both encoders write the same
- * bytes from one description and a payload part can be attached instead of copied.
+ * Private to the codec: the encoding plan shared by the buffer encoder (frame_encode.c) and the
+ * mbuf chain encoder (frame_mbuf.c). A plan lists a frame's bytes as up to RS_FRAME_PLAN_PARTS
+ * parts, each either bytes staged in the plan's own small buffer (prefix, header, fixed fields,
+ * length fields) or a slice of the caller's metadata, data or string fields, so both encoders write
+ * the same bytes from one description and a payload part can be attached instead of copied.
  */
 #ifndef RS_CODEC_PRIV_H
 #define RS_CODEC_PRIV_H
@@ -26,14 +26,14 @@ enum rs_frame_part_kind {
 
 struct rs_frame_part {
 	uint8_t kind;
-	uint16_t stage_off;                 /**< STAGED: offset in plan->stage */
+	uint16_t stage_off; /**< STAGED: offset in plan->stage */
 	uint32_t len;
 	const struct rs_frame_slice *slice; /**< SLICE, MD, DATA */
 };
 
 struct rs_frame_plan {
 	unsigned n;
-	uint32_t total;     /**< bytes, prefix included */
+	uint32_t total; /**< bytes, prefix included */
 	uint32_t stage_len;
 	struct rs_frame_part part[RS_FRAME_PLAN_PARTS];
 	uint8_t stage[RS_FRAME_PLAN_STAGE];

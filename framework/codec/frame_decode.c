@@ -2,11 +2,11 @@
 /*
  * The general frame decoder: every RSocket 1.0 frame type, over a frame that is contiguous or that
  * straddles mbuf segments. rs_frame_decode_body() (rs/frame.h) handles the stream frames inline and
- * calls rs_frame_decode_any() for the rest; the segmented reader (frame_reader.c) calls it for every
- * frame that does not sit in one segment. Fixed-width fields that straddle a segment boundary are
- * gathered into a few bytes on the stack; metadata, data, tokens and MIME strings become slices that
- * point into the segments. Nothing is read beyond the frame's bytes. Also: slice iteration helpers
- * and the names of types and error reasons.
+ * calls rs_frame_decode_any() for the rest; the segmented reader (frame_reader.c) calls it for
+ * every frame that does not sit in one segment. Fixed-width fields that straddle a segment boundary
+ * are gathered into a few bytes on the stack; metadata, data, tokens and MIME strings become slices
+ * that point into the segments. Nothing is read beyond the frame's bytes. Also: slice iteration
+ * helpers and the names of types and error reasons.
  */
 #include <string.h>
 
@@ -180,10 +180,10 @@ rs_frame_any_setup(const struct rs_frame_src *s, struct rs_frame *f)
 	q = rs_frame_src_peek(s, 6, 4, tmp);
 	f->setup.major = rs_frame_get_u16(q);
 	f->setup.minor = rs_frame_get_u16(q + 2);
-	f->setup.keepalive_ms = rs_frame_get_u32(rs_frame_src_peek(s, 10, 4, tmp)) &
-				RS_FRAME_U31_MAX;
-	f->setup.lifetime_ms = rs_frame_get_u32(rs_frame_src_peek(s, 14, 4, tmp)) &
-			       RS_FRAME_U31_MAX;
+	f->setup.keepalive_ms =
+		rs_frame_get_u32(rs_frame_src_peek(s, 10, 4, tmp)) & RS_FRAME_U31_MAX;
+	f->setup.lifetime_ms =
+		rs_frame_get_u32(rs_frame_src_peek(s, 14, 4, tmp)) & RS_FRAME_U31_MAX;
 	if (f->flags & RS_FRAME_FLAG_RESUME) {
 		uint32_t tlen;
 
@@ -235,10 +235,9 @@ rs_frame_any_resume(const struct rs_frame_src *s, struct rs_frame *f)
 	off += tlen;
 	if (s->len - off < 16)
 		return rs_frame_any_bad(f, RS_FRAME_ERR_TOO_SHORT);
-	f->resume.last_server_pos = rs_frame_get_u64(rs_frame_src_peek(s, off, 8, tmp)) &
-				    INT64_MAX;
-	f->resume.first_client_pos = rs_frame_get_u64(rs_frame_src_peek(s, off + 8, 8, tmp)) &
-				     INT64_MAX;
+	f->resume.last_server_pos = rs_frame_get_u64(rs_frame_src_peek(s, off, 8, tmp)) & INT64_MAX;
+	f->resume.first_client_pos =
+		rs_frame_get_u64(rs_frame_src_peek(s, off + 8, 8, tmp)) & INT64_MAX;
 	/* Trailing bytes after the fixed fields are ignored (RSOCKET.md 4.8: be lenient). */
 	return rs_frame_any_data(s, s->len, f);
 }
@@ -274,10 +273,10 @@ rs_frame_decode_any(const uint8_t *p, uint32_t have, const struct rte_mbuf *next
 			return rs_frame_any_bad(f, RS_FRAME_ERR_TOO_SHORT);
 		if (f->stream_id != 0)
 			return rs_frame_any_bad(f, RS_FRAME_ERR_STREAM_ID);
-		f->lease.ttl_ms = rs_frame_get_u32(rs_frame_src_peek(&s, 6, 4, tmp)) &
-				  RS_FRAME_U31_MAX;
-		f->lease.n_requests = rs_frame_get_u32(rs_frame_src_peek(&s, 10, 4, tmp)) &
-				      RS_FRAME_U31_MAX;
+		f->lease.ttl_ms =
+			rs_frame_get_u32(rs_frame_src_peek(&s, 6, 4, tmp)) & RS_FRAME_U31_MAX;
+		f->lease.n_requests =
+			rs_frame_get_u32(rs_frame_src_peek(&s, 10, 4, tmp)) & RS_FRAME_U31_MAX;
 		/* Metadata without a length field, the rest of the frame (RSOCKET.md 2.2). */
 		rs_frame_src_slice(&s, 14, (f->flags & RS_FRAME_FLAG_M) ? frame_len - 14 : 0,
 				   &f->metadata);
@@ -301,8 +300,8 @@ rs_frame_decode_any(const uint8_t *p, uint32_t have, const struct rte_mbuf *next
 			return rs_frame_any_bad(f, RS_FRAME_ERR_TOO_SHORT);
 		if (f->stream_id == 0)
 			return rs_frame_any_bad(f, RS_FRAME_ERR_STREAM_ID);
-		f->request_n = rs_frame_get_u32(rs_frame_src_peek(&s, 6, 4, tmp)) &
-			       RS_FRAME_U31_MAX;
+		f->request_n =
+			rs_frame_get_u32(rs_frame_src_peek(&s, 6, 4, tmp)) & RS_FRAME_U31_MAX;
 		if (f->request_n == 0)
 			return rs_frame_any_bad(f, RS_FRAME_ERR_VALUE);
 		return rs_frame_any_md_data(&s, RS_FRAME_HDR_LEN + 4, f);
@@ -311,8 +310,8 @@ rs_frame_decode_any(const uint8_t *p, uint32_t have, const struct rte_mbuf *next
 			return rs_frame_any_bad(f, RS_FRAME_ERR_TOO_SHORT);
 		if (f->stream_id == 0)
 			return rs_frame_any_bad(f, RS_FRAME_ERR_STREAM_ID);
-		f->request_n = rs_frame_get_u32(rs_frame_src_peek(&s, 6, 4, tmp)) &
-			       RS_FRAME_U31_MAX;
+		f->request_n =
+			rs_frame_get_u32(rs_frame_src_peek(&s, 6, 4, tmp)) & RS_FRAME_U31_MAX;
 		if (f->request_n == 0)
 			return rs_frame_any_bad(f, RS_FRAME_ERR_VALUE);
 		rs_frame_src_slice(&s, RS_FRAME_REQUEST_N_LEN, 0, &f->metadata);
@@ -358,16 +357,16 @@ rs_frame_decode_any(const uint8_t *p, uint32_t have, const struct rte_mbuf *next
 	case RS_FRAME_EXT:
 		if (frame_len < RS_FRAME_EXT_MIN_LEN)
 			return rs_frame_any_bad(f, RS_FRAME_ERR_TOO_SHORT);
-		f->ext_type = rs_frame_get_u32(rs_frame_src_peek(&s, 6, 4, tmp)) &
-			      RS_FRAME_U31_MAX;
+		f->ext_type = rs_frame_get_u32(rs_frame_src_peek(&s, 6, 4, tmp)) & RS_FRAME_U31_MAX;
 		if (f->ext_type == 0)
 			return rs_frame_any_bad(f, RS_FRAME_ERR_VALUE);
 		/* rsocket-java's layout: [u24 md len + md if M] data (RSOCKET.md 10.14). */
 		return rs_frame_any_md_data(&s, RS_FRAME_EXT_MIN_LEN, f);
 	default:
 		/* RSOCKET.md 1.2: unknown type, ignorable only with I=1. */
-		return rs_frame_any_bad(f, (f->flags & RS_FRAME_FLAG_I) ? RS_FRAME_ERR_UNKNOWN_IGNORE
-								 : RS_FRAME_ERR_UNKNOWN_TYPE);
+		return rs_frame_any_bad(f, (f->flags & RS_FRAME_FLAG_I)
+						   ? RS_FRAME_ERR_UNKNOWN_IGNORE
+						   : RS_FRAME_ERR_UNKNOWN_TYPE);
 	}
 }
 

@@ -5,8 +5,8 @@
  * segment's tailroom, spilling into fresh segments from the caller's pool when it fills. A payload
  * already held in mbufs (for instance a received request echoed back) can be attached instead of
  * copied: its segments are linked into the chain and never written into. A failed append (pool
- * empty) leaves the chain exactly as it was. Uses only mbuf inlines and the caller's mempool, no EAL
- * service.
+ * empty) leaves the chain exactly as it was. Uses only mbuf inlines and the caller's mempool, no
+ * EAL service.
  */
 #include <string.h>
 
@@ -130,8 +130,8 @@ rs_frame_chain_link(struct rs_frame_chain *c, struct rte_mbuf *a)
  * unlinking (not freeing) the attached chains. */
 static void
 rs_frame_chain_rollback(struct rs_frame_chain *c, const struct rs_frame_chain_undo *u,
-			struct rte_mbuf *md_seg, struct rte_mbuf *md_last, struct rte_mbuf *data_seg,
-			struct rte_mbuf *data_last)
+			struct rte_mbuf *md_seg, struct rte_mbuf *md_last,
+			struct rte_mbuf *data_seg, struct rte_mbuf *data_last)
 {
 	struct rte_mbuf *cur, *nxt;
 

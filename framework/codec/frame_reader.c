@@ -123,8 +123,8 @@ rs_frame_reader_next_slow(struct rs_frame_reader *r, struct rs_frame *f)
 	if (r->avail - RS_FRAME_PREFIX_LEN < frame_len)
 		return -EAGAIN;
 
-	if (__builtin_expect(room >= RS_FRAME_PREFIX_LEN &&
-				     room - RS_FRAME_PREFIX_LEN >= frame_len, 1)) {
+	if (__builtin_expect(room >= RS_FRAME_PREFIX_LEN && room - RS_FRAME_PREFIX_LEN >= frame_len,
+			     1)) {
 		/* The whole frame lies in this segment: view it in place. */
 		rc = rs_frame_decode_body(p + RS_FRAME_PREFIX_LEN, frame_len, f);
 		r->off = off + RS_FRAME_PREFIX_LEN + frame_len;

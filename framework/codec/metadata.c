@@ -147,8 +147,7 @@ rs_frame_md_composite_next(struct rs_frame_md_it *it, struct rs_frame_md_entry *
 }
 
 int
-rs_frame_md_composite_find(const void *md, uint32_t md_len, uint8_t id,
-			   struct rs_frame_md_entry *e)
+rs_frame_md_composite_find(const void *md, uint32_t md_len, uint8_t id, struct rs_frame_md_entry *e)
 {
 	struct rs_frame_md_it it;
 	int rc;
@@ -176,8 +175,7 @@ rs_frame_md_entry_finish(uint8_t *buf, size_t cap, size_t hdr, const void *conte
 }
 
 int
-rs_frame_md_composite_add(uint8_t *buf, size_t cap, uint8_t id, const void *content,
-			  uint32_t len)
+rs_frame_md_composite_add(uint8_t *buf, size_t cap, uint8_t id, const void *content, uint32_t len)
 {
 	int rc;
 
@@ -236,8 +234,8 @@ rs_frame_md_routing_add(uint8_t *buf, size_t cap, const char *tag, size_t tag_le
 }
 
 int
-rs_frame_md_routing_entry(uint8_t *buf, size_t cap, const char *const *tags,
-			  const size_t *tag_lens, unsigned n)
+rs_frame_md_routing_entry(uint8_t *buf, size_t cap, const char *const *tags, const size_t *tag_lens,
+			  unsigned n)
 {
 	size_t off = 4;
 	unsigned i;

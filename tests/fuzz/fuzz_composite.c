@@ -27,6 +27,28 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	p = malloc(size ? size : 1);
 	memcpy(p, data, size);
+	/* The inline routing fast path agrees with the generic iterator. */
+	{
+		const char *t1 = NULL, *t2 = NULL;
+		uint8_t l1 = 0, l2 = 0;
+		int r1 = rs_frame_md_route_first(p, (uint32_t)size, &t1, &l1), r2 = 0;
+		struct rs_frame_md_it i2;
+
+		rs_frame_md_it_init(&i2, p, (uint32_t)size);
+		while ((rc = rs_frame_md_composite_next(&i2, &e)) == 1) {
+			if (e.mime.well_known && e.mime.id == RS_MIME_ROUTING) {
+				struct rs_frame_md_it t;
+
+				rs_frame_md_it_init(&t, e.content, e.content_len);
+				r2 = rs_frame_md_routing_next(&t, &t2, &l2);
+				break;
+			}
+		}
+		if (rc < 0)
+			r2 = rc;
+		if (r1 != r2 || (r1 == 1 && (t1 != t2 || l1 != l2)))
+			abort();
+	}
 	rs_frame_md_it_init(&it, p, (uint32_t)size);
 	for (;;) {
 		const uint8_t *start = it.p;

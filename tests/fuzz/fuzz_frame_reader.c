@@ -83,7 +83,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			len = size - off;
 		bufs[nseg] = malloc(len ? len : 1);
 		memcpy(bufs[nseg], data + off, len);
-		m = calloc(1, sizeof(*m));
+		m = aligned_alloc(64, sizeof(*m)); /* struct rte_mbuf is cache-aligned */
+		memset(m, 0, sizeof(*m));
 		m->buf_addr = bufs[nseg];
 		m->buf_len = (uint16_t)len;
 		m->data_len = (uint16_t)len;

@@ -177,7 +177,9 @@ ft_decode(uint32_t segsz)
 		total += (size_t)b;
 	}
 	nseg = (total + segsz - 1) / segsz;
-	m = calloc(nseg ? nseg : 1, sizeof(*m));
+	/* struct rte_mbuf is cache-aligned: so is the array. */
+	m = aligned_alloc(64, (nseg ? nseg : 1) * sizeof(*m));
+	memset(m, 0, (nseg ? nseg : 1) * sizeof(*m));
 	rs_frame_reader_init(&r, RS_FRAME_LEN_MAX);
 	for (k = 0; k < nseg; k++) {
 		size_t len = total - k * segsz < segsz ? total - k * segsz : segsz;
@@ -431,7 +433,8 @@ ft_mdparse(void)
 					if (a.well_known)
 						printf("%u", a.type_id);
 					else
-						ft_print_hex((const uint8_t *)a.type_str, a.type_len);
+						ft_print_hex((const uint8_t *)a.type_str,
+							     a.type_len);
 					if (a.well_known && a.type_id == RS_AUTH_SIMPLE) {
 						printf(",\"username\":");
 						ft_print_hex(a.username, a.username_len);

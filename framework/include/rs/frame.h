@@ -12,8 +12,9 @@
  * Return convention (STYLE.md, picohttpparser): decoders return >= 0 bytes consumed, -EAGAIN when
  * more input is needed, -EBADMSG for a malformed frame (the reason is in rs_frame.err, the frame is
  * skippable: frame_len is known), -EMSGSIZE when the length prefix exceeds the configured maximum
- * (the stream cannot be resynchronised). Encoders return bytes written, -ENOSPC when the buffer is too
- * small, -EMSGSIZE when the frame would exceed the u24 length, -EINVAL for an argument out of range.
+ * (the stream cannot be resynchronised). Encoders return bytes written, -ENOSPC when the buffer is
+ * too small, -EMSGSIZE when the frame would exceed the u24 length, -EINVAL for an argument out of
+ * range.
  *
  * Small frames (REQUEST_*, REQUEST_N, CANCEL, PAYLOAD) decode and encode through static inline fast
  * paths below; the other types and frames that straddle segments go through framework/codec/.
@@ -45,9 +46,9 @@ enum rs_frame_err {
 	/** A u24 metadata length, token length or MIME length runs past the end of the frame.
 	 * ERROR[CONNECTION_ERROR] and close, unless I=1 on the frame (then ignore it). */
 	RS_FRAME_ERR_METADATA_LEN,
-	/** Stream id illegal for the type (RSOCKET.md 1.4): 0 on a stream frame, > 0 on a connection
-	 * frame. PAYLOAD/CANCEL/ERROR for stream 0 and METADATA_PUSH on a stream are ignored; SETUP or
-	 * RESUME with stream > 0 gets ERROR[INVALID_SETUP]. */
+	/** Stream id illegal for the type (RSOCKET.md 1.4): 0 on a stream frame, > 0 on a
+	 * connection frame. PAYLOAD/CANCEL/ERROR for stream 0 and METADATA_PUSH on a stream are
+	 * ignored; SETUP or RESUME with stream > 0 gets ERROR[INVALID_SETUP]. */
 	RS_FRAME_ERR_STREAM_ID,
 	/** Unknown frame type with I=0. May send ERROR[CONNECTION_ERROR] and close. */
 	RS_FRAME_ERR_UNKNOWN_TYPE,
@@ -73,9 +74,9 @@ enum rs_frame_err {
  * until @c len bytes in total (use rs_frame_slice_copy() or the piece iterator). Never a copy.
  */
 struct rs_frame_slice {
-	const uint8_t *ptr;          /**< first byte (valid even when len is 0) */
-	uint32_t len;                /**< total length */
-	uint32_t ptr_len;            /**< bytes at ptr; equals len when contiguous */
+	const uint8_t *ptr;	     /**< first byte (valid even when len is 0) */
+	uint32_t len;		     /**< total length */
+	uint32_t ptr_len;	     /**< bytes at ptr; equals len when contiguous */
 	const struct rte_mbuf *next; /**< segment holding the continuation, NULL when contiguous */
 };
 
@@ -86,11 +87,11 @@ struct rs_frame_slice {
  * set as far as the header could be read.
  */
 struct rs_frame {
-	uint32_t frame_len;  /**< frame length without the 3-byte prefix */
-	uint32_t stream_id;  /**< reserved MSB masked off (RSOCKET.md 10.13) */
-	uint8_t type;        /**< enum rs_frame_type (raw value when unknown) */
-	uint8_t err;         /**< enum rs_frame_err */
-	uint16_t flags;      /**< the 10 raw flag bits, RS_FRAME_FLAG_* */
+	uint32_t frame_len; /**< frame length without the 3-byte prefix */
+	uint32_t stream_id; /**< reserved MSB masked off (RSOCKET.md 10.13) */
+	uint8_t type;	    /**< enum rs_frame_type (raw value when unknown) */
+	uint8_t err;	    /**< enum rs_frame_err */
+	uint16_t flags;	    /**< the 10 raw flag bits, RS_FRAME_FLAG_* */
 	union {
 		/** REQUEST_STREAM, REQUEST_CHANNEL (initial), REQUEST_N. */
 		uint32_t request_n;
@@ -124,8 +125,8 @@ struct rs_frame {
 			struct rs_frame_slice token;
 		} resume;
 	};
-	/** Metadata. Present iff flags has RS_FRAME_FLAG_M (may be present and empty). For LEASE and
-	 * METADATA_PUSH it is the rest of the frame (no u24 length field on the wire). */
+	/** Metadata. Present iff flags has RS_FRAME_FLAG_M (may be present and empty). For LEASE
+	 * and METADATA_PUSH it is the rest of the frame (no u24 length field on the wire). */
 	struct rs_frame_slice metadata;
 	/** Data: the rest of the frame (KEEPALIVE data, ERROR message, EXT body after metadata). */
 	struct rs_frame_slice data;
@@ -155,8 +156,8 @@ rs_frame_slice_is_contig(const struct rs_frame_slice *s)
 /** Iterator over the pieces of a slice (see rs_frame_slice_it_next()). */
 struct rs_frame_slice_it {
 	const uint8_t *ptr;
-	uint32_t n;                 /**< bytes at ptr */
-	uint32_t left;              /**< bytes not yet returned, after this piece */
+	uint32_t n;		    /**< bytes at ptr */
+	uint32_t left;		    /**< bytes not yet returned, after this piece */
 	const struct rte_mbuf *seg; /**< next segment to read from */
 };
 
@@ -222,7 +223,9 @@ rs_frame_decode_md_data_(const uint8_t *p, uint32_t frame_len, uint32_t off, str
 
 		if (__builtin_expect(frame_len - off < RS_FRAME_MDLEN_LEN, 0))
 			return rs_frame_bad_(f, RS_FRAME_ERR_METADATA_LEN);
-		md_len = rs_frame_get_u24(p + off);
+		/* One 4-byte load ending at the u24: off >= 6, so p + off - 1 is inside the frame.
+		 */
+		md_len = rs_frame_get_u32(p + off - 1) & RS_FRAME_LEN_MAX;
 		off += RS_FRAME_MDLEN_LEN;
 		if (__builtin_expect(md_len > frame_len - off, 0))
 			return rs_frame_bad_(f, RS_FRAME_ERR_METADATA_LEN);
@@ -355,15 +358,15 @@ rs_frame_decode(const uint8_t *buf, size_t len, const struct rs_frame_limits *li
  * after the views are no longer used.
  */
 struct rs_frame_reader {
-	struct rte_mbuf *head;   /**< oldest segment held */
-	struct rte_mbuf *tail;   /**< newest segment held */
-	struct rte_mbuf *seg;    /**< segment holding the cursor */
-	uint32_t off;            /**< cursor offset inside seg's data */
-	uint32_t avail;          /**< bytes from the cursor to the end of the chain */
-	uint32_t max_frame_len;  /**< from rs_frame_reader_init() */
-	uint32_t nb_segs;        /**< segments held */
-	uint64_t frames;         /**< frames returned (good or malformed) */
-	uint64_t gathers;        /**< frames that straddled segments (decoded as pieces) */
+	struct rte_mbuf *head;	/**< oldest segment held */
+	struct rte_mbuf *tail;	/**< newest segment held */
+	struct rte_mbuf *seg;	/**< segment holding the cursor */
+	uint32_t off;		/**< cursor offset inside seg's data */
+	uint32_t avail;		/**< bytes from the cursor to the end of the chain */
+	uint32_t max_frame_len; /**< from rs_frame_reader_init() */
+	uint32_t nb_segs;	/**< segments held */
+	uint64_t frames;	/**< frames returned (good or malformed) */
+	uint64_t gathers;	/**< frames that straddled segments (decoded as pieces) */
 	uint64_t errors[RS_FRAME_ERR_MAX]; /**< malformed frames by reason (-EBADMSG, -EMSGSIZE) */
 	uint8_t scratch[RS_FRAME_READER_SCRATCH];
 };
@@ -628,8 +631,8 @@ rs_frame_encode_cancel(uint8_t *buf, size_t cap, uint32_t stream_id)
  * @return bytes written; -ENOSPC; -EMSGSIZE.
  */
 static inline int
-rs_frame_encode_error(uint8_t *buf, size_t cap, uint32_t stream_id, uint32_t code,
-		      const void *msg, uint32_t msg_len)
+rs_frame_encode_error(uint8_t *buf, size_t cap, uint32_t stream_id, uint32_t code, const void *msg,
+		      uint32_t msg_len)
 {
 	return rs_frame_encode_md_data_(buf, cap, stream_id, RS_FRAME_ERROR, 0, code, 4, NULL, 0,
 					msg, msg_len);
@@ -694,11 +697,111 @@ int rs_frame_chain_append(struct rs_frame_chain *c, struct rte_mempool *mp,
  * data_len sums. Ownership of the attached chains passes to @p c on success (they are never written
  * to: later frames go into a new segment). On failure nothing changes and the caller keeps them.
  * Only types with metadata and data sections (REQUEST_*, PAYLOAD, SETUP, EXT), plus data-only
- * KEEPALIVE and ERROR, may attach. Call on the core that owns @p mp's cache.
+ * KEEPALIVE and ERROR, may attach. Any mbuf may be attached: a received segment (retain it first
+ * if it is still viewed), an indirect clone, or application memory through
+ * rte_pktmbuf_attach_extbuf(). Call on the core that owns @p mp's cache.
  * @return bytes appended; -ENOMEM; -EMSGSIZE; -EINVAL.
  */
 int rs_frame_chain_append_attach(struct rs_frame_chain *c, struct rte_mempool *mp,
 				 const struct rs_frame *f, struct rte_mbuf *md_seg,
 				 struct rte_mbuf *data_seg);
+
+/**
+ * Where the next bytes of @p c may be written in place: the end of the tail segment when that
+ * segment is ours (direct, unshared, not an attached payload), with *room bytes free; NULL (and
+ * *room 0) otherwise. With rs_frame_chain_commit() this lets the inline buffer encoders write a
+ * small frame straight into the chain. Call on the chain's core.
+ */
+static inline uint8_t *
+rs_frame_chain_tailroom(const struct rs_frame_chain *c, uint32_t *room)
+{
+	struct rte_mbuf *t = c->tail;
+
+	if (t == NULL || c->tail_attached || !RTE_MBUF_DIRECT(t) ||
+	    __atomic_load_n(&t->refcnt, __ATOMIC_RELAXED) != 1) {
+		*room = 0;
+		return NULL;
+	}
+	*room = (uint32_t)t->buf_len - t->data_off - t->data_len;
+	return (uint8_t *)t->buf_addr + t->data_off + t->data_len;
+}
+
+/** Account @p n bytes written at rs_frame_chain_tailroom() (n <= room). Call on the chain's core.
+ */
+static inline void
+rs_frame_chain_commit(struct rs_frame_chain *c, uint32_t n)
+{
+	c->tail->data_len = (uint16_t)(c->tail->data_len + n);
+	c->head->pkt_len += n;
+}
+
+/**
+ * Append a PAYLOAD frame: written in place into the tail when it fits (inline fast path), else
+ * through rs_frame_chain_append() (spilling into segments from @p mp). Bytes are identical to
+ * rs_frame_encode_payload(). Call on the core that owns @p mp's cache.
+ * @param md  metadata or NULL for none; @p flags as rs_frame_encode_payload()
+ * @return bytes appended; -ENOMEM; -EMSGSIZE; -EINVAL (neither N nor C).
+ */
+static inline int
+rs_frame_chain_append_payload(struct rs_frame_chain *c, struct rte_mempool *mp, uint32_t stream_id,
+			      unsigned flags, const void *md, uint32_t md_len, const void *data,
+			      uint32_t data_len)
+{
+	uint32_t room;
+	uint8_t *p = rs_frame_chain_tailroom(c, &room);
+	struct rs_frame f;
+	int n;
+
+	if (__builtin_expect(p != NULL, 1)) {
+		n = rs_frame_encode_payload(p, room, stream_id, flags, md, md_len, data, data_len);
+		if (__builtin_expect(n > 0, 1)) {
+			rs_frame_chain_commit(c, (uint32_t)n);
+			return n;
+		}
+		if (n != -ENOSPC)
+			return n;
+	}
+	if (!(flags & (RS_FRAME_FLAG_N | RS_FRAME_FLAG_C)))
+		return -EINVAL;
+	f.type = RS_FRAME_PAYLOAD;
+	f.stream_id = stream_id;
+	f.flags = (uint16_t)((flags & ~RS_FRAME_FLAG_M) | (md != NULL ? RS_FRAME_FLAG_M : 0));
+	f.metadata = rs_frame_slice_of(md, md != NULL ? md_len : 0);
+	f.data = rs_frame_slice_of(data, data_len);
+	return rs_frame_chain_append(c, mp, &f);
+}
+
+/**
+ * Append a REQUEST_N frame (13 bytes), in place when it fits, as rs_frame_chain_append_payload().
+ * @return 13; -ENOMEM; -EINVAL for n 0.
+ */
+static inline int
+rs_frame_chain_append_request_n(struct rs_frame_chain *c, struct rte_mempool *mp,
+				uint32_t stream_id, uint32_t n)
+{
+	uint32_t room;
+	uint8_t *p = rs_frame_chain_tailroom(c, &room);
+	struct rs_frame f;
+	int rc;
+
+	if (__builtin_expect(p != NULL, 1)) {
+		rc = rs_frame_encode_request_n(p, room, stream_id, n);
+		if (__builtin_expect(rc > 0, 1)) {
+			rs_frame_chain_commit(c, (uint32_t)rc);
+			return rc;
+		}
+		if (rc != -ENOSPC)
+			return rc;
+	}
+	if (n == 0)
+		return -EINVAL;
+	f.type = RS_FRAME_REQUEST_N;
+	f.stream_id = stream_id;
+	f.flags = 0;
+	f.request_n = n > RS_FRAME_U31_MAX ? RS_FRAME_U31_MAX : n;
+	f.metadata = rs_frame_slice_of(NULL, 0);
+	f.data = rs_frame_slice_of(NULL, 0);
+	return rs_frame_chain_append(c, mp, &f);
+}
 
 #endif /* RS_FRAME_H */

@@ -8,11 +8,14 @@
  *   encode/decode PAYLOAD(NEXT|COMPLETE), 16 bytes data
  *   encode/decode REQUEST_N
  *   decode through the segmented reader, 1,460-byte segments of back-to-back REQUEST_RESPONSE
+ *   PAYLOAD(NEXT|COMPLETE) 16 bytes appended to an mbuf chain (the engine's TX path, in place)
  *
- * Usage: skiff-bench-codec [--json] [--iters N] [--only NAME]
- * Each benchmark is its own noinline function (bench_<name>) so that
- *   valgrind --tool=callgrind --toggle-collect=bench_<name> skiff-bench-codec --only <name> --iters N
- * gives instructions per frame as Ir / N.
+ * Usage: skiff-bench-codec [--json] [--iters N] [--only NAME] [--no-warmup]
+ * Each benchmark is its own noinline function (bench_<fn>) so that
+ *   valgrind --tool=callgrind --toggle-collect=bench_<fn> skiff-bench-codec --only <name> \
+ *       --no-warmup --iters N
+ * gives instructions per frame as Ir / N (N a multiple of 4096); tests/bench/codec/callgrind.sh
+ * does this for every figure.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -27,8 +30,8 @@
 #include <rs/frame.h>
 #include <rs/metadata.h>
 
-#define RING 256u         /* distinct frames per benchmark, cycled */
-#define SLOT 64u          /* bytes per encoded small frame slot */
+#define RING 256u /* distinct frames per benchmark, cycled */
+#define SLOT 64u  /* bytes per encoded small frame slot */
 
 static volatile uint64_t bench_sink;
 
@@ -57,7 +60,7 @@ bench_tsc_hz(void)
 	return (double)(t1 - t0) * 1e9 / ns;
 }
 
-/* --- encoders ---------------------------------------------------------------------------------- */
+/* --- encoders --- */
 
 __attribute__((noinline)) static uint64_t
 bench_rr_encode(uint64_t iters)
@@ -123,16 +126,17 @@ bench_request_n_encode(uint64_t iters)
 	return acc;
 }
 
-/* --- decoders ---------------------------------------------------------------------------------- */
+/* --- decoders --- */
 
 static const struct rs_frame_limits bench_lim = {RS_FRAME_LEN_MAX};
 
 /** Decode one small frame from each ring slot; fold the fields into the accumulator. */
-#define BENCH_DECODE_LOOP(in_, flen_)                                                                 \
+#define BENCH_DECODE_LOOP(in_, flen_)                                                              \
 	do {                                                                                       \
 		for (uint64_t i = 0; i < iters; i++) {                                             \
 			struct rs_frame f;                                                         \
-			int n = rs_frame_decode((in_) + (i % RING) * SLOT, (flen_), &bench_lim, &f);  \
+			int n = rs_frame_decode((in_) + (i % RING) * SLOT, (flen_), &bench_lim,    \
+						&f);                                               \
                                                                                                    \
 			acc += (uint64_t)n;                                                        \
 			if (n > 0)                                                                 \
@@ -157,17 +161,12 @@ bench_rr_decode_route(uint64_t iters)
 
 	for (uint64_t i = 0; i < iters; i++) {
 		struct rs_frame f;
-		struct rs_frame_md_entry e;
-		struct rs_frame_md_it it;
 		const char *tag = NULL;
 		uint8_t tl = 0;
 		int n = rs_frame_decode(in_rr + (i % RING) * SLOT, len_rr, &bench_lim, &f);
 
-		if (n > 0 && rs_frame_md_composite_find(f.metadata.ptr, f.metadata.len, RS_MIME_ROUTING,
-					       &e) == 1) {
-			rs_frame_md_it_init(&it, e.content, e.content_len);
-			rs_frame_md_routing_next(&it, &tag, &tl);
-		}
+		if (n > 0 && rs_frame_slice_is_contig(&f.metadata))
+			rs_frame_md_route_first(f.metadata.ptr, f.metadata.len, &tag, &tl);
 		acc += (uint64_t)n + tl + (tag ? (uint8_t)tag[0] : 0);
 	}
 	return acc;
@@ -198,7 +197,35 @@ bench_request_n_decode(uint64_t iters)
 	return acc;
 }
 
-/* --- segmented reader -------------------------------------------------------------------------- */
+/* --- encode into an mbuf chain --- */
+
+/** A fake 64,000-byte tail segment (DPDK.md 5.6; no pool: the fast path never spills here). */
+static struct rte_mbuf *chain_seg;
+
+__attribute__((noinline)) static uint64_t
+bench_chain_payload(uint64_t iters)
+{
+	struct rs_frame_chain c = {chain_seg, chain_seg, 0};
+	uint64_t acc = 0;
+
+	chain_seg->data_len = 0;
+	chain_seg->pkt_len = 0;
+	for (uint64_t i = 0; i < iters; i++) {
+		int n = rs_frame_chain_append_payload(&c, NULL, (uint32_t)(2 * i + 1),
+						      RS_FRAME_FLAG_N | RS_FRAME_FLAG_C, NULL, 0,
+						      data16, 16);
+
+		acc += (uint64_t)n;
+		/* The engine hands the chain to TCP once per loop; here: start over when full. */
+		if (chain_seg->data_len > 64000 - 64) {
+			chain_seg->data_len = 0;
+			chain_seg->pkt_len = 0;
+		}
+	}
+	return acc;
+}
+
+/* --- segmented reader --- */
 
 #define SEG_BYTES 1460u
 #define STREAM_FRAMES 4096u
@@ -257,7 +284,7 @@ bench_reader_decode(uint64_t iters)
 	return acc;
 }
 
-/* --- driver ------------------------------------------------------------------------------------ */
+/* --- driver --- */
 
 struct bench {
 	const char *name;
@@ -277,6 +304,7 @@ static struct bench benches[] = {
 	{"request_n_encode", bench_request_n_encode, 0, 0, 0},
 	{"request_n_decode", bench_request_n_decode, 0, 0, 0},
 	{"reader_decode_1460", bench_reader_decode, 0, 0, 0},
+	{"chain_payload_encode", bench_chain_payload, 0, 0, 0},
 };
 #define NBENCH (sizeof(benches) / sizeof(benches[0]))
 
@@ -285,8 +313,8 @@ bench_inputs(void)
 {
 	md_rr_len = rs_frame_md_routing_entry1(md_rr, sizeof(md_rr), tag8, 8);
 	for (uint32_t i = 0; i < RING; i++) {
-		int a = rs_frame_encode_request_response(in_rr + i * SLOT, SLOT, 2 * i + 1, 0, md_rr,
-							 (uint32_t)md_rr_len, data16, 16);
+		int a = rs_frame_encode_request_response(in_rr + i * SLOT, SLOT, 2 * i + 1, 0,
+							 md_rr, (uint32_t)md_rr_len, data16, 16);
 		int b = rs_frame_encode_payload(in_pl + i * SLOT, SLOT, 2 * i + 1,
 						RS_FRAME_FLAG_N | RS_FRAME_FLAG_C, NULL, 0, data16,
 						16);
@@ -307,7 +335,7 @@ main(int argc, char **argv)
 {
 	uint64_t iters = 50000000;
 	const char *only = NULL;
-	int json = 0;
+	int json = 0, warmup = 1;
 	double hz;
 	unsigned i;
 
@@ -318,13 +346,23 @@ main(int argc, char **argv)
 			iters = strtoull(argv[++a], NULL, 0);
 		} else if (strcmp(argv[a], "--only") == 0 && a + 1 < argc) {
 			only = argv[++a];
+		} else if (strcmp(argv[a], "--no-warmup") == 0) {
+			warmup = 0;
 		} else {
-			fprintf(stderr, "usage: %s [--json] [--iters N] [--only NAME]\n", argv[0]);
+			fprintf(stderr,
+				"usage: %s [--json] [--iters N] [--only NAME] [--no-warmup]\n",
+				argv[0]);
 			return 2;
 		}
 	}
 	bench_inputs();
 	bench_segments_init();
+	chain_seg = aligned_alloc(64, sizeof(*chain_seg));
+	memset(chain_seg, 0, sizeof(*chain_seg));
+	chain_seg->buf_addr = malloc(64000);
+	chain_seg->buf_len = 64000;
+	chain_seg->nb_segs = 1;
+	rte_mbuf_refcnt_set(chain_seg, 1);
 	hz = bench_tsc_hz();
 	for (i = 0; i < NBENCH; i++) {
 		struct bench *b = &benches[i];
@@ -334,7 +372,8 @@ main(int argc, char **argv)
 			continue;
 		if (b->fn == bench_reader_decode)
 			n = (iters + STREAM_FRAMES - 1) / STREAM_FRAMES * STREAM_FRAMES;
-		bench_sink += b->fn(n / 100 + 1); /* warm up */
+		if (warmup)
+			bench_sink += b->fn(n / 100 + 1);
 		t0 = rte_rdtsc_precise();
 		bench_sink += b->fn(n);
 		t1 = rte_rdtsc_precise();
@@ -350,15 +389,15 @@ main(int argc, char **argv)
 		for (i = 0; i < NBENCH; i++) {
 			if (benches[i].frames == 0)
 				continue;
-			printf(",\"%s_fps\":%.0f,\"%s_cycles\":%.2f", benches[i].name, benches[i].fps,
-			       benches[i].name, benches[i].cycles);
+			printf(",\"%s_fps\":%.0f,\"%s_cycles\":%.2f", benches[i].name,
+			       benches[i].fps, benches[i].name, benches[i].cycles);
 			first = 0;
 		}
 		(void)first;
 		printf("}\n");
 	} else {
-		printf("skiff-bench-codec: one core, TSC %.3f GHz, %llu frames per figure\n", hz / 1e9,
-		       (unsigned long long)iters);
+		printf("skiff-bench-codec: one core, TSC %.3f GHz, %llu frames per figure\n",
+		       hz / 1e9, (unsigned long long)iters);
 		printf("%-22s %16s %12s\n", "benchmark", "frames/s", "cycles/frame");
 		for (i = 0; i < NBENCH; i++) {
 			if (benches[i].frames == 0)

@@ -176,7 +176,8 @@ ct_frame_diff(const struct rs_frame *a, const struct rs_frame *b)
 			return "setup strings";
 		break;
 	case RS_FRAME_LEASE:
-		if (a->lease.ttl_ms != b->lease.ttl_ms || a->lease.n_requests != b->lease.n_requests)
+		if (a->lease.ttl_ms != b->lease.ttl_ms ||
+		    a->lease.n_requests != b->lease.n_requests)
 			return "lease";
 		break;
 	case RS_FRAME_KEEPALIVE:
@@ -221,16 +222,20 @@ ct_frame_diff(const struct rs_frame *a, const struct rs_frame *b)
 
 const struct ct_case ct_cases[] = {
 	/* RSOCKET.md section 9 */
-	{"V1 setup", "00004b 00000000 0400 00010000 00007530 00015f90 27 "
-		     "'message/x.rsocket.composite-metadata.v0' 10 'application/json'", OK, 0},
-	{"V2 request_response composite", "000014 00000001 1100 000009 fe 000005 04 'echo' 'hi'", OK,
-	 0},
+	{"V1 setup",
+	 "00004b 00000000 0400 00010000 00007530 00015f90 27 "
+	 "'message/x.rsocket.composite-metadata.v0' 10 'application/json'",
+	 OK, 0},
+	{"V2 request_response composite", "000014 00000001 1100 000009 fe 000005 04 'echo' 'hi'",
+	 OK, 0},
 	{"V3 request_n max", "00000a 00000001 2000 7fffffff", OK, 0},
 	{"V4 payload next|complete", "000008 00000001 2860 'ok'", OK, 0},
 	{"V5 keepalive R", "00000e 00000000 0c80 0000000000001234", OK, 0},
 	{"V6 error invalid_setup", "00000d 00000000 2c00 00000001 'bad'", OK, 0},
-	{"V7 setup R L M", "000033 00000000 05c0 00010000 000001f4 000007d0 0002 aabb 0a 'text/plain'"
-			   " 0a 'text/plain' 000002 'md' 'dd'", OK, 0},
+	{"V7 setup R L M",
+	 "000033 00000000 05c0 00010000 000001f4 000007d0 0002 aabb 0a 'text/plain'"
+	 " 0a 'text/plain' 000002 'md' 'dd'",
+	 OK, 0},
 	{"V8 frag 1", "00000d 00000003 1180 000004 'ABCD'", OK, 0},
 	{"V8 frag 2", "00000e 00000003 2920 000002 'EF' 'xyz'", OK, 0},
 	{"V9 resume", "00001e 00000000 3400 00010000 0002 0102 0000000000000010 0000000000000008",
@@ -241,8 +246,10 @@ const struct ct_case ct_cases[] = {
 	{"java KeepaliveFrameFlyweightTest", "00000f000000000c80000000000000000064", OK, 0},
 	{"java GenericFrameCodecTest", "000010000000011900000000010000026d6464", OK, 0},
 	/* one more valid frame of every type and flag */
-	{"setup R empty token, L, M empty", "000019 00000000 05c0 00010000 00000001 00000001 0000 00"
-					    " 00 000000", OK, 0},
+	{"setup R empty token, L, M empty",
+	 "000019 00000000 05c0 00010000 00000001 00000001 0000 00"
+	 " 00 000000",
+	 OK, 0},
 	{"lease with metadata", "000010 00000000 0900 00001388 0000000a 'md'", OK, 0},
 	{"lease without metadata", "00000e 00000000 0800 00001388 0000000a", OK, 0},
 	{"lease zero", "00000e 00000000 0800 00000000 00000000", OK, 0},
@@ -286,16 +293,17 @@ const struct ct_case ct_cases[] = {
 	{"payload I metadata past end", "00000b 00000001 2b20 000009 'ab'", BAD(METADATA_LEN), 0},
 	{"request_stream metadata past end", "000010 00000001 1900 00000001 000100 'abc'",
 	 BAD(METADATA_LEN), 0},
-	{"ext metadata past end", "00000e 00000001 ff00 00000007 000002 'm'", BAD(METADATA_LEN),
-	 0},
+	{"ext metadata past end", "00000e 00000001 ff00 00000007 000002 'm'", BAD(METADATA_LEN), 0},
 	{"setup token past end", "000016 00000000 0480 00010000 00007530 00015f90 0009 00 00",
 	 BAD(METADATA_LEN), 0},
 	{"setup mime past end", "000014 00000000 0400 00010000 00007530 00015f90 05 00",
 	 BAD(METADATA_LEN), 0},
 	{"setup metadata past end", "000017 00000000 0500 00010000 00007530 00015f90 00 00 000001",
 	 BAD(METADATA_LEN), 0},
-	{"resume token past end", "00001c 00000000 3400 00010000 00ff 0000000000000010"
-				  " 0000000000000008", BAD(METADATA_LEN), 0},
+	{"resume token past end",
+	 "00001c 00000000 3400 00010000 00ff 0000000000000010"
+	 " 0000000000000008",
+	 BAD(METADATA_LEN), 0},
 	{"payload stream 0", "000008 00000000 2860 'ok'", BAD(STREAM_ID), 0},
 	{"request_response stream 0", "000006 00000000 1000", BAD(STREAM_ID), 0},
 	{"request_n stream 0", "00000a 00000000 2000 00000001", BAD(STREAM_ID), 0},
@@ -317,8 +325,8 @@ const struct ct_case ct_cases[] = {
 	{"request_n zero", "00000a 00000001 2000 00000000", BAD(VALUE), 0},
 	{"request_stream n zero", "00000a 00000001 1800 00000000", BAD(VALUE), 0},
 	{"request_channel n zero (MSB only)", "00000a 00000001 1c00 80000000", BAD(VALUE), 0},
-	{"setup keepalive zero", "000014 00000000 0400 00010000 00000000 00015f90 00 00", BAD(VALUE),
-	 0},
+	{"setup keepalive zero", "000014 00000000 0400 00010000 00000000 00015f90 00 00",
+	 BAD(VALUE), 0},
 	{"setup lifetime zero", "000014 00000000 0400 00010000 00000001 00000000 00 00", BAD(VALUE),
 	 0},
 	{"ext type zero", "00000a 00000000 fe00 00000000", BAD(VALUE), 0},

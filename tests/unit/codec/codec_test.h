@@ -47,10 +47,10 @@ int ct_slice_eq(const struct rs_frame_slice *sl, const void *s, uint32_t len);
 /** One decode case. */
 struct ct_case {
 	const char *name;
-	const char *spec;    /**< full wire image, length prefix included */
-	int rc;              /**< expected: 0 = success (consumes everything), or -EBADMSG/-EMSGSIZE */
-	uint8_t err;         /**< expected enum rs_frame_err */
-	uint32_t max_len;    /**< decoder limit; 0 = RS_FRAME_LEN_MAX */
+	const char *spec; /**< full wire image, length prefix included */
+	int rc;		  /**< expected: 0 = success (consumes everything), or -EBADMSG/-EMSGSIZE */
+	uint8_t err;	  /**< expected enum rs_frame_err */
+	uint32_t max_len; /**< decoder limit; 0 = RS_FRAME_LEN_MAX */
 };
 
 extern const struct ct_case ct_cases[];

@@ -148,7 +148,10 @@ START_TEST(attach_metadata_and_data)
 	struct rs_frame f;
 	int n;
 
-	memcpy(rte_pktmbuf_append(md, 9), "\xfe\x00\x00\x05\x04" "echo", 9);
+	memcpy(rte_pktmbuf_append(md, 9),
+	       "\xfe\x00\x00\x05\x04"
+	       "echo",
+	       9);
 	memcpy(rte_pktmbuf_append(d, 2), "hi", 2);
 	memset(&f, 0, sizeof(f));
 	f.type = RS_FRAME_REQUEST_RESPONSE;
@@ -185,6 +188,100 @@ START_TEST(attach_refused)
 	ck_assert_ptr_null(c.head);
 	rte_pktmbuf_free(d);
 	rte_pktmbuf_free(e);
+}
+END_TEST
+
+/** The inline chain appenders write the same bytes as the buffer encoders, in place while the
+ * tail has room and through the spilling path when it does not. */
+START_TEST(inline_appenders)
+{
+	static uint8_t want[1 << 16], got[1 << 16];
+	struct rs_frame_chain c = {0};
+	struct rte_mbuf *d = rte_pktmbuf_alloc(pool);
+	uint32_t wn = 0;
+	int n, k;
+
+	memcpy(rte_pktmbuf_append(d, 3), "att", 3);
+	for (unsigned i = 0; i < 300; i++) {
+		uint32_t dl = (i * 7) % 90;
+		const void *md = (i % 3) ? payload + 500 : NULL;
+
+		if (i == 150) {
+			/* An attached tail: the next inline append must not write into it. */
+			struct rs_frame f;
+
+			memset(&f, 0, sizeof(f));
+			f.type = RS_FRAME_PAYLOAD;
+			f.stream_id = 1;
+			f.flags = RS_FRAME_FLAG_N;
+			n = rs_frame_chain_append_attach(&c, pool, &f, NULL, d);
+			f.data = rs_frame_slice_of("att", 3);
+			ck_assert_int_eq(n, rs_frame_encode(want + wn, sizeof(want) - wn, &f));
+			wn += (uint32_t)n;
+		}
+		n = rs_frame_chain_append_payload(&c, pool, 2 * i + 1, RS_FRAME_FLAG_N, md, i % 5,
+						  payload, dl);
+		k = rs_frame_encode_payload(want + wn, sizeof(want) - wn, 2 * i + 1,
+					    RS_FRAME_FLAG_N, md, i % 5, payload, dl);
+		ck_assert_int_eq(n, k);
+		wn += (uint32_t)k;
+		n = rs_frame_chain_append_request_n(&c, pool, 2 * i + 1, i + 1);
+		ck_assert_int_eq(n, 13);
+		rs_frame_encode_request_n(want + wn, sizeof(want) - wn, 2 * i + 1, i + 1);
+		wn += 13;
+	}
+	ck_assert_uint_eq(d->data_len, 3);
+	ck_assert_int_eq(rs_frame_chain_append_payload(&c, pool, 1, 0, NULL, 0, "x", 1), -EINVAL);
+	ck_assert_int_eq(rs_frame_chain_append_request_n(&c, pool, 1, 0), -EINVAL);
+	ck_assert_uint_eq(chain_bytes(c.head, got), wn);
+	ck_assert(memcmp(got, want, wn) == 0);
+	rte_pktmbuf_free(c.head);
+}
+END_TEST
+
+static int ext_freed;
+
+static void
+ext_free_cb(void *addr, void *opaque)
+{
+	(void)addr;
+	(void)opaque;
+	ext_freed++;
+}
+
+/** Application memory attached without copy: an extbuf mbuf passed as the data segment. The
+ * chain's bytes are the frame; the memory's free callback runs once the chain is freed. */
+START_TEST(attach_external_memory)
+{
+	static uint8_t appmem[4096 + 64], want[8192], got[8192];
+	struct rte_mbuf_ext_shared_info shinfo;
+	struct rs_frame_chain c = {0};
+	struct rte_mbuf *x = rte_pktmbuf_alloc(pool);
+	struct rs_frame f;
+	int n;
+
+	memset(&shinfo, 0, sizeof(shinfo));
+	shinfo.free_cb = ext_free_cb;
+	rte_mbuf_ext_refcnt_set(&shinfo, 1);
+	memcpy(appmem, payload, 4000);
+	rte_pktmbuf_attach_extbuf(x, appmem, 0, 4000, &shinfo);
+	rte_pktmbuf_append(x, 4000);
+	ext_freed = 0;
+	memset(&f, 0, sizeof(f));
+	f.type = RS_FRAME_PAYLOAD;
+	f.stream_id = 11;
+	f.flags = RS_FRAME_FLAG_N | RS_FRAME_FLAG_C;
+	n = rs_frame_chain_append_attach(&c, pool, &f, NULL, x);
+	f.data = rs_frame_slice_of(appmem, 4000);
+	ck_assert_int_eq(n, rs_frame_encode(want, sizeof(want), &f));
+	ck_assert_uint_eq(chain_bytes(c.head, got), (uint32_t)n);
+	ck_assert(memcmp(got, want, (size_t)n) == 0);
+	/* A following frame is not written into the application's memory. */
+	ck_assert_int_gt(rs_frame_chain_append(&c, pool, &f), 0);
+	ck_assert(memcmp(appmem, payload, 4000) == 0);
+	ck_assert_uint_eq(x->data_len, 4000);
+	rte_pktmbuf_free(c.head);
+	ck_assert_int_eq(ext_freed, 1);
 }
 END_TEST
 
@@ -242,13 +339,20 @@ END_TEST
 START_TEST(every_type)
 {
 	static uint8_t want[1 << 12], got[1 << 12];
-	static const unsigned types[] = {RS_FRAME_SETUP,          RS_FRAME_LEASE,
-					 RS_FRAME_KEEPALIVE,      RS_FRAME_REQUEST_RESPONSE,
-					 RS_FRAME_REQUEST_FNF,    RS_FRAME_REQUEST_STREAM,
-					 RS_FRAME_REQUEST_CHANNEL, RS_FRAME_REQUEST_N,
-					 RS_FRAME_CANCEL,         RS_FRAME_PAYLOAD,
-					 RS_FRAME_ERROR,          RS_FRAME_METADATA_PUSH,
-					 RS_FRAME_RESUME,         RS_FRAME_RESUME_OK,
+	static const unsigned types[] = {RS_FRAME_SETUP,
+					 RS_FRAME_LEASE,
+					 RS_FRAME_KEEPALIVE,
+					 RS_FRAME_REQUEST_RESPONSE,
+					 RS_FRAME_REQUEST_FNF,
+					 RS_FRAME_REQUEST_STREAM,
+					 RS_FRAME_REQUEST_CHANNEL,
+					 RS_FRAME_REQUEST_N,
+					 RS_FRAME_CANCEL,
+					 RS_FRAME_PAYLOAD,
+					 RS_FRAME_ERROR,
+					 RS_FRAME_METADATA_PUSH,
+					 RS_FRAME_RESUME,
+					 RS_FRAME_RESUME_OK,
 					 RS_FRAME_EXT};
 	struct rs_frame_chain c = {0};
 	uint32_t wn = 0;
@@ -294,6 +398,8 @@ chain_suite(void)
 	tcase_add_test(t, attach_payload);
 	tcase_add_test(t, attach_metadata_and_data);
 	tcase_add_test(t, attach_refused);
+	tcase_add_test(t, inline_appenders);
+	tcase_add_test(t, attach_external_memory);
 	tcase_add_test(t, rollback_on_enomem);
 	tcase_add_test(t, every_type);
 	suite_add_tcase(s, t);
@@ -304,9 +410,20 @@ int
 main(void)
 {
 	char prefix[32];
-	char *argv[] = {"test_codec_chain", "-l", "0", "--no-huge", "-m", "128", "--no-pci",
-			"--no-shconf", "--no-telemetry", "--log-level", "lib.*:error",
-			"--file-prefix", prefix, NULL};
+	char *argv[] = {"test_codec_chain",
+			"-l",
+			"0",
+			"--no-huge",
+			"-m",
+			"128",
+			"--no-pci",
+			"--no-shconf",
+			"--no-telemetry",
+			"--log-level",
+			"lib.*:error",
+			"--file-prefix",
+			prefix,
+			NULL};
 	SRunner *sr;
 	int failed;
 

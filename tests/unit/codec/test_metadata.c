@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Metadata extensions (RSOCKET.md 8): composite entries with well-known ids and custom MIME
- * strings, routing tags, simple/bearer/custom authentication, mime-type and accept-mime-types items.
- * Each is encoded, decoded from a buffer ending against a guard page, and every truncation of a
- * valid input must be refused (never read past the end, which the guard page would catch).
+ * strings, routing tags, simple/bearer/custom authentication, mime-type and accept-mime-types
+ * items. Each is encoded, decoded from a buffer ending against a guard page, and every truncation
+ * of a valid input must be refused (never read past the end, which the guard page would catch).
  */
 #include <check.h>
 #include <stdlib.h>
@@ -261,6 +261,41 @@ START_TEST(composite_encode_limits)
 }
 END_TEST
 
+START_TEST(route_first_fast_path)
+{
+	uint8_t b[256];
+	int n = build_composite(b, sizeof(b));
+	const char *tag = NULL;
+	uint8_t tl = 0;
+	struct ct_guard g;
+	uint8_t custom_first[64];
+	int k;
+
+	ct_guard_new(&g, b, (size_t)n);
+	ck_assert_int_eq(rs_frame_md_route_first(g.p, (uint32_t)n, &tag, &tl), 1);
+	ck_assert(tl == 4 && memcmp(tag, "echo", 4) == 0);
+	/* every truncation: never past the end; inside the routing entry it is malformed */
+	for (int cut = 0; cut < n; cut++) {
+		struct ct_guard h;
+		int rc;
+
+		ct_guard_new(&h, b, (size_t)cut);
+		rc = rs_frame_md_route_first(h.p, (uint32_t)cut, &tag, &tl);
+		ck_assert_int_eq(rc, cut == 0 ? 0 : cut < 18 ? -EBADMSG : 1);
+		ct_guard_free(&h);
+	}
+	ct_guard_free(&g);
+	/* routing after a custom-MIME entry and a well-known one */
+	k = rs_frame_md_composite_add_str(custom_first, sizeof(custom_first), "app/x", 5, "ab", 2);
+	k += rs_frame_md_composite_add(custom_first + k, sizeof(custom_first) - k, 5, "{}", 2);
+	k += rs_frame_md_routing_entry1(custom_first + k, sizeof(custom_first) - k, "r.1", 3);
+	ck_assert_int_eq(rs_frame_md_route_first(custom_first, (uint32_t)k, &tag, &tl), 1);
+	ck_assert(tl == 3 && memcmp(tag, "r.1", 3) == 0);
+	/* none */
+	ck_assert_int_eq(rs_frame_md_route_first(custom_first, 11, &tag, &tl), 0);
+}
+END_TEST
+
 static Suite *
 md_suite(void)
 {
@@ -274,6 +309,7 @@ md_suite(void)
 	tcase_add_test(t, mime_items);
 	tcase_add_test(t, mime_table);
 	tcase_add_test(t, composite_encode_limits);
+	tcase_add_test(t, route_first_fast_path);
 	suite_add_tcase(s, t);
 	return s;
 }

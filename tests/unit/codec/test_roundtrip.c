@@ -75,11 +75,11 @@ roundtrip(struct rs_frame *f)
 	f->err = RS_FRAME_OK;
 	ct_guard_new(&gd, wire, (size_t)n);
 	rc = rs_frame_decode(gd.p, (size_t)n, &lim, &g);
-	ck_assert_msg(rc == n, "%s flags %x: decode %d (%s)", rs_frame_type_name(f->type),
-		      f->flags, rc, rs_frame_err_name(g.err));
+	ck_assert_msg(rc == n, "%s flags %x: decode %d (%s)", rs_frame_type_name(f->type), f->flags,
+		      rc, rs_frame_err_name(g.err));
 	d = ct_frame_diff(&g, f);
-	ck_assert_msg(d == NULL, "%s flags %x: differs in %s", rs_frame_type_name(f->type), f->flags,
-		      d);
+	ck_assert_msg(d == NULL, "%s flags %x: differs in %s", rs_frame_type_name(f->type),
+		      f->flags, d);
 	rc = rs_frame_encode(wire2, sizeof(wire2), &g);
 	ck_assert_int_eq(rc, n);
 	ck_assert(memcmp(wire, wire2, (size_t)n) == 0);
@@ -109,7 +109,8 @@ md_data_type(unsigned type, uint32_t sid, const unsigned *flag_sets, unsigned nf
 			for (unsigned mi = 0; mi < (has_md ? NSIZES : 1); mi++)
 				for (unsigned di = 0; di < NSIZES; di++) {
 					struct rs_frame f;
-					unsigned fl = flag_sets[fi] | (has_md ? RS_FRAME_FLAG_M : 0);
+					unsigned fl =
+						flag_sets[fi] | (has_md ? RS_FRAME_FLAG_M : 0);
 
 					view_init(&f, type, sid, fl);
 					if (has_md)
@@ -345,9 +346,9 @@ START_TEST(inline_matches_generic)
 
 				f.type = RS_FRAME_REQUEST_FNF;
 				n = rs_frame_encode(wire, sizeof(wire), &f);
-				ck_assert_int_eq(rs_frame_encode_request_fnf(b, sizeof(b), 1,
-									     RS_FRAME_FLAG_F, md, ml,
-									     src_data, sizes[di]),
+				ck_assert_int_eq(rs_frame_encode_request_fnf(
+							 b, sizeof(b), 1, RS_FRAME_FLAG_F, md, ml,
+							 src_data, sizes[di]),
 						 n);
 				ck_assert(memcmp(b, wire, (size_t)n) == 0);
 
@@ -355,8 +356,8 @@ START_TEST(inline_matches_generic)
 				f.request_n = 77;
 				n = rs_frame_encode(wire, sizeof(wire), &f);
 				ck_assert_int_eq(rs_frame_encode_request_stream(
-							 b, sizeof(b), 1, RS_FRAME_FLAG_F, 77, md, ml,
-							 src_data, sizes[di]),
+							 b, sizeof(b), 1, RS_FRAME_FLAG_F, 77, md,
+							 ml, src_data, sizes[di]),
 						 n);
 				ck_assert(memcmp(b, wire, (size_t)n) == 0);
 
@@ -371,7 +372,8 @@ START_TEST(inline_matches_generic)
 				ck_assert(memcmp(b, wire, (size_t)n) == 0);
 
 				f.type = RS_FRAME_PAYLOAD;
-				f.flags = (uint16_t)(RS_FRAME_FLAG_N | (has_md ? RS_FRAME_FLAG_M : 0));
+				f.flags = (uint16_t)(RS_FRAME_FLAG_N |
+						     (has_md ? RS_FRAME_FLAG_M : 0));
 				n = rs_frame_encode(wire, sizeof(wire), &f);
 				ck_assert_int_eq(rs_frame_encode_payload(b, sizeof(b), 1,
 									 RS_FRAME_FLAG_N, md, ml,

@@ -105,8 +105,8 @@ reader_drop(struct rs_frame_reader *r)
 
 /** Compare the reader's result with the contiguous one. */
 static void
-check_same(const struct ct_case *c, int rc, const struct rs_frame *got,
-	   const struct rs_frame *want, size_t n, const char *how, size_t k)
+check_same(const struct ct_case *c, int rc, const struct rs_frame *got, const struct rs_frame *want,
+	   size_t n, const char *how, size_t k)
 {
 	const char *d;
 

@@ -160,9 +160,9 @@ START_TEST(v5_keepalive)
 	ck_assert_mem_eq(out, v.b, 17);
 	/* The answer: R=0, the responder's own position, the same data. */
 	ct_bytes("00000e 00000000 0c00 0000000000000077", want, sizeof(want));
-	ck_assert_int_eq(rs_frame_encode_keepalive(out, sizeof(out), 0, 0x77, v.f.data.ptr,
-						   v.f.data.len),
-			 17);
+	ck_assert_int_eq(
+		rs_frame_encode_keepalive(out, sizeof(out), 0, 0x77, v.f.data.ptr, v.f.data.len),
+		17);
 	ck_assert_mem_eq(out, want, 17);
 	vec_done(&v);
 }
@@ -177,8 +177,8 @@ START_TEST(v6_error)
 	ck_assert_int_eq(v.f.type, RS_FRAME_ERROR);
 	ck_assert_uint_eq(v.f.error_code, RS_ERROR_INVALID_SETUP);
 	SLICE_IS(v.f.data, "bad");
-	ck_assert_int_eq(rs_frame_encode_error(out, sizeof(out), 0, RS_ERROR_INVALID_SETUP, "bad", 3),
-			 16);
+	ck_assert_int_eq(
+		rs_frame_encode_error(out, sizeof(out), 0, RS_ERROR_INVALID_SETUP, "bad", 3), 16);
 	ck_assert_mem_eq(out, v.b, 16);
 	vec_done(&v);
 }
@@ -191,8 +191,7 @@ START_TEST(v7_setup_rlm)
 	vec_load(&v, "000033 00000000 05c0 00010000 000001f4 000007d0 0002 aabb 0a 'text/plain'"
 		     " 0a 'text/plain' 000002 'md' 'dd'");
 	ck_assert_uint_eq(v.n, 54);
-	ck_assert_uint_eq(v.f.flags,
-			  RS_FRAME_FLAG_M | RS_FRAME_FLAG_RESUME | RS_FRAME_FLAG_LEASE);
+	ck_assert_uint_eq(v.f.flags, RS_FRAME_FLAG_M | RS_FRAME_FLAG_RESUME | RS_FRAME_FLAG_LEASE);
 	ck_assert_uint_eq(v.f.setup.keepalive_ms, 500);
 	ck_assert_uint_eq(v.f.setup.lifetime_ms, 2000);
 	ck_assert(ct_slice_eq(&v.f.setup.token, "\xaa\xbb", 2));

@@ -43,25 +43,26 @@ enum rs_frame_type {
 };
 
 /* Flag masks inside the 10-bit flags field (same values inside the u16 type/flags word). */
-#define RS_FRAME_FLAG_I 0x200u         /**< Ignore this frame if not understood */
-#define RS_FRAME_FLAG_M 0x100u         /**< Metadata present */
-#define RS_FRAME_FLAG_F 0x080u         /**< Follows (REQUEST_*, PAYLOAD) */
-#define RS_FRAME_FLAG_RESUME 0x080u    /**< SETUP: resume enable, token present */
-#define RS_FRAME_FLAG_RESPOND 0x080u   /**< KEEPALIVE: please answer */
-#define RS_FRAME_FLAG_C 0x040u         /**< Complete (REQUEST_CHANNEL, PAYLOAD) */
-#define RS_FRAME_FLAG_LEASE 0x040u     /**< SETUP: will honour LEASE */
-#define RS_FRAME_FLAG_N 0x020u         /**< Next (PAYLOAD) */
-#define RS_FRAME_FLAGS_MASK 0x3FFu     /**< all 10 flag bits */
+#define RS_FRAME_FLAG_I 0x200u	     /**< Ignore this frame if not understood */
+#define RS_FRAME_FLAG_M 0x100u	     /**< Metadata present */
+#define RS_FRAME_FLAG_F 0x080u	     /**< Follows (REQUEST_*, PAYLOAD) */
+#define RS_FRAME_FLAG_RESUME 0x080u  /**< SETUP: resume enable, token present */
+#define RS_FRAME_FLAG_RESPOND 0x080u /**< KEEPALIVE: please answer */
+#define RS_FRAME_FLAG_C 0x040u	     /**< Complete (REQUEST_CHANNEL, PAYLOAD) */
+#define RS_FRAME_FLAG_LEASE 0x040u   /**< SETUP: will honour LEASE */
+#define RS_FRAME_FLAG_N 0x020u	     /**< Next (PAYLOAD) */
+#define RS_FRAME_FLAGS_MASK 0x3FFu   /**< all 10 flag bits */
 #define RS_FRAME_TYPE_SHIFT 10u
 
 /* Fixed field sizes after the 6-byte header (RSOCKET.md 2.x). */
-#define RS_FRAME_SETUP_MIN_LEN 20u     /**< header + version + keepalive + lifetime + 2 MIME lengths */
+/** SETUP without token: header, version, keepalive, lifetime, two MIME lengths. */
+#define RS_FRAME_SETUP_MIN_LEN 20u
 #define RS_FRAME_LEASE_MIN_LEN 14u
 #define RS_FRAME_KEEPALIVE_MIN_LEN 14u
 #define RS_FRAME_REQUEST_N_LEN 10u
 #define RS_FRAME_CANCEL_LEN 6u
 #define RS_FRAME_ERROR_MIN_LEN 10u
-#define RS_FRAME_RESUME_MIN_LEN 28u    /**< with an empty token */
+#define RS_FRAME_RESUME_MIN_LEN 28u /**< with an empty token */
 #define RS_FRAME_RESUME_OK_LEN 14u
 #define RS_FRAME_EXT_MIN_LEN 10u
 
@@ -85,12 +86,12 @@ enum rs_frame_type {
 #define RS_MIME_APPLICATION_JSON 0x05u
 #define RS_MIME_APPLICATION_OCTET_STREAM 0x06u
 #define RS_MIME_TEXT_PLAIN 0x21u
-#define RS_MIME_MIMETYPE 0x7Au         /**< message/x.rsocket.mime-type.v0 */
+#define RS_MIME_MIMETYPE 0x7Au	       /**< message/x.rsocket.mime-type.v0 */
 #define RS_MIME_ACCEPT_MIMETYPES 0x7Bu /**< message/x.rsocket.accept-mime-types.v0 */
 #define RS_MIME_AUTHENTICATION 0x7Cu   /**< message/x.rsocket.authentication.v0 */
 #define RS_MIME_TRACING_ZIPKIN 0x7Du   /**< message/x.rsocket.tracing-zipkin.v0 */
-#define RS_MIME_ROUTING 0x7Eu          /**< message/x.rsocket.routing.v0 */
-#define RS_MIME_COMPOSITE 0x7Fu        /**< message/x.rsocket.composite-metadata.v0 */
+#define RS_MIME_ROUTING 0x7Eu	       /**< message/x.rsocket.routing.v0 */
+#define RS_MIME_COMPOSITE 0x7Fu	       /**< message/x.rsocket.composite-metadata.v0 */
 /** The first byte of a composite entry or MIME item names a well-known id when this bit is set. */
 #define RS_MIME_WELL_KNOWN_BIT 0x80u
 
@@ -188,8 +189,8 @@ rs_frame_put_hdr(uint8_t *p, uint32_t stream_id, unsigned type, unsigned flags)
 static inline int
 rs_frame_type_has_mdlen(unsigned type)
 {
-	return type == RS_FRAME_SETUP || (type >= RS_FRAME_REQUEST_RESPONSE &&
-					  type <= RS_FRAME_REQUEST_CHANNEL) ||
+	return type == RS_FRAME_SETUP ||
+	       (type >= RS_FRAME_REQUEST_RESPONSE && type <= RS_FRAME_REQUEST_CHANNEL) ||
 	       type == RS_FRAME_PAYLOAD || type == RS_FRAME_EXT;
 }
 
