@@ -2,8 +2,8 @@
 /*
  * Data path of the posix stack: dp_stack_poll() and dp_stack_flush() for kernel sockets, and the
  * stream operations of dp/stream.h. One poll is, in order: owed upcalls (pend) → one epoll_wait
- * (timeout 0) → event dispatch (accept bursts, connect completions, rx/tx readiness) → one readv per
- * readable socket into a batch of mbufs from the core's pool, handed up as one chain through
+ * (timeout 0) → event dispatch (accept bursts, connect completions, rx/tx readiness) → one readv
+ * per readable socket into a batch of mbufs from the core's pool, handed up as one chain through
  * cbs->data → linger deadlines → owed upcalls again. One flush is one sendmsg (the writev of
  * sendmsg, for MSG_NOSIGNAL) per connection with queued segments, an iovec per segment, freeing
  * what the kernel took. Nothing here allocates except mbufs from the pool, and no upcall runs
@@ -96,11 +96,8 @@ dp_posix_wr_finish(struct dp_posix *p, struct dp_posix_conn *c)
 		return;
 	}
 	/* Closing a socket with unread input makes Linux send RST, so input is read and discarded
-	 * until the peer's FIN, bounded by linger_us. */
+	 * until the peer's FIN, bounded by the linger deadline set at close(). */
 	c->state = DP_POSIX_DRAINING;
-	c->linger_deadline_us = p->now_us + p->conf.linger_us;
-	c->flags |= DP_POSIX_F_DRAIN;
-	TAILQ_INSERT_TAIL(&p->drain, c, drain_link);
 }
 
 /* Drop @p n written bytes from the head of the queue, freeing whole segments. */
@@ -130,7 +127,7 @@ dp_posix_tx_consume(struct dp_posix_conn *c, uint32_t n)
 static void
 dp_posix_write(struct dp_posix *p, struct dp_posix_conn *c)
 {
-	struct msghdr msg = { 0 };
+	struct msghdr msg = {0};
 	struct rte_mbuf *m;
 	uint32_t off, k = 0;
 	size_t total = 0;
@@ -138,7 +135,8 @@ dp_posix_write(struct dp_posix *p, struct dp_posix_conn *c)
 
 	if (c->fd < 0 || (c->flags & DP_POSIX_F_WAIT_OUT))
 		return;
-	for (m = c->tx_head, off = c->tx_off; m != NULL && k < p->conf.iov_max; m = m->next, off = 0) {
+	for (m = c->tx_head, off = c->tx_off; m != NULL && k < p->conf.iov_max;
+	     m = m->next, off = 0) {
 		uint32_t len = (uint32_t)m->data_len - off;
 
 		if (len == 0)
@@ -171,11 +169,12 @@ dp_posix_write(struct dp_posix *p, struct dp_posix_conn *c)
 	dp_posix_tx_consume(c, (uint32_t)n);
 	if ((size_t)n < total) {
 		/* Short write: the kernel buffer is full, and with EPOLLET its EPOLLOUT edge will
-		 * come when space opens (Linux marks the socket SOCK_NOSPACE on the short write). */
+		 * come when space opens (Linux marks the socket SOCK_NOSPACE on the short write).
+		 */
 		p->st.write_eagain++;
 		c->flags |= DP_POSIX_F_WAIT_OUT;
 	} else if (c->tx_head != NULL) {
-		dp_posix_tx_add(p, c);  /* more than iov_max segments: next flush */
+		dp_posix_tx_add(p, c); /* more than iov_max segments: next flush */
 	}
 	if ((c->flags & DP_POSIX_F_WANT_WR) && c->tx_bytes <= p->conf.sndbuf_bytes / 2) {
 		c->flags &= ~DP_POSIX_F_WANT_WR;
@@ -187,7 +186,7 @@ dp_posix_write(struct dp_posix *p, struct dp_posix_conn *c)
 
 /* Keep the stash full (rx_segs empty mbufs): a readv needs its buffers before it knows how much
  * it will get, and unused ones stay here for the next read instead of going back to the pool. */
-static uint32_t
+uint32_t
 dp_posix_stash_fill(struct dp_posix *p)
 {
 	uint32_t need = p->conf.rx_segs - p->stash_n;
@@ -330,14 +329,15 @@ dp_posix_input(struct dp_posix *p, struct dp_posix_conn *c)
 	case DP_POSIX_DRAINING:
 		return dp_posix_discard(p, c);
 	case DP_POSIX_CONNECTING:
-		return 0;  /* connected() still owed: read after it */
+		return 0; /* connected() still owed: read after it */
 	default:
 		dp_posix_rx_del(p, c);
 		return 0;
 	}
 }
 
-/* Error on a socket whose input side is finished (read returns 0 before the error): ask SO_ERROR. */
+/* Error on a socket whose input side is finished (read returns 0 before the error): ask SO_ERROR.
+ */
 static void
 dp_posix_conn_sockerr(struct dp_posix *p, struct dp_posix_conn *c)
 {
@@ -360,11 +360,11 @@ dp_posix_event(struct dp_posix *p, const struct epoll_event *ev)
 		return 1;
 	}
 	if (!(tag & DP_POSIX_TAG_CONN) || idx >= p->conf.max_conns)
-		return 0;  /* a foreign fd added by the runtime: its owner drains it */
+		return 0; /* a foreign fd added by the runtime: its owner drains it */
 	c = &p->conns[idx];
 	if (c->gen != (uint32_t)(ev->data.u64 >> 32) || c->state == DP_POSIX_FREE ||
 	    c->state == DP_POSIX_DEAD)
-		return 0;  /* stale: the stream ended earlier in this batch */
+		return 0; /* stale: the stream ended earlier in this batch */
 	if (c->state == DP_POSIX_CONNECTING) {
 		if (!(c->flags & DP_POSIX_F_N_CONN) && (e & (EPOLLOUT | EPOLLERR | EPOLLHUP)))
 			dp_posix_connect_done(p, c);
@@ -422,8 +422,10 @@ dp_posix_pend_run(struct dp_posix *p)
 	return work;
 }
 
-/* Orderly closes whose peer never sent FIN: closed anyway after linger_us. The list is in
- * deadline order (one linger_us for all), so only its head is checked. */
+/* Orderly closes not finished linger_us after close(): a peer that never sent FIN is left with
+ * everything we sent (closed(0)); a peer that never read what was queued gets RST and the stream
+ * ends with closed(-ETIMEDOUT), since that data is lost. The list is in deadline order (one
+ * linger_us for all), so only its head is checked. */
 static void
 dp_posix_linger_check(struct dp_posix *p)
 {
@@ -431,8 +433,12 @@ dp_posix_linger_check(struct dp_posix *p)
 
 	while ((c = TAILQ_FIRST(&p->drain)) != NULL && c->linger_deadline_us <= p->now_us) {
 		p->st.linger_timeouts++;
-		p->st.closes++;
-		dp_posix_conn_kill(p, c, 0, false);
+		if (c->tx_head != NULL) {
+			dp_posix_conn_kill(p, c, -ETIMEDOUT, true);
+		} else {
+			p->st.closes++;
+			dp_posix_conn_kill(p, c, 0, false);
+		}
 	}
 }
 
@@ -454,13 +460,14 @@ dp_posix_poll(struct dp_stack *st, uint64_t now_us)
 		p->st.epoll_waits++;
 		n = epoll_wait(p->epfd, p->events, (int)p->conf.events, 0);
 		if (n < 0)
-			n = 0;  /* EINTR: next poll */
+			n = 0; /* EINTR: next poll */
 	}
 	p->st.epoll_events += (uint64_t)n;
 	for (i = 0; i < n; i++)
 		work += dp_posix_event(p, &p->events[i]);
 
-	/* One read per socket on the rx list this poll; sockets with more input rotate to the tail. */
+	/* One read per socket on the rx list this poll; sockets with more input rotate to the tail.
+	 */
 	for (rounds = p->rx_n; rounds > 0; rounds--) {
 		struct dp_posix_conn *c = TAILQ_FIRST(&p->rx);
 
@@ -485,7 +492,8 @@ dp_posix_flush(struct dp_stack *st)
 	struct dp_posix_conn_list todo;
 	struct dp_posix_conn *c;
 
-	/* Take the list: a connection with more than iov_max segments re-queues for the next flush. */
+	/* Take the list: a connection with more than iov_max segments re-queues for the next flush.
+	 */
 	TAILQ_INIT(&todo);
 	TAILQ_CONCAT(&todo, &p->tx, tx_link);
 	while ((c = TAILQ_FIRST(&todo)) != NULL) {
@@ -558,8 +566,10 @@ dp_posix_close(struct dp_stream *s)
 		dp_posix_conn_kill(p, c, 0, false);
 		return;
 	case DP_POSIX_ESTABLISHED:
-		c->flags |= DP_POSIX_F_WR_SHUT;
+		c->flags |= DP_POSIX_F_WR_SHUT | DP_POSIX_F_DRAIN;
 		c->state = DP_POSIX_CLOSING;
+		c->linger_deadline_us = p->now_us + p->conf.linger_us;
+		TAILQ_INSERT_TAIL(&p->drain, c, drain_link);
 		if (c->tx_head == NULL)
 			dp_posix_wr_finish(p, c);
 		return;

@@ -5,7 +5,7 @@
  * accept bursts, nonblocking active opens and their completion, and teardown. Everything here runs
  * on the owning core, once per connection or less; the per-byte path is in posix.c.
  */
-#define _GNU_SOURCE  /* accept4 */
+#define _GNU_SOURCE /* accept4 */
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
@@ -19,6 +19,7 @@
 #include <rte_common.h>
 #include <rte_log.h>
 #include <rte_mbuf.h>
+#include <rte_telemetry.h>
 
 #include "posix_priv.h"
 
@@ -144,8 +145,13 @@ dp_posix_init(void *mem, const struct dp_posix_conf *conf)
 	p->seg_room = (uint32_t)rte_pktmbuf_data_room_size(p->conf.pool) - RTE_PKTMBUF_HEADROOM;
 
 	p->epfd = epoll_create1(EPOLL_CLOEXEC);
-	if (p->epfd < 0)
+	if (p->epfd < 0) {
+		int e = errno;
+
+		DP_POSIX_LOG(ERR, "%s: epoll_create1: %s\n", p->conf.name, strerror(e));
+		errno = e;
 		return NULL;
+	}
 	return p;
 }
 
@@ -183,6 +189,55 @@ int
 dp_posix_stream_fd(const struct dp_stream *s)
 {
 	return ((const struct dp_posix_conn *)s)->fd;
+}
+
+int
+dp_posix_stats_telemetry(const struct dp_posix *p, struct rte_tel_data *d)
+{
+	static const char *const err_names[DP_POSIX_ERR_MAX] = {
+		"err_reset",  "err_refused", "err_timedout", "err_unreach",
+		"err_nofile", "err_nomem",   "err_other",
+	};
+	const struct dp_posix_stats *s = &p->st;
+	const struct {
+		const char *name;
+		uint64_t v;
+	} f[] = {
+		{"polls", s->polls},
+		{"epoll_waits", s->epoll_waits},
+		{"epoll_events", s->epoll_events},
+		{"accepts", s->accepts},
+		{"accept_refused", s->accept_refused},
+		{"accept_nopool", s->accept_nopool},
+		{"connects", s->connects},
+		{"connected", s->connected},
+		{"connect_failed", s->connect_failed},
+		{"read_calls", s->read_calls},
+		{"read_bytes", s->read_bytes},
+		{"read_eagain", s->read_eagain},
+		{"read_eof", s->read_eof},
+		{"rx_nombuf", s->rx_nombuf},
+		{"write_calls", s->write_calls},
+		{"write_bytes", s->write_bytes},
+		{"write_eagain", s->write_eagain},
+		{"send_eagain", s->send_eagain},
+		{"closes", s->closes},
+		{"aborts", s->aborts},
+		{"resets", s->resets},
+		{"drain_bytes", s->drain_bytes},
+		{"linger_timeouts", s->linger_timeouts},
+		{"conns_in_use", p->conns_in_use},
+	};
+	unsigned i;
+
+	rte_tel_data_start_dict(d);
+	for (i = 0; i < RTE_DIM(f); i++)
+		if (rte_tel_data_add_dict_u64(d, f[i].name, f[i].v) < 0)
+			return -ENOSPC;
+	for (i = 0; i < DP_POSIX_ERR_MAX; i++)
+		if (rte_tel_data_add_dict_u64(d, err_names[i], s->errors[i]) < 0)
+			return -ENOSPC;
+	return 0;
 }
 
 int
@@ -256,7 +311,8 @@ dp_posix_conn_alloc(struct dp_posix *p)
 void
 dp_posix_conn_free(struct dp_posix *p, struct dp_posix_conn *c)
 {
-	RTE_ASSERT(!(c->flags & (DP_POSIX_F_RX | DP_POSIX_F_TX | DP_POSIX_F_PEND | DP_POSIX_F_DRAIN)));
+	RTE_ASSERT(
+		!(c->flags & (DP_POSIX_F_RX | DP_POSIX_F_TX | DP_POSIX_F_PEND | DP_POSIX_F_DRAIN)));
 	RTE_ASSERT(c->tx_head == NULL);
 	c->state = DP_POSIX_FREE;
 	c->gen++;
@@ -361,8 +417,13 @@ dp_posix_listen(struct dp_stack *st, const struct dp_addr4 *local, const struct 
 		goto fail;
 	}
 	p->n_listeners++;
+	DP_POSIX_LOG(INFO, "%s: listening on %u.%u.%u.%u:%u\n", p->conf.name, l->local.ip >> 24,
+		     (l->local.ip >> 16) & 0xff, (l->local.ip >> 8) & 0xff, l->local.ip & 0xff,
+		     l->local.port);
 	return 0;
 fail:
+	DP_POSIX_LOG(ERR, "%s: cannot listen on port %u: %s\n", p->conf.name, local->port,
+		     strerror(-rc));
 	close(fd);
 	return rc;
 }
@@ -371,7 +432,7 @@ fail:
 void
 dp_posix_fd_reset(int fd)
 {
-	struct linger lg = { .l_onoff = 1, .l_linger = 0 };
+	struct linger lg = {.l_onoff = 1, .l_linger = 0};
 
 	(void)setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
 	close(fd);
@@ -434,15 +495,16 @@ dp_posix_accept_burst(struct dp_posix *p, struct dp_posix_listener *l)
 	for (i = 0; i < p->conf.accept_burst; i++) {
 		struct sockaddr_in peer;
 		socklen_t plen = sizeof(peer);
-		int fd = accept4(l->fd, (struct sockaddr *)&peer, &plen, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		int fd = accept4(l->fd, (struct sockaddr *)&peer, &plen,
+				 SOCK_NONBLOCK | SOCK_CLOEXEC);
 
 		if (fd < 0) {
 			if (errno == EAGAIN || errno == EWOULDBLOCK)
 				return;
 			if (errno == EINTR || errno == ECONNABORTED)
 				continue;
-			/* EMFILE and the like: counted; the listener stays ready and is retried next
-			 * poll. */
+			/* EMFILE and the like: counted; the listener stays ready and is retried
+			 * next poll. */
 			dp_posix_err_count(p, errno);
 			return;
 		}
@@ -508,11 +570,8 @@ dp_posix_connect(struct dp_stack *st, const struct dp_addr4 *remote,
 			 * still reported through connected(), as for any active open. */
 			dp_posix_err_count(p, e);
 			p->st.connect_failed++;
-			close(fd);
-			c->fd = -1;
-			c->state = DP_POSIX_DEAD;
-			c->reap_err = dp_posix_connect_err(e);
-			dp_posix_pend_add(p, c, DP_POSIX_F_N_REAP | DP_POSIX_F_REAP_CONN);
+			c->flags |= DP_POSIX_F_REAP_CONN;
+			dp_posix_conn_kill(p, c, dp_posix_connect_err(e), false);
 			*out = &c->s;
 			return 0;
 		}
@@ -559,22 +618,24 @@ dp_posix_connect_done(struct dp_posix *p, struct dp_posix_conn *c)
 	}
 	dp_posix_err_count(p, err);
 	p->st.connect_failed++;
-	close(c->fd);
-	c->fd = -1;
-	c->state = DP_POSIX_DEAD;
-	c->reap_err = dp_posix_connect_err(err);
-	dp_posix_pend_add(p, c, DP_POSIX_F_N_REAP | DP_POSIX_F_REAP_CONN);
+	c->flags |= DP_POSIX_F_REAP_CONN;
+	dp_posix_conn_kill(p, c, dp_posix_connect_err(err), false);
 }
 
 int
 dp_posix_wait(struct dp_posix *p, uint32_t max_us)
 {
-	struct timespec ts = { .tv_sec = max_us / 1000000u, .tv_nsec = (long)(max_us % 1000000u) * 1000 };
+	struct timespec ts = {.tv_sec = max_us / 1000000u,
+			      .tv_nsec = (long)(max_us % 1000000u) * 1000};
 	int n;
 
 	if (p->ev_pending > 0)
 		return (int)p->ev_pending;
-	if (max_us == 0 || p->rx_n > 0 || !TAILQ_EMPTY(&p->tx) || !TAILQ_EMPTY(&p->pend))
+	if (max_us == 0 || !TAILQ_EMPTY(&p->tx) || !TAILQ_EMPTY(&p->pend))
+		return 0;
+	/* Sockets with input held back only for want of mbufs are no reason to spin: sleep (up to
+	 * max_us) until mbufs come back or another socket wakes us. */
+	if (p->rx_n > 0 && dp_posix_stash_fill(p) > 0)
 		return 0;
 	p->st.epoll_waits++;
 	n = epoll_pwait2(p->epfd, p->events, (int)p->conf.events, &ts, NULL);
@@ -582,6 +643,16 @@ dp_posix_wait(struct dp_posix *p, uint32_t max_us)
 		return -errno;
 	p->ev_pending = (uint32_t)n;
 	return n;
+}
+
+void
+dp_posix_listen_close_all(struct dp_posix *p)
+{
+	uint32_t i;
+
+	for (i = 0; i < p->n_listeners; i++)
+		close(p->listeners[i].fd);
+	p->n_listeners = 0;
 }
 
 void
@@ -598,9 +669,7 @@ dp_posix_fini(struct dp_posix *p)
 			dp_posix_conn_kill(p, c, -ESHUTDOWN, false);
 	}
 	dp_posix_pend_run(p);
-	for (i = 0; i < p->n_listeners; i++)
-		close(p->listeners[i].fd);
-	p->n_listeners = 0;
+	dp_posix_listen_close_all(p);
 	if (p->stash_n > 0)
 		rte_pktmbuf_free_bulk(p->stash, p->stash_n);
 	p->stash_n = 0;

@@ -5,13 +5,15 @@
  * and kernel sockets driven from the same thread (nonblocking) play the peers. Everything runs on
  * the test thread: dp_stack_poll/flush, then the kernel peer, in a loop bounded in time.
  *
- * Covers: integrity of a bulk echo (SKIFF_POSIX_ECHO_MIB, 16 MiB by default, 256 MiB in the
- * integration suite), 1,000 connections at once, half-close, connect refused, active open both
- * ways, orderly close, abort, peer reset, mbuf shortage without data loss, send-space bound and
- * writable(), SO_REUSEPORT over two instances, dp_posix_wait. Every fixture checks that the mbuf
- * pool is back to its baseline and the connection pool empty at the end.
+ * Covers: a bulk echo checked byte for byte both ways (SKIFF_POSIX_ECHO_MIB: 16 MiB by default,
+ * 256 MiB in the integration suite), 1,000 connections at once, half-close, shutdown_wr, connect
+ * refused, active open both ways, orderly close, abort, peer reset, refused accept, linger bound,
+ * mbuf shortage without data loss, send-space bound and writable(), small writev/readv batches,
+ * SO_REUSEPORT over two instances, dp_posix_wait, configuration checks, and a seeded chaos run
+ * (SKIFF_POSIX_CHAOS_SEED replays one). Every fixture checks that the mbuf pool is back to its
+ * baseline and the connection pool empty at the end.
  */
-#define _GNU_SOURCE  /* accept4 */
+#define _GNU_SOURCE /* accept4 */
 #include <errno.h>
 #include <poll.h>
 #include <stdbool.h>
@@ -23,6 +25,8 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 
@@ -30,6 +34,7 @@
 #include <rte_eal.h>
 #include <rte_mbuf.h>
 #include <rte_mempool.h>
+#include <rte_telemetry.h>
 
 #include <dp/posix.h>
 #include <dp/stream.h>
@@ -97,9 +102,9 @@ enum t_mode { T_ECHO, T_SINK, T_HOLD, T_FIN_ECHO, T_ABORT };
 struct t_conn {
 	bool used;
 	struct dp_stream *s;
-	struct rte_mbuf *pend;      /* echo data the stack refused (-EAGAIN), or held data */
+	struct rte_mbuf *pend; /* echo data the stack refused (-EAGAIN), or held data */
 	uint64_t rx_bytes;
-	uint64_t seed;              /* T_SINK verifies against this pattern when nonzero */
+	uint64_t seed; /* T_SINK verifies against this pattern when nonzero */
 	bool rx_bad;
 	bool peer_fin;
 	bool closed;
@@ -111,7 +116,11 @@ struct t_conn {
 
 struct t_app {
 	enum t_mode mode;
-	bool close_on_fin;          /* T_ECHO: close once the peer's FIN came and all is sent */
+	bool close_on_fin; /* T_ECHO: close once the peer's FIN came and all is sent */
+	bool refuse;	   /* accept() returns NULL */
+	unsigned n_seeded; /* streams from these client ports verify input against a seed */
+	uint16_t seeded_port[4];
+	uint64_t seeded_seed[4];
 	struct t_conn c[MAX_TC];
 	unsigned accepted, closed, refused_accept;
 };
@@ -152,7 +161,11 @@ t_pend_add(struct t_conn *tc, struct rte_mbuf *chain)
 static void
 t_pend_push(struct t_conn *tc)
 {
-	if (tc->pend != NULL && dp_stream_send(tc->s, tc->pend) == 0)
+	int rc = tc->pend != NULL ? dp_stream_send(tc->s, tc->pend) : 0;
+
+	if (rc == -ENOTCONN)
+		rte_pktmbuf_free(tc->pend); /* we shut our side: nothing can go out any more */
+	if (rc != -EAGAIN)
 		tc->pend = NULL;
 	if (tc->pend == NULL && tc->peer_fin && app.close_on_fin)
 		dp_stream_close(tc->s);
@@ -164,12 +177,15 @@ t_accept(void *lctx, struct dp_stream *s)
 	struct t_conn *tc;
 
 	(void)lctx;
-	tc = t_conn_new();
+	tc = app.refuse ? NULL : t_conn_new();
 	if (tc == NULL) {
 		app.refused_accept++;
 		return NULL;
 	}
 	tc->s = s;
+	for (unsigned i = 0; i < app.n_seeded; i++)
+		if (s->remote.port == app.seeded_port[i])
+			tc->seed = app.seeded_seed[i];
 	app.accepted++;
 	return tc;
 }
@@ -212,8 +228,13 @@ t_data(void *ctx, struct dp_stream *s, struct rte_mbuf *chain)
 		if (tc->pend != NULL) {
 			t_pend_add(tc, chain);
 			t_pend_push(tc);
-		} else if (dp_stream_send(s, chain) != 0) {
-			tc->pend = chain;
+		} else {
+			int rc = dp_stream_send(s, chain);
+
+			if (rc == -EAGAIN)
+				tc->pend = chain;
+			else if (rc != 0)
+				rte_pktmbuf_free(chain);
 		}
 		break;
 	case T_HOLD:
@@ -247,7 +268,8 @@ t_peer_closed(void *ctx, struct dp_stream *s)
 
 	tc->peer_fin = true;
 	if (app.mode == T_FIN_ECHO) {
-		/* Half-close: the peer is done sending, we still send everything back, then close. */
+		/* Half-close: the peer is done sending, we still send everything back, then close.
+		 */
 		struct rte_mbuf *m = tc->pend;
 
 		tc->pend = NULL;
@@ -286,15 +308,9 @@ static const struct dp_stream_cbs t_cbs = {
 /* ---- stack and kernel-peer helpers -------------------------------------------------------- */
 
 static struct dp_posix *
-t_stack_new(struct rte_mempool *mp, uint32_t sndbuf, void **mem_out)
+t_stack_conf(const struct dp_posix_conf *cf, void **mem_out)
 {
-	struct dp_posix_conf conf = {
-		.pool = mp,
-		.max_conns = MAX_TC,
-		.sndbuf_bytes = sndbuf,
-		.linger_us = 2000000,
-		.name = "tposix",
-	};
+	struct dp_posix_conf conf = *cf;
 	size_t sz = dp_posix_memsize(&conf);
 	void *mem;
 	struct dp_posix *p;
@@ -306,6 +322,26 @@ t_stack_new(struct rte_mempool *mp, uint32_t sndbuf, void **mem_out)
 	ck_assert_ptr_nonnull(p);
 	*mem_out = mem;
 	return p;
+}
+
+static struct dp_posix *
+t_stack_new_linger(struct rte_mempool *mp, uint32_t sndbuf, uint32_t linger_us, void **mem_out)
+{
+	struct dp_posix_conf conf = {
+		.pool = mp,
+		.max_conns = MAX_TC,
+		.sndbuf_bytes = sndbuf,
+		.linger_us = linger_us,
+		.name = "tposix",
+	};
+
+	return t_stack_conf(&conf, mem_out);
+}
+
+static struct dp_posix *
+t_stack_new(struct rte_mempool *mp, uint32_t sndbuf, void **mem_out)
+{
+	return t_stack_new_linger(mp, sndbuf, 2000000, mem_out);
 }
 
 static void
@@ -340,18 +376,18 @@ t_step(void)
 }
 
 /* Poll until *flag or the time runs out. */
-#define T_UNTIL(cond, ms)                                                                     \
-	do {                                                                                  \
-		uint64_t t_end_ = t_now_us() + (uint64_t)(ms) * 1000u;                        \
-		while (!(cond) && t_now_us() < t_end_)                                        \
-			t_step();                                                             \
-		ck_assert_msg((cond), "timed out waiting for: %s", #cond);                    \
+#define T_UNTIL(cond, ms)                                                                          \
+	do {                                                                                       \
+		uint64_t t_end_ = t_now_us() + (uint64_t)(ms)*1000u;                               \
+		while (!(cond) && t_now_us() < t_end_)                                             \
+			t_step();                                                                  \
+		ck_assert_msg((cond), "timed out waiting for: %s", #cond);                         \
 	} while (0)
 
 static uint16_t
 t_listen(struct dp_stack *s)
 {
-	struct dp_addr4 a = { .ip = LO, .port = 0 }, got;
+	struct dp_addr4 a = {.ip = LO, .port = 0}, got;
 
 	ck_assert_int_eq(dp_stack_listen(s, &a, &t_cbs, &app), 0);
 	ck_assert_int_eq(dp_posix_listen_addr(dp_posix_from_stack(s), 0, &got), 0);
@@ -363,8 +399,8 @@ t_listen(struct dp_stack *s)
 static int
 t_client_rcvbuf(uint16_t port, int rcvbuf)
 {
-	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(port),
-				   .sin_addr.s_addr = htonl(LO) };
+	struct sockaddr_in sin = {
+		.sin_family = AF_INET, .sin_port = htons(port), .sin_addr.s_addr = htonl(LO)};
 	int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
 
 	ck_assert_int_ge(fd, 0);
@@ -462,18 +498,28 @@ START_TEST(test_echo_integrity)
 	uint64_t total = (uint64_t)(env ? strtoul(env, NULL, 10) : 16) << 20;
 	enum { NCLI = 2 };
 	int fd[NCLI];
-	uint64_t woff[NCLI] = { 0 }, roff[NCLI] = { 0 };
+	uint64_t woff[NCLI] = {0}, roff[NCLI] = {0};
 	bool bad = false;
 	uint16_t port;
-	uint64_t end;
+	uint64_t end, last = 0;
 	unsigned i, done;
 	const struct dp_posix_stats *ps = dp_posix_stats(px);
 
 	app.mode = T_ECHO;
 	port = t_listen(st);
-	for (i = 0; i < NCLI; i++)
+	for (i = 0; i < NCLI; i++) {
+		struct sockaddr_in me;
+		socklen_t ml = sizeof(me);
+
 		fd[i] = t_client(port);
-	end = t_now_us() + 240u * 1000000u;
+		/* The stack checks what arrives too, before echoing it: integrity both ways. */
+		ck_assert_int_eq(getsockname(fd[i], (struct sockaddr *)&me, &ml), 0);
+		app.seeded_port[i] = ntohs(me.sin_port);
+		app.seeded_seed[i] = 100 + i;
+		app.n_seeded++;
+	}
+	/* Bounded by progress: fail after 5 s without a byte coming back. */
+	end = t_now_us() + 5000000;
 	do {
 		t_step();
 		done = 0;
@@ -482,10 +528,19 @@ START_TEST(test_echo_integrity)
 			ck_assert_int_ge(t_read_check(fd[i], 100 + i, &roff[i], &bad), 0);
 			done += roff[i] == total;
 		}
+		if (roff[0] + roff[1] != last) {
+			last = roff[0] + roff[1];
+			end = t_now_us() + 5000000;
+		}
 	} while (done < NCLI && t_now_us() < end);
 	ck_assert(!bad);
-	for (i = 0; i < NCLI; i++)
+	for (i = 0; i < NCLI; i++) {
 		ck_assert_uint_eq(roff[i], total);
+		ck_assert_uint_eq(app.c[i].seed,
+				  100 + (uint64_t)(app.c[i].s->remote.port == app.seeded_port[1]));
+		ck_assert_uint_eq(app.c[i].rx_bytes, total);
+		ck_assert(!app.c[i].rx_bad);
+	}
 	ck_assert_uint_eq(ps->read_bytes, NCLI * total);
 	ck_assert_uint_eq(ps->write_bytes, NCLI * total);
 	ck_assert_uint_eq(ps->accepts, NCLI);
@@ -531,7 +586,7 @@ START_TEST(test_many_conns)
 	for (i = 0; i < N; i++) {
 		fd[i] = t_client(port);
 		if (i % 64 == 63)
-			t_step();  /* keep the backlog short */
+			t_step(); /* keep the backlog short */
 	}
 	T_UNTIL(app.accepted == N, 10000);
 	for (i = 0; i < N; i++) {
@@ -580,7 +635,7 @@ START_TEST(test_half_close)
 	fd = t_client(port);
 	T_UNTIL(app.accepted == 1, 2000);
 	tc = t_only_conn();
-	tc->seed = 7;  /* verify on the way in too */
+	tc->seed = 7; /* verify on the way in too */
 	end = t_now_us() + 20u * 1000000u;
 	while (woff < total && t_now_us() < end) {
 		t_write_gen(fd, 7, &woff, total);
@@ -611,19 +666,19 @@ END_TEST
 static uint16_t
 t_closed_port(void)
 {
-	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(LO) };
+	struct sockaddr_in sin = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(LO)};
 	socklen_t len = sizeof(sin);
 	int fd = socket(AF_INET, SOCK_STREAM, 0);
 
 	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
 	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&sin, &len), 0);
-	close(fd);  /* bound, never listening, now closed: nothing listens on it */
+	close(fd); /* bound, never listening, now closed: nothing listens on it */
 	return ntohs(sin.sin_port);
 }
 
 START_TEST(test_connect_refused)
 {
-	struct dp_addr4 ra = { .ip = LO, .port = t_closed_port() };
+	struct dp_addr4 ra = {.ip = LO, .port = t_closed_port()};
 	struct t_conn *tc = t_conn_new();
 	struct dp_stream *s = NULL;
 
@@ -635,17 +690,24 @@ START_TEST(test_connect_refused)
 	ck_assert_uint_eq(dp_posix_stats(px)->connect_failed, 1);
 	ck_assert_uint_eq(dp_posix_stats(px)->errors[DP_POSIX_ERR_REFUSED], 1);
 	ck_assert_uint_eq(dp_posix_conns_in_use(px), 0);
+	{
+		struct rte_tel_data *d = rte_tel_data_alloc();
+
+		ck_assert_ptr_nonnull(d);
+		ck_assert_int_eq(dp_posix_stats_telemetry(px, d), 0);
+		rte_tel_data_free(d);
+	}
 }
 END_TEST
 
 /* Active open to a kernel listener, data both ways, then orderly close from our side. */
 START_TEST(test_active_open)
 {
-	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(LO) };
+	struct sockaddr_in sin = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(LO)};
 	socklen_t len = sizeof(sin);
 	const uint64_t total = 2u << 20;
 	uint64_t sent = 0, woff = 0, roff = 0, end;
-	struct dp_addr4 ra = { .ip = LO };
+	struct dp_addr4 ra = {.ip = LO};
 	struct t_conn *tc = t_conn_new();
 	struct dp_stream *s = NULL;
 	bool bad = false, eof = false;
@@ -681,7 +743,7 @@ START_TEST(test_active_open)
 			ck_assert_int_eq(dp_stream_send(s, m), 0);
 			sent += n;
 		}
-		t_write_gen(fd, 21, &woff, total);  /* kernel → us, checked in t_data */
+		t_write_gen(fd, 21, &woff, total); /* kernel → us, checked in t_data */
 		t_step();
 		ck_assert_int_ge(t_read_check(fd, 20, &roff, &bad), 0);
 	}
@@ -693,7 +755,7 @@ START_TEST(test_active_open)
 	{
 		struct rte_mbuf *m = t_chain(20, 0, 1);
 
-		ck_assert_int_eq(dp_stream_send(s, m), -ENOTCONN);  /* refused: still ours */
+		ck_assert_int_eq(dp_stream_send(s, m), -ENOTCONN); /* refused: still ours */
 		rte_pktmbuf_free(m);
 	}
 	while (!eof && t_now_us() < end) {
@@ -701,7 +763,7 @@ START_TEST(test_active_open)
 		eof = t_read_check(fd, 20, &roff, &bad) == -1;
 	}
 	ck_assert(eof);
-	ck_assert(!tc->closed);  /* draining: our FIN is out, the peer's not yet in */
+	ck_assert(!tc->closed); /* draining: our FIN is out, the peer's not yet in */
 	close(fd);
 	T_UNTIL(tc->closed, 5000);
 	ck_assert_int_eq(tc->closed_err, 0);
@@ -762,7 +824,7 @@ START_TEST(test_abort)
 	fd = t_client(port);
 	T_UNTIL(app.accepted == 1, 2000);
 	tc = t_only_conn();
-	ck_assert_int_eq(dp_stream_send(tc->s, t_chain(1, 0, 10000)), 0);  /* dropped by abort */
+	ck_assert_int_eq(dp_stream_send(tc->s, t_chain(1, 0, 10000)), 0); /* dropped by abort */
 	ck_assert_int_eq(write(fd, "x", 1), 1);
 	T_UNTIL(tc->closed, 5000);
 	ck_assert_int_eq(tc->closed_err, -ECONNABORTED);
@@ -781,7 +843,7 @@ END_TEST
 /* The peer resets: closed(-ECONNRESET). */
 START_TEST(test_peer_reset)
 {
-	struct linger lg = { .l_onoff = 1, .l_linger = 0 };
+	struct linger lg = {.l_onoff = 1, .l_linger = 0};
 	struct t_conn *tc;
 	uint16_t port;
 	int fd;
@@ -808,13 +870,14 @@ START_TEST(test_nombuf)
 	struct dp_stack *st2;
 	void *mem2;
 	const uint64_t total = 1u << 20;
-	struct dp_addr4 a = { .ip = LO }, got;
+	struct dp_addr4 a = {.ip = LO}, got;
 	uint64_t woff = 0, roff = 0, end;
 	bool bad = false;
 	struct t_conn *tc;
 	int fd;
 
-	small = rte_pktmbuf_pool_create("tsmall", 127, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
+	small = rte_pktmbuf_pool_create("tsmall", 127, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
+					SOCKET_ID_ANY);
 	ck_assert_ptr_nonnull(small);
 	p2 = t_stack_new(small, 0, &mem2);
 	st2 = dp_posix_stack(p2);
@@ -834,6 +897,23 @@ START_TEST(test_nombuf)
 	}
 	ck_assert_uint_ge(dp_posix_stats(p2)->rx_nombuf, 3);
 	ck_assert_uint_eq(rte_mempool_avail_count(small), 0);
+	{
+		/* Input waits for mbufs only: an idle wait sleeps instead of spinning. */
+		bool slept = false;
+
+		for (int k = 0; k < 5 && !slept; k++) {
+			uint64_t t0;
+			int n;
+
+			dp_stack_poll(st2, t_now_us()); /* take the events so far */
+			t0 = t_now_us();
+			n = dp_posix_wait(p2, 20000);
+			ck_assert_int_ge(n, 0);
+			/* A stray event (window probe) may wake it; returning 0 at once may not. */
+			slept = n == 0 && t_now_us() - t0 >= 10000;
+		}
+		ck_assert(slept);
+	}
 	/* Now echo: held data goes back, mbufs return, reading resumes, every byte arrives. */
 	app.mode = T_ECHO;
 	while (roff < total && t_now_us() < end) {
@@ -865,7 +945,7 @@ START_TEST(test_send_space)
 	struct dp_posix *p2;
 	struct dp_stack *st2;
 	void *mem2;
-	struct dp_addr4 a = { .ip = LO }, got;
+	struct dp_addr4 a = {.ip = LO}, got;
 	uint64_t sent = 0, roff = 0, end;
 	bool bad = false;
 	struct t_conn *tc;
@@ -876,7 +956,7 @@ START_TEST(test_send_space)
 	app.mode = T_SINK;
 	ck_assert_int_eq(dp_stack_listen(st2, &a, &t_cbs, &app), 0);
 	ck_assert_int_eq(dp_posix_listen_addr(p2, 0, &got), 0);
-	fd = t_client_rcvbuf(got.port, 16384);  /* small, so the kernel buffers fill quickly */
+	fd = t_client_rcvbuf(got.port, 16384); /* small, so the kernel buffers fill quickly */
 	end = t_now_us() + 10u * 1000000u;
 	while (app.accepted == 0 && t_now_us() < end)
 		dp_stack_poll(st2, t_now_us());
@@ -925,8 +1005,8 @@ START_TEST(test_reuseport)
 	struct dp_posix *p2;
 	struct dp_stack *st2;
 	void *mem2;
-	struct dp_addr4 a = { .ip = LO };
-	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(LO) };
+	struct dp_addr4 a = {.ip = LO};
+	struct sockaddr_in sin = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(LO)};
 	socklen_t len = sizeof(sin);
 	int fd[N], busy, one = 1;
 	unsigned i;
@@ -978,23 +1058,425 @@ START_TEST(test_nodelay_wait)
 	fd = t_client(port);
 	T_UNTIL(app.accepted == 1, 2000);
 	tc = t_only_conn();
-	ck_assert_int_eq(getsockopt(dp_posix_stream_fd(tc->s), IPPROTO_TCP, TCP_NODELAY, &v, &vl), 0);
+	ck_assert_int_eq(getsockopt(dp_posix_stream_fd(tc->s), IPPROTO_TCP, TCP_NODELAY, &v, &vl),
+			 0);
 	ck_assert_int_ne(v, 0);
 	for (int i = 0; i < 5; i++)
 		t_step();
 	t0 = t_now_us();
 	n = dp_posix_wait(px, 20000);
 	ck_assert_int_eq(n, 0);
-	ck_assert_uint_ge(t_now_us() - t0, 10000);  /* it slept rather than spun */
+	ck_assert_uint_ge(t_now_us() - t0, 10000); /* it slept rather than spun */
 	ck_assert_int_eq(write(fd, "ping", 4), 4);
 	n = dp_posix_wait(px, 2000000);
 	ck_assert_int_gt(n, 0);
 	polls_before = dp_posix_stats(px)->epoll_waits;
 	ck_assert_uint_gt(dp_stack_poll(st, t_now_us()), 0);
-	ck_assert_uint_eq(dp_posix_stats(px)->epoll_waits, polls_before);  /* used the kept events */
+	ck_assert_uint_eq(dp_posix_stats(px)->epoll_waits, polls_before); /* used the kept events */
 	ck_assert_uint_eq(tc->rx_bytes, 4);
 	dp_stack_flush(st);
 	close(fd);
+}
+END_TEST
+
+/* shutdown_wr(): the peer gets our data and EOF, and can still send to us. */
+START_TEST(test_shutdown_wr)
+{
+	uint64_t roff = 0, woff = 0, end;
+	bool bad = false, eof = false;
+	struct t_conn *tc;
+	uint16_t port;
+	int fd;
+
+	app.mode = T_SINK;
+	port = t_listen(st);
+	fd = t_client(port);
+	T_UNTIL(app.accepted == 1, 2000);
+	tc = t_only_conn();
+	tc->seed = 12;
+	ck_assert_int_eq(dp_stream_send(tc->s, t_chain(11, 0, 100000)), 0);
+	ck_assert_int_eq(dp_stream_shutdown_wr(tc->s), 0);
+	ck_assert_int_eq(dp_stream_shutdown_wr(tc->s), -ENOTCONN);
+	ck_assert_uint_eq(dp_stream_send_space(tc->s), 0);
+	end = t_now_us() + 5000000;
+	while (!eof && t_now_us() < end) {
+		ssize_t r;
+
+		t_step();
+		r = t_read_check(fd, 11, &roff, &bad);
+		ck_assert_int_ne(r, -2);
+		eof = r == -1;
+	}
+	ck_assert(eof);
+	ck_assert(!bad);
+	ck_assert_uint_eq(roff, 100000);
+	/* Our side is shut; theirs is open: their bytes still reach us. */
+	while (woff < 50000 && t_now_us() < end)
+		t_write_gen(fd, 12, &woff, 50000);
+	T_UNTIL(tc->rx_bytes == 50000, 5000);
+	ck_assert(!tc->rx_bad);
+	ck_assert(!tc->closed);
+	close(fd);
+	T_UNTIL(tc->peer_fin, 5000);
+	dp_stream_close(tc->s);
+	T_UNTIL(tc->closed, 5000);
+	ck_assert_int_eq(tc->closed_err, 0);
+}
+END_TEST
+
+/* accept() returning NULL: the stack resets the connection and never calls closed(). */
+START_TEST(test_accept_refused)
+{
+	uint16_t port;
+	int fd, r;
+	char b;
+	uint64_t end;
+
+	app.mode = T_SINK;
+	app.refuse = true;
+	port = t_listen(st);
+	fd = t_client(port);
+	T_UNTIL(app.refused_accept == 1, 2000);
+	ck_assert_uint_eq(dp_posix_stats(px)->accept_refused, 1);
+	ck_assert_uint_eq(dp_posix_conns_in_use(px), 0);
+	end = t_now_us() + 2000000;
+	do {
+		r = (int)read(fd, &b, 1);
+	} while (r < 0 && errno == EAGAIN && t_now_us() < end);
+	ck_assert_int_eq(r, -1);
+	ck_assert_int_eq(errno, ECONNRESET);
+	for (int i = 0; i < 10; i++)
+		t_step();
+	ck_assert_uint_eq(app.closed, 0);
+	close(fd);
+}
+END_TEST
+
+/* An orderly close whose peer never sends FIN ends after linger_us, counted. */
+START_TEST(test_linger_timeout)
+{
+	struct dp_posix *p2;
+	struct dp_stack *st2;
+	void *mem2;
+	struct dp_addr4 a = {.ip = LO}, got;
+	struct t_conn *tc;
+	uint64_t end, t0;
+	int fd;
+
+	p2 = t_stack_new_linger(pool, 0, 200000, &mem2);
+	st2 = dp_posix_stack(p2);
+	app.mode = T_SINK;
+	ck_assert_int_eq(dp_stack_listen(st2, &a, &t_cbs, &app), 0);
+	ck_assert_int_eq(dp_posix_listen_addr(p2, 0, &got), 0);
+	fd = t_client(got.port);
+	end = t_now_us() + 5000000;
+	while (app.accepted == 0 && t_now_us() < end)
+		dp_stack_poll(st2, t_now_us());
+	tc = t_only_conn();
+	ck_assert_ptr_nonnull(tc);
+	t0 = t_now_us();
+	dp_stack_poll(st2, t0); /* the stack's clock: the linger deadline counts from here */
+	dp_stream_close(tc->s);
+	while (!tc->closed && t_now_us() < end) {
+		dp_stack_poll(st2, t_now_us());
+		dp_stack_flush(st2);
+	}
+	ck_assert(tc->closed);
+	ck_assert_int_eq(tc->closed_err, 0);
+	ck_assert_uint_ge(t_now_us() - t0, 200000);
+	ck_assert_uint_eq(dp_posix_stats(p2)->linger_timeouts, 1);
+	close(fd);
+
+	/* Closed with data the peer never reads: RST after linger_us, closed(-ETIMEDOUT). */
+	fd = t_client_rcvbuf(got.port, 4096);
+	while (app.accepted == 1 && t_now_us() < end)
+		dp_stack_poll(st2, t_now_us());
+	tc = NULL;
+	for (unsigned i = 0; i < MAX_TC; i++)
+		if (app.c[i].used && !app.c[i].closed)
+			tc = &app.c[i];
+	ck_assert_ptr_nonnull(tc);
+	ck_assert_int_eq(dp_stream_send(tc->s, t_chain(4, 0, 8u << 20)), 0);
+	dp_stream_close(tc->s);
+	while (!tc->closed && t_now_us() < end) {
+		dp_stack_poll(st2, t_now_us());
+		dp_stack_flush(st2);
+	}
+	ck_assert(tc->closed);
+	ck_assert_int_eq(tc->closed_err, -ETIMEDOUT);
+	ck_assert_uint_eq(dp_posix_stats(p2)->linger_timeouts, 2);
+	close(fd);
+	dp_posix_fini(p2);
+	free(mem2);
+}
+END_TEST
+
+/* Bad configurations are refused before anything is made. */
+START_TEST(test_conf_invalid)
+{
+	struct dp_posix_conf c = {.pool = pool};
+	char mem[64] __rte_aligned(64);
+
+	ck_assert_uint_gt(dp_posix_memsize(&c), sizeof(struct dp_stack));
+	c.rx_segs = DP_POSIX_MAX_RX_SEGS + 1;
+	ck_assert_uint_eq(dp_posix_memsize(&c), 0);
+	errno = 0;
+	ck_assert_ptr_null(dp_posix_init(mem, &c));
+	ck_assert_int_eq(errno, EINVAL);
+	c.rx_segs = 0;
+	c.iov_max = 1025;
+	ck_assert_uint_eq(dp_posix_memsize(&c), 0);
+	c.iov_max = 0;
+	c.pool = NULL;
+	ck_assert_uint_eq(dp_posix_memsize(&c), 0);
+	ck_assert_uint_eq(dp_posix_memsize(NULL), 0);
+	c.pool = pool;
+	ck_assert_ptr_null(dp_posix_init(mem + 8, &c)); /* misaligned */
+	ck_assert_int_eq(errno, EINVAL);
+}
+END_TEST
+
+static uint64_t t_rng;
+
+static uint32_t
+t_rand(uint32_t n)
+{
+	t_rng ^= t_rng << 13;
+	t_rng ^= t_rng >> 7;
+	t_rng ^= t_rng << 17;
+	return (uint32_t)(t_rng % n);
+}
+
+/* Random interleavings of client and server actions on up to 400 streams (writes, reads,
+ * half-closes, closes, resets on the kernel side; sends, shutdown_wr, close, abort on ours). Every
+ * accepted stream must end with exactly one closed(), no mbuf and no slot may leak. */
+START_TEST(test_chaos)
+{
+	enum { N = 400, LIVE = 64 };
+	static struct {
+		int fd;
+		bool shut;
+	} cl[N];
+	static uint8_t buf[65536];
+	const char *env = getenv("SKIFF_POSIX_CHAOS_SEED");
+	uint64_t seed = env ? strtoull(env, NULL, 0) : t_now_us();
+	unsigned opened = 0, live = 0, i;
+	uint64_t end;
+	uint16_t port;
+
+	t_rng = seed | 1;
+	fprintf(stderr, "test_chaos: SKIFF_POSIX_CHAOS_SEED=%llu\n", (unsigned long long)seed);
+	app.mode = T_ECHO;
+	app.close_on_fin = true;
+	port = t_listen(st);
+	memset(buf, 0x5a, sizeof(buf));
+	end = t_now_us() + 3000000;
+	while (opened < N && t_now_us() < end) {
+		unsigned k = t_rand(100);
+
+		if (live < LIVE && (k < 20 || live == 0)) {
+			cl[opened].fd = t_client(port);
+			cl[opened].shut = false;
+			opened++;
+			live++;
+		} else {
+			unsigned c = t_rand(opened);
+			int fd = cl[c].fd;
+			struct linger lg = {1, 0};
+
+			if (fd < 0)
+				continue;
+			if (k < 55 && !cl[c].shut) {
+				(void)!send(fd, buf, 1 + t_rand(sizeof(buf)), MSG_NOSIGNAL);
+			} else if (k < 75) {
+				(void)!read(fd, buf, sizeof(buf));
+			} else if (k < 82 && !cl[c].shut) {
+				shutdown(fd, SHUT_WR);
+				cl[c].shut = true;
+			} else if (k < 90) {
+				close(fd);
+				cl[c].fd = -1;
+				live--;
+			} else if (k < 94) {
+				setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+				close(fd);
+				cl[c].fd = -1;
+				live--;
+			} else {
+				/* A server-side action on a random stream still open on our side.
+				 */
+				struct t_conn *tc = &app.c[t_rand(app.accepted ? app.accepted : 1)];
+
+				if (tc->used && !tc->closed && tc->s != NULL) {
+					unsigned a = t_rand(4);
+
+					if (a == 0)
+						dp_stream_abort(tc->s);
+					else if (a == 1)
+						dp_stream_close(tc->s);
+					else if (a == 2)
+						(void)dp_stream_shutdown_wr(tc->s);
+					else {
+						struct rte_mbuf *m =
+							t_chain(1, 0, 1 + t_rand(8000));
+
+						if (dp_stream_send(tc->s, m) != 0)
+							rte_pktmbuf_free(m);
+					}
+				}
+			}
+		}
+		t_step();
+	}
+	/* Every client goes away; every stream must then end. */
+	for (i = 0; i < opened; i++)
+		if (cl[i].fd >= 0)
+			close(cl[i].fd);
+	end = t_now_us() + 5000000;
+	while (app.closed < app.accepted && t_now_us() < end)
+		t_step();
+	ck_assert_msg(app.closed == app.accepted, "seed %llu: %u accepted, %u closed",
+		      (unsigned long long)seed, app.accepted, app.closed);
+	ck_assert_msg(dp_posix_conns_in_use(px) == 0, "seed %llu: %u slots in use",
+		      (unsigned long long)seed, dp_posix_conns_in_use(px));
+	ck_assert_uint_gt(app.accepted, N / 2);
+}
+END_TEST
+
+/* Small iov_max and rx_segs: a queue longer than one writev goes out over several flushes, reads
+ * come in small batches, and the bytes are still exact both ways. */
+START_TEST(test_small_batches)
+{
+	struct dp_posix_conf conf = {.pool = pool, .max_conns = 8, .iov_max = 3, .rx_segs = 1};
+	struct dp_posix *p2;
+	struct dp_stack *st2;
+	void *mem2;
+	struct dp_addr4 a = {.ip = LO}, got;
+	uint64_t roff = 0, woff = 0, end;
+	bool bad = false;
+	struct t_conn *tc;
+	int fd;
+
+	p2 = t_stack_conf(&conf, &mem2);
+	st2 = dp_posix_stack(p2);
+	app.mode = T_SINK;
+	ck_assert_int_eq(dp_stack_listen(st2, &a, &t_cbs, &app), 0);
+	ck_assert_int_eq(dp_posix_listen_addr(p2, 0, &got), 0);
+	fd = t_client(got.port);
+	end = t_now_us() + 5000000;
+	while (app.accepted == 0 && t_now_us() < end)
+		dp_stack_poll(st2, t_now_us());
+	tc = t_only_conn();
+	ck_assert_ptr_nonnull(tc);
+	tc->seed = 31;
+	ck_assert_int_eq(dp_stream_send(tc->s, t_chain(30, 0, 20 * 2048 + 17)), 0);
+	while ((roff < 20 * 2048 + 17 || tc->rx_bytes < 100000) && t_now_us() < end) {
+		t_write_gen(fd, 31, &woff, 100000);
+		dp_stack_poll(st2, t_now_us());
+		dp_stack_flush(st2);
+		ck_assert_int_ge(t_read_check(fd, 30, &roff, &bad), 0);
+	}
+	ck_assert(!bad);
+	ck_assert(!tc->rx_bad);
+	ck_assert_uint_eq(roff, 20 * 2048 + 17);
+	ck_assert_uint_eq(tc->rx_bytes, 100000);
+	ck_assert_uint_ge(dp_posix_stats(p2)->write_calls, 7); /* 21 segments, 3 a writev */
+	ck_assert_uint_ge(dp_posix_stats(p2)->read_calls, 100000 / 2048); /* 1 mbuf a readv */
+	close(fd);
+	dp_posix_fini(p2);
+	free(mem2);
+}
+END_TEST
+
+/* A full connection pool: the extra connection is reset and counted, the others carry on, and a
+ * freed slot is used again. */
+START_TEST(test_pool_full)
+{
+	struct dp_posix_conf conf = {.pool = pool, .max_conns = 2};
+	struct dp_posix *p2;
+	struct dp_stack *st2;
+	void *mem2;
+	struct dp_addr4 a = {.ip = LO}, got;
+	struct dp_stream *s = NULL;
+	int fd[4], r = 0;
+	uint64_t end;
+	char b;
+
+	p2 = t_stack_conf(&conf, &mem2);
+	st2 = dp_posix_stack(p2);
+	app.mode = T_SINK;
+	ck_assert_int_eq(dp_stack_listen(st2, &a, &t_cbs, &app), 0);
+	ck_assert_int_eq(dp_posix_listen_addr(p2, 0, &got), 0);
+	for (int i = 0; i < 3; i++)
+		fd[i] = t_client(got.port);
+	end = t_now_us() + 5000000;
+	while (dp_posix_stats(p2)->accept_nopool == 0 && t_now_us() < end)
+		dp_stack_poll(st2, t_now_us());
+	ck_assert_uint_eq(app.accepted, 2);
+	ck_assert_uint_eq(dp_posix_stats(p2)->accept_nopool, 1);
+	ck_assert_uint_eq(dp_posix_conns_in_use(p2), 2);
+	ck_assert_int_eq(dp_stack_connect(st2, &got, &t_cbs, t_conn_new(), &s), -ENOMEM);
+	/* The third client was reset. */
+	do {
+		r = (int)read(fd[2], &b, 1);
+	} while (r < 0 && errno == EAGAIN && t_now_us() < end);
+	ck_assert_int_eq(r, -1);
+	ck_assert_int_eq(errno, ECONNRESET);
+	close(fd[2]);
+	/* One stream ends; its slot takes the next connection. */
+	close(fd[0]);
+	app.close_on_fin = true;
+	while (app.closed == 0 && t_now_us() < end) {
+		dp_stack_poll(st2, t_now_us());
+		dp_stack_flush(st2);
+	}
+	ck_assert_uint_eq(app.closed, 1);
+	ck_assert_uint_eq(dp_posix_conns_in_use(p2), 1);
+	fd[3] = t_client(got.port);
+	while (app.accepted < 3 && t_now_us() < end)
+		dp_stack_poll(st2, t_now_us());
+	ck_assert_uint_eq(app.accepted, 3);
+	ck_assert_uint_eq(dp_posix_conns_in_use(p2), 2);
+	/* Graceful stop: listeners closed, new connections refused, open streams untouched. */
+	dp_posix_listen_close_all(p2);
+	ck_assert_int_eq(dp_posix_listen_addr(p2, 0, &a), -ENOENT);
+	{
+		int lfd = t_client(got.port);
+
+		do {
+			r = (int)read(lfd, &b, 1);
+		} while (r < 0 && errno == EAGAIN && t_now_us() < end);
+		ck_assert_int_eq(r, -1);
+		ck_assert(errno == ECONNREFUSED || errno == ECONNRESET);
+		close(lfd);
+	}
+	ck_assert_uint_eq(dp_posix_conns_in_use(p2), 2);
+	close(fd[1]);
+	close(fd[3]);
+	dp_posix_fini(p2);
+	free(mem2);
+}
+END_TEST
+
+/* A foreign fd in the stack's epoll set (data.u64 = 0), e.g. the runtime's mailbox eventfd, wakes
+ * dp_posix_wait() and is otherwise ignored by the poll. */
+START_TEST(test_foreign_fd)
+{
+	struct epoll_event ev = {.events = EPOLLIN, .data.u64 = 0};
+	int efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	uint64_t one = 1, t0;
+
+	ck_assert_int_ge(efd, 0);
+	ck_assert_int_eq(epoll_ctl(dp_posix_epoll_fd(px), EPOLL_CTL_ADD, efd, &ev), 0);
+	ck_assert_int_eq(write(efd, &one, sizeof(one)), (ssize_t)sizeof(one));
+	t0 = t_now_us();
+	ck_assert_int_eq(dp_posix_wait(px, 1000000), 1);
+	ck_assert_uint_lt(t_now_us() - t0, 500000);
+	ck_assert_uint_eq(dp_stack_poll(st, t_now_us()), 0);
+	ck_assert_uint_eq(dp_posix_stats(px)->epoll_events, 1);
+	ck_assert_int_eq(read(efd, &one, sizeof(one)), (ssize_t)sizeof(one));
+	ck_assert_int_eq(epoll_ctl(dp_posix_epoll_fd(px), EPOLL_CTL_DEL, efd, NULL), 0);
+	close(efd);
 }
 END_TEST
 
@@ -1022,6 +1504,14 @@ t_suite(void)
 	tcase_add_test(tc, test_send_space);
 	tcase_add_test(tc, test_reuseport);
 	tcase_add_test(tc, test_nodelay_wait);
+	tcase_add_test(tc, test_shutdown_wr);
+	tcase_add_test(tc, test_accept_refused);
+	tcase_add_test(tc, test_linger_timeout);
+	tcase_add_test(tc, test_conf_invalid);
+	tcase_add_test(tc, test_chaos);
+	tcase_add_test(tc, test_small_batches);
+	tcase_add_test(tc, test_pool_full);
+	tcase_add_test(tc, test_foreign_fd);
 	suite_add_tcase(s, tc);
 	return s;
 }
@@ -1030,8 +1520,19 @@ int
 main(int argc, char **argv)
 {
 	char prefix[64];
-	char *eal[] = { argv[0], "-l", "0", "--no-huge", "-m", "256", "--no-pci", "--no-shconf",
-			"--no-telemetry", "--log-level", "lib.eal:error", "--file-prefix", prefix };
+	char *eal[] = {argv[0],
+		       "-l",
+		       "0",
+		       "--no-huge",
+		       "-m",
+		       "256",
+		       "--no-pci",
+		       "--no-shconf",
+		       "--no-telemetry",
+		       "--log-level",
+		       "lib.eal:error",
+		       "--file-prefix",
+		       prefix};
 	SRunner *sr;
 	int failed;
 
