@@ -421,7 +421,7 @@ static void
 rs_conn_notify_closed(struct rs_conn *c, uint32_t code, const char *msg)
 {
 	const struct sk_conn_cbs *cbs = c->cbs;
-	struct sk_conn h = { c->idx, c->gen };
+	struct sk_conn h = {c->idx, c->gen};
 
 	c->cbs = NULL;
 	if (cbs != NULL && cbs->on_closed != NULL)
@@ -684,8 +684,8 @@ rs_conn_view(struct rs_conn *c, const struct rs_frame *f, struct sk_payload *p)
 	p->metadata = has_md ? rs_conn_gather(c, &f->metadata, 0) : NULL;
 	p->data_len = f->data.len;
 	p->data = rs_conn_gather(c, &f->data,
-				 has_md && !rs_frame_slice_is_contig(&f->metadata) ?
-				 f->metadata.len : 0);
+				 has_md && !rs_frame_slice_is_contig(&f->metadata) ? f->metadata.len
+										   : 0);
 	return 0;
 }
 
@@ -766,13 +766,11 @@ rs_conn_on_setup(struct rs_conn *c, const struct rs_frame *f)
 						    "resumption not supported");
 		if (f->setup.token.len == 0 || f->setup.token.len > RS_CONN_TOKEN_MAX)
 			return rs_conn_reject_setup(c, RS_CTR_SETUP_MALFORMED,
-						    RS_ERROR_INVALID_SETUP,
-						    "resume token length");
+						    RS_ERROR_INVALID_SETUP, "resume token length");
 		rs_frame_slice_copy(&f->setup.token, tok, f->setup.token.len);
 		if (rs_conn_find_token(e, tok, (uint16_t)f->setup.token.len, c) != NULL)
 			return rs_conn_reject_setup(c, RS_CTR_SETUP_TOKEN_IN_USE,
-						    RS_ERROR_REJECTED_SETUP,
-						    "resume token in use");
+						    RS_ERROR_REJECTED_SETUP, "resume token in use");
 		c->store = malloc(e->conf.resume_store_bytes);
 		if (c->store == NULL)
 			return rs_conn_reject_setup(c, RS_CTR_SETUP_MALFORMED,
@@ -939,7 +937,7 @@ rs_conn_on_lease(struct rs_conn *c, const struct rs_frame *f)
 	c->lease_out_left = f->lease.n_requests;
 	c->lease_out_expiry_us = e->now_us + (uint64_t)f->lease.ttl_ms * 1000;
 	if (c->cbs != NULL && c->cbs->on_lease != NULL)
-		c->cbs->on_lease(rs_engine_ctx(e), (struct sk_conn){ c->idx, c->gen }, c->cb_ctx,
+		c->cbs->on_lease(rs_engine_ctx(e), (struct sk_conn){c->idx, c->gen}, c->cb_ctx,
 				 f->lease.ttl_ms, f->lease.n_requests);
 }
 
@@ -949,7 +947,7 @@ rs_conn_on_metadata_push(struct rs_conn *c, const struct rs_frame *f)
 	struct rs_engine *e = c->e;
 	struct sk_payload p;
 
-	struct sk_conn h = { c->idx, c->gen };
+	struct sk_conn h = {c->idx, c->gen};
 	const char *tag;
 	size_t tag_len;
 	int r;
@@ -964,8 +962,8 @@ rs_conn_on_metadata_push(struct rs_conn *c, const struct rs_frame *f)
 		r = sk_router_match(e->router, e->scratch, tag, tag_len);
 		if (r >= 0 && e->route_app[r] >= 0 &&
 		    e->app->routes[e->route_app[r]].metadata_push != NULL) {
-			e->app->routes[e->route_app[r]].metadata_push(rs_engine_ctx(e), h, p.metadata,
-								      p.metadata_len);
+			e->app->routes[e->route_app[r]].metadata_push(rs_engine_ctx(e), h,
+								      p.metadata, p.metadata_len);
 			return;
 		}
 	}
@@ -1065,8 +1063,9 @@ rs_conn_on_frame(struct rs_conn *c, struct rs_frame *f)
 		else if (f->type == RS_FRAME_RESUME)
 			rs_conn_on_resume(c, f);
 		else
-			rs_conn_on_bad_frame(c, &(struct rs_frame){ .type = f->type,
-						     .err = RS_FRAME_ERR_UNKNOWN_TYPE });
+			rs_conn_on_bad_frame(c,
+					     &(struct rs_frame){.type = f->type,
+								.err = RS_FRAME_ERR_UNKNOWN_TYPE});
 		return;
 	}
 	if (c->state == RS_CONN_AWAIT_RESUME_OK) {
@@ -1119,9 +1118,9 @@ rs_conn_process(struct rs_conn *c, struct dp_stream *ts)
 	struct rte_mbuf *done;
 
 	c->in_rx = true;
-	while (c->ts == ts && (c->state == RS_CONN_AWAIT_SETUP ||
-			       c->state == RS_CONN_AWAIT_RESUME_OK ||
-			       c->state == RS_CONN_ESTABLISHED)) {
+	while (c->ts == ts &&
+	       (c->state == RS_CONN_AWAIT_SETUP || c->state == RS_CONN_AWAIT_RESUME_OK ||
+		c->state == RS_CONN_ESTABLISHED)) {
 		struct rs_frame f;
 		int rc = rs_frame_reader_next(&c->rd, &f);
 
@@ -1211,7 +1210,7 @@ rs_conn_start_client(struct rs_conn *c)
 	if (c->lease && e->conf.lease_ttl_ms > 0)
 		rs_conn_issue_lease(c);
 	if (c->cbs != NULL && c->cbs->on_ready != NULL)
-		c->cbs->on_ready(rs_engine_ctx(e), (struct sk_conn){ c->idx, c->gen }, c->cb_ctx);
+		c->cbs->on_ready(rs_engine_ctx(e), (struct sk_conn){c->idx, c->gen}, c->cb_ctx);
 }
 
 int
@@ -1335,8 +1334,7 @@ rs_conn_transport_lost(struct rs_conn *c, bool close_it)
 		rs_conn_release(c);
 		return;
 	}
-	if (c->resume && (c->state == RS_CONN_ESTABLISHED ||
-			  c->state == RS_CONN_AWAIT_RESUME_OK)) {
+	if (c->resume && (c->state == RS_CONN_ESTABLISHED || c->state == RS_CONN_AWAIT_RESUME_OK)) {
 		rs_conn_detach_transport(c, close_it);
 		c->state = RS_CONN_DETACHED;
 		dp_timer_cancel(e->wheel, &c->t_keepalive);
@@ -1347,7 +1345,7 @@ rs_conn_transport_lost(struct rs_conn *c, bool close_it)
 		dp_timer_arm(e->wheel, &c->t_session,
 			     e->now_us + (uint64_t)e->conf.resume_session_ms * 1000);
 		if (c->cbs != NULL && c->cbs->on_detached != NULL)
-			c->cbs->on_detached(rs_engine_ctx(e), (struct sk_conn){ c->idx, c->gen },
+			c->cbs->on_detached(rs_engine_ctx(e), (struct sk_conn){c->idx, c->gen},
 					    c->cb_ctx);
 		/* A client that dialled through the stack redials and resumes by itself. */
 		if (c->is_client && e->stack != NULL && c->remote.port != 0 &&

@@ -146,7 +146,7 @@ rs_stream_get(struct rs_engine *e, struct sk_stream h)
 struct sk_stream
 rs_stream_handle(const struct rs_stream *s)
 {
-	return (struct sk_stream){ (uint32_t)(s - s->c->e->streams), s->gen };
+	return (struct sk_stream){(uint32_t)(s - s->c->e->streams), s->gen};
 }
 
 /* ---- Callbacks into the application ------------------------------------------------------ */
@@ -209,8 +209,8 @@ rs_stream_send_payloadish(struct rs_conn *c, uint32_t sid, unsigned type, unsign
 	bool has_md = p != NULL && p->has_metadata;
 	uint32_t md_len = has_md ? p->metadata_len : 0;
 	uint32_t data_len = p != NULL ? p->data_len : 0;
-	uint64_t total = RS_FRAME_HDR_LEN + (has_n ? 4 : 0) + (has_md ? 3 + (uint64_t)md_len : 0) +
-			 data_len;
+	uint64_t total =
+		RS_FRAME_HDR_LEN + (has_n ? 4 : 0) + (has_md ? 3 + (uint64_t)md_len : 0) + data_len;
 	uint32_t frag = e->conf.fragment_size;
 	uint32_t mdo = 0, dto = 0;
 	bool first = true;
@@ -254,8 +254,8 @@ rs_stream_send_payloadish(struct rs_conn *c, uint32_t sid, unsigned type, unsign
 		hl = rs_stream_head(h,
 				    RS_FRAME_HDR_LEN + (fn ? 4 : 0) + (carry_md ? 3 : 0) + mdp + dp,
 				    sid, t, fl, fn, n, carry_md, mdp);
-		rc = rs_conn_emit(c, h, hl, carry_md ? p->metadata + mdo : NULL, mdp,
-				  p->data + dto, dp);
+		rc = rs_conn_emit(c, h, hl, carry_md ? p->metadata + mdo : NULL, mdp, p->data + dto,
+				  dp);
 		if (rc != 0)
 			return rc;
 		rs_engine_count(e, RS_CTR_FRAGMENTS_TX);
@@ -468,8 +468,9 @@ rs_stream_on_request(struct rs_conn *c, struct rs_frame *f)
 	bool frag = (f->flags & RS_FRAME_FLAG_F) && !(f->flags & RS_FRAME_FLAG_C);
 	struct sk_payload p;
 	struct rs_stream *s;
-	uint32_t n = (f->type == RS_FRAME_REQUEST_STREAM || f->type == RS_FRAME_REQUEST_CHANNEL) ?
-		     f->request_n : 0;
+	uint32_t n = (f->type == RS_FRAME_REQUEST_STREAM || f->type == RS_FRAME_REQUEST_CHANNEL)
+			     ? f->request_n
+			     : 0;
 
 	if (!rs_stream_peer_parity(c, sid)) {
 		rs_engine_count(e, RS_CTR_STREAM_BAD_PARITY);
@@ -650,7 +651,7 @@ rs_stream_on_payload(struct rs_conn *c, struct rs_frame *f)
 		unsigned flags = s->reasm_flags | (f->flags & RS_FRAME_FLAG_C);
 		struct sk_engine_reasm_hold {
 			uint8_t *md, *data;
-		} hold = { s->rmd, s->rdata };
+		} hold = {s->rmd, s->rdata};
 		uint64_t bytes = (uint64_t)s->rmd_len + s->rdata_len;
 
 		rs_stream_reasm_payload(s, &p);

@@ -3,11 +3,12 @@
  * libFuzzer target for the RSocket engine: the input is what a peer sends to a server engine
  * (after a valid SETUP unless the first byte's low bit is set), or, when bit 3 of the first byte
  * is set, what a server sends to a client engine that has just opened a request-response, a
- * stream and a channel (ids 1, 3, 5; resumption on, so RESUME_OK and positions are reachable), delivered through the in-memory
- * transport in segments whose sizes come from the input, with the fake clock advanced between
- * chunks so timers (keepalive, lease, setup timeout) run too. The server runs the routes of a
- * small app (request-response echo, stream producer, channel echo, FNF). Every input ends with the
- * engine freed and the mbuf pool back at its baseline (a leak aborts).
+ * stream and a channel (ids 1, 3, 5; resumption on, so RESUME_OK and positions are reachable),
+ * delivered through the in-memory transport in segments whose sizes come from the input, with the
+ * fake clock advanced between chunks so timers (keepalive, lease, setup timeout) run too. The
+ * server runs the routes of a small app (request-response echo, stream producer, channel echo,
+ * FNF). Every input ends with the engine freed and the mbuf pool back at its baseline (a leak
+ * aborts).
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -37,7 +38,7 @@ static uint32_t fz_left;
 static void
 fz_rr(struct sk_ctx *cx, struct sk_stream s, const struct sk_payload *p)
 {
-	struct sk_payload out = { .data = p->data, .data_len = p->data_len };
+	struct sk_payload out = {.data = p->data, .data_len = p->data_len};
 
 	sk_respond(cx, s, &out);
 }
@@ -53,7 +54,7 @@ static void
 fz_run(struct sk_ctx *cx)
 {
 	static const uint8_t item[40];
-	struct sk_payload p = { .data = item, .data_len = sizeof(item) };
+	struct sk_payload p = {.data = item, .data_len = sizeof(item)};
 
 	while (fz_left > 0 && sk_next(cx, fz_prod, &p) == 0)
 		fz_left--;
@@ -82,7 +83,7 @@ fz_request_n(struct sk_ctx *cx, struct sk_stream s, void *ctx, uint64_t n)
 static void
 fz_chan_next(struct sk_ctx *cx, struct sk_stream s, void *ctx, const struct sk_payload *p)
 {
-	struct sk_payload out = { .data = p->data, .data_len = p->data_len };
+	struct sk_payload out = {.data = p->data, .data_len = p->data_len};
 
 	(void)ctx;
 	sk_next(cx, s, &out);
@@ -91,8 +92,7 @@ fz_chan_next(struct sk_ctx *cx, struct sk_stream s, void *ctx, const struct sk_p
 }
 
 static void
-fz_channel(struct sk_ctx *cx, struct sk_stream s, const struct sk_payload *p, uint64_t n,
-	   bool done)
+fz_channel(struct sk_ctx *cx, struct sk_stream s, const struct sk_payload *p, uint64_t n, bool done)
 {
 	(void)n;
 	fz_chan_next(cx, s, NULL, p);
@@ -113,7 +113,7 @@ fz_md(struct sk_ctx *cx, struct sk_conn c, const uint8_t *md, size_t len)
 static void
 fz_c_next(struct sk_ctx *cx, struct sk_stream s, void *ctx, const struct sk_payload *p)
 {
-	struct sk_payload out = { .data = p->data, .data_len = p->data_len };
+	struct sk_payload out = {.data = p->data, .data_len = p->data_len};
 
 	(void)ctx;
 	sk_request_n(cx, s, 1);
@@ -124,35 +124,39 @@ static void
 fz_c_request_n(struct sk_ctx *cx, struct sk_stream s, void *ctx, uint64_t n)
 {
 	static const uint8_t item[70];
-	struct sk_payload out = { .data = item, .data_len = sizeof(item) };
+	struct sk_payload out = {.data = item, .data_len = sizeof(item)};
 
 	(void)ctx;
 	(void)n;
 	sk_next(cx, s, &out);
 }
 
-static const struct sk_stream_cbs fz_ccbs = { .on_next = fz_c_next,
-					      .on_request_n = fz_c_request_n };
+static const struct sk_stream_cbs fz_ccbs = {.on_next = fz_c_next, .on_request_n = fz_c_request_n};
 
-static const char *const fz_names[] = { "echo" };
+static const char *const fz_names[] = {"echo"};
 static const struct sk_route_handlers fz_routes[] = {
-	{ .request_response = fz_rr, .fire_and_forget = fz_fnf, .request_stream = fz_stream,
-	  .request_channel = fz_channel,
-	  .cbs = { .on_next = fz_chan_next, .on_request_n = fz_request_n } },
+	{.request_response = fz_rr,
+	 .fire_and_forget = fz_fnf,
+	 .request_stream = fz_stream,
+	 .request_channel = fz_channel,
+	 .cbs = {.on_next = fz_chan_next, .on_request_n = fz_request_n}},
 };
-static const struct sk_app fz_app = { "fuzz", NULL, NULL, fz_names, fz_routes, 1, fz_md };
+static const struct sk_app fz_app = {"fuzz", NULL, NULL, fz_names, fz_routes, 1, fz_md};
 
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	static char prefix[64];
-	char *eal[] = { (*argv)[0], "-l", "0", "--no-huge", "-m", "128", "--no-pci", "--no-shconf",
-			"--no-telemetry", "--log-level", "lib.*:error", "--file-prefix", prefix };
+	char *eal[] = {(*argv)[0],    "-l",	     "0",
+		       "--no-huge",   "-m",	     "128",
+		       "--no-pci",    "--no-shconf", "--no-telemetry",
+		       "--log-level", "lib.*:error", "--file-prefix",
+		       prefix};
 	static const struct sk_router_route routes[] = {
-		{ "echo", "echo", SK_ROUTER_EXACT },
-		{ "any", "^e", SK_ROUTER_PATTERN },
+		{"echo", "echo", SK_ROUTER_EXACT},
+		{"any", "^e", SK_ROUTER_PATTERN},
 	};
-	struct sk_router_conf rc = { routes, 2, "echo" };
+	struct sk_router_conf rc = {routes, 2, "echo"};
 
 	(void)argc;
 	snprintf(prefix, sizeof(prefix), "fz%d", (int)getpid());
@@ -171,11 +175,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	/* SETUP: 40 bytes, version 1.0, keepalive 100 ms, lifetime 1000 ms, text/plain twice. */
 	uint8_t setup[] = {
-		0, 0, 40, 0, 0, 0, 0, 0x04, 0x00, 0, 1, 0, 0, 0, 0, 0, 100, 0, 0, 3, 232,
-		10, 't', 'e', 'x', 't', '/', 'p', 'l', 'a', 'i', 'n',
-		10, 't', 'e', 'x', 't', '/', 'p', 'l', 'a', 'i', 'n',
+		0,   0,	  40, 0,   0,	0,   0,	  0x04, 0x00, 0,   1,	0,   0,	  0,   0,
+		0,   100, 0,  0,   3,	232, 10,  't',	'e',  'x', 't', '/', 'p', 'l', 'a',
+		'i', 'n', 10, 't', 'e', 'x', 't', '/',	'p',  'l', 'a', 'i', 'n',
 	};
-	struct dp_timer_wheel_conf wc = { 100, 1000000 };
+	struct dp_timer_wheel_conf wc = {100, 1000000};
 	static uint8_t wmem[1 << 20] __attribute__((aligned(64)));
 	struct rs_engine_conf conf;
 	struct dp_timer_wheel *w;
@@ -212,7 +216,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (client) {
 		struct sk_ctx *cx = rs_engine_ctx(e);
 		uint8_t md[16];
-		struct sk_payload p = { md, 0, true, (const uint8_t *)"q", 1 };
+		struct sk_payload p = {md, 0, true, (const uint8_t *)"q", 1};
 		uint32_t idx;
 		struct sk_conn c;
 

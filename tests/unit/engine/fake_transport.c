@@ -41,7 +41,7 @@ ft_push(uint8_t **buf, size_t *len, size_t *cap, const void *p, size_t n)
 static void
 ft_mark_cut(struct ft_end *e)
 {
-	struct ft_end *ends[2] = { e, e->peer };
+	struct ft_end *ends[2] = {e, e->peer};
 
 	for (int i = 0; i < 2; i++) {
 		struct ft_end *x = ends[i];
