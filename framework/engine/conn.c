@@ -588,29 +588,41 @@ rs_conn_alloc(struct rs_engine *e, bool is_client)
 			continue;
 		uint32_t gen = c->gen;
 		uint32_t *tbl = c->tbl;
+		struct rs_stream *sblock = c->sblock;
 		bool dirty = c->dirty; /* may still sit on the flush list */
 
+		/* First use of this slot: its stream slots and table, kept for later reuse. */
+		if (sblock == NULL) {
+			sblock = calloc(e->conf.max_streams, sizeof(*sblock));
+			tbl = calloc(e->tbl_size, sizeof(*tbl));
+			if (sblock == NULL || tbl == NULL) {
+				free(sblock);
+				free(tbl);
+				return NULL;
+			}
+			for (uint32_t k = 0; k < e->conf.max_streams; k++)
+				sblock[k].gen = 1;
+		}
 		memset(c, 0, sizeof(*c));
 		c->dirty = dirty;
 		c->e = e;
 		c->idx = i;
 		c->gen = gen;
 		c->tbl = tbl;
+		c->sblock = sblock;
 		c->tbl_mask = e->tbl_size - 1;
 		memset(tbl, 0, e->tbl_size * sizeof(*tbl));
 		c->is_client = is_client;
 		c->next_id = is_client ? 1 : 2;
 		rs_frame_reader_init(&c->rd, e->conf.max_frame_len);
 		rs_conn_timers_init(c);
-		/* Stream slots of this connection: a fixed range of the core's stream array. */
+		/* Every slot free, lowest first. */
 		c->free_head = 0;
 		for (uint32_t k = e->conf.max_streams; k > 0; k--) {
-			uint32_t si = (i - 1) * e->conf.max_streams + k;
-
-			e->streams[si].c = c;
-			e->streams[si].id = 0;
-			e->streams[si].free_next = c->free_head;
-			c->free_head = si;
+			sblock[k - 1].c = c;
+			sblock[k - 1].id = 0;
+			sblock[k - 1].free_next = c->free_head;
+			c->free_head = k;
 		}
 		e->nb_conns++;
 		rs_engine_count(e, RS_CTR_CONN_OPEN);

@@ -47,7 +47,7 @@ struct rs_stream {
 	struct rs_conn *c;
 	uint32_t gen;
 	uint32_t id;	    /**< RSocket stream id; 0 when the slot is free */
-	uint32_t free_next; /**< next free slot index (engine-wide index) */
+	uint32_t free_next; /**< next free slot of the connection (local index + 1), 0 = none */
 	uint8_t model;
 	bool requester;
 	bool out_open;	     /**< we may still send items / completion */
@@ -107,8 +107,11 @@ struct rs_conn {
 	/* Streams. */
 	uint32_t next_id;
 	uint32_t nb_streams;
-	uint32_t free_head; /**< engine-wide stream index, 0 = none */
-	uint32_t *tbl;	    /**< stream id -> engine-wide stream index, 0 empty */
+	uint32_t free_head; /**< first free slot (local index + 1), 0 = none */
+	struct rs_stream
+		*sblock; /**< max_streams slots; allocated when the connection slot is
+			  *   first used, kept for its next connections (a per-core pool) */
+	uint32_t *tbl;	 /**< stream id -> slot (local index + 1), 0 empty */
 	uint32_t tbl_mask;
 	uint64_t reasm_bytes;
 	/* Resumption (RSOCKET.md 7). */
@@ -135,15 +138,22 @@ struct rs_engine {
 	uint64_t now_us;
 	struct rs_conn *rx_conn; /**< connection whose input is being dispatched, else NULL */
 	uint32_t tbl_size;
-	struct rs_conn *conns;	   /**< [1..max_conns] */
-	struct rs_stream *streams; /**< [1..max_conns*max_streams] */
-	uint32_t *tbls;
+	struct rs_conn *conns; /**< [1..max_conns] */
 	uint32_t nb_conns;
 	uint32_t *dirty; /**< connections with queued TX or a pending close */
 	uint32_t nb_dirty;
 	uint32_t nb_streams;
 	uint64_t ctr[RS_CTR_MAX];
 };
+
+/* A stream handle's idx is (connection index - 1) * max_streams + local slot + 1. */
+static inline uint32_t
+rs_stream_index(const struct rs_stream *s)
+{
+	const struct rs_conn *c = s->c;
+
+	return (c->idx - 1) * c->e->conf.max_streams + (uint32_t)(s - c->sblock) + 1;
+}
 
 static inline void
 rs_engine_count(struct rs_engine *e, enum rs_engine_ctr i)

@@ -41,8 +41,8 @@ rs_stream_lookup(struct rs_conn *c, uint32_t id)
 
 		if (v == 0)
 			return NULL;
-		if (c->e->streams[v].id == id)
-			return &c->e->streams[v];
+		if (c->sblock[v - 1].id == id)
+			return &c->sblock[v - 1];
 		h = (h + 1) & c->tbl_mask;
 	}
 }
@@ -57,7 +57,7 @@ rs_stream_alloc(struct rs_conn *c, uint32_t id)
 
 	if (si == 0)
 		return NULL;
-	s = &e->streams[si];
+	s = &c->sblock[si - 1];
 	c->free_head = s->free_next;
 	gen = s->gen;
 	memset(s, 0, sizeof(*s));
@@ -93,7 +93,7 @@ rs_stream_free(struct rs_stream *s)
 {
 	struct rs_conn *c = s->c;
 	struct rs_engine *e = c->e;
-	uint32_t si = (uint32_t)(s - e->streams);
+	uint32_t si = (uint32_t)(s - c->sblock) + 1;
 	uint32_t h, j;
 
 	if (s->id == 0)
@@ -112,7 +112,7 @@ rs_stream_free(struct rs_stream *s)
 		v = c->tbl[j];
 		if (v == 0)
 			break;
-		home = rs_stream_hash(e->streams[v].id, c->tbl_mask);
+		home = rs_stream_hash(c->sblock[v - 1].id, c->tbl_mask);
 		/* Move v into the hole if its home is not in (h, j]. */
 		if (((j - home) & c->tbl_mask) >= ((j - h) & c->tbl_mask)) {
 			c->tbl[h] = v;
@@ -133,11 +133,16 @@ rs_stream_free(struct rs_stream *s)
 struct rs_stream *
 rs_stream_get(struct rs_engine *e, struct sk_stream h)
 {
+	uint32_t ms = e->conf.max_streams;
+	struct rs_conn *c;
 	struct rs_stream *s;
 
-	if (h.idx == 0 || h.idx > e->conf.max_conns * e->conf.max_streams)
+	if (h.idx == 0 || (h.idx - 1) / ms >= e->conf.max_conns)
 		return NULL;
-	s = &e->streams[h.idx];
+	c = &e->conns[(h.idx - 1) / ms + 1];
+	if (c->sblock == NULL)
+		return NULL;
+	s = &c->sblock[(h.idx - 1) % ms];
 	if (s->gen != h.gen || s->id == 0)
 		return NULL;
 	return s;
@@ -146,7 +151,7 @@ rs_stream_get(struct rs_engine *e, struct sk_stream h)
 struct sk_stream
 rs_stream_handle(const struct rs_stream *s)
 {
-	return (struct sk_stream){(uint32_t)(s - s->c->e->streams), s->gen};
+	return (struct sk_stream){rs_stream_index(s), s->gen};
 }
 
 /* ---- Callbacks into the application ------------------------------------------------------ */
@@ -169,10 +174,9 @@ void
 rs_stream_fail_all(struct rs_conn *c, uint32_t code, const char *msg)
 {
 	struct rs_engine *e = c->e;
-	uint32_t base = (c->idx - 1) * e->conf.max_streams;
 
-	for (uint32_t k = 1; k <= e->conf.max_streams && c->nb_streams > 0; k++) {
-		struct rs_stream *s = &e->streams[base + k];
+	for (uint32_t k = 0; k < e->conf.max_streams && c->nb_streams > 0; k++) {
+		struct rs_stream *s = &c->sblock[k];
 
 		if (s->id != 0)
 			rs_stream_cb_error(s, code, msg, strlen(msg));

@@ -8,9 +8,12 @@
  * chain per connection that it hands to dp_stream_send() once per loop (rs_engine_flush()).
  *
  * Timers (SETUP timeout, keepalive, keepalive timeout, lease renewal, resume session expiry) run on
- * the core's dp_timer_wheel, which the runtime advances. Memory for connections, stream slots and
- * per-connection tables is allocated at rs_engine_create(); nothing is allocated per frame except
- * reassembly buffers for fragmented messages (bounded by the reassembly caps).
+ * the core's dp_timer_wheel, which the runtime advances. Connection slots are allocated at
+ * rs_engine_create(); a slot's stream slots and stream table when the slot is first used (then kept
+ * for the slot's later connections: a per-core pool); the resume store when resumption is agreed.
+ * Nothing is allocated per frame, except reassembly buffers for fragmented messages (bounded by the
+ * reassembly caps) and the growth of a connection's gather buffer for frames that straddle
+ * segments (bounded by max_frame_len).
  */
 #ifndef RS_ENGINE_H
 #define RS_ENGINE_H
@@ -61,7 +64,7 @@ struct rs_engine_conf {
 	uint32_t resume_store_bytes;  /**< resume_store_bytes: kept unacknowledged frames per
 				       *   connection (1 MiB) */
 	uint32_t resume_session_ms;   /**< resume_session_ms: a detached session lives (60000) */
-	uint32_t max_conns;	      /**< max_conns: connections per core (256) */
+	uint32_t max_conns;	      /**< max_conns: connections per core (1024) */
 };
 
 /** Per-core counters. Names from rs_engine_counter_name(). */
