@@ -975,6 +975,22 @@ START_TEST(test_engine_limits_and_close)
 	ck_assert_uint_eq(t_cev.closed, 1);
 	ck_assert_uint_eq(t_cev.code, 0);
 	ck_assert_uint_eq(rs_engine_conn_count(W.e[0]) + rs_engine_conn_count(W.e[1]), 0);
+	/* A new connection reuses the slot and its stream slots: old handles stay stale. */
+	{
+		struct sk_conn old = W.conn;
+		struct t_cons b = { .granted = 1 };
+		struct sk_stream nh;
+
+		t_connect();
+		ck_assert_uint_eq(W.conn.idx, old.idx);
+		ck_assert_uint_ne(W.conn.gen, old.gen);
+		ck_assert_int_eq(sk_request_stream(t_cx(1), old, &p, 1, &t_ccbs, &b, &nh), -ESTALE);
+		ck_assert_int_eq(sk_request_stream(t_cx(1), W.conn, &p, 1, &t_ccbs, &b, &nh), 0);
+		ck_assert_uint_eq(nh.idx, h[0].idx);
+		ck_assert(!sk_stream_live(t_cx(1), h[0]));
+		ck_assert_int_eq(sk_request_n(t_cx(1), h[0], 1), -ESTALE);
+		ck_assert(sk_stream_live(t_cx(1), nh));
+	}
 	t_world_down();
 }
 END_TEST
