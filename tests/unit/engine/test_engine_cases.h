@@ -978,14 +978,15 @@ START_TEST(test_engine_limits_and_close)
 	/* A new connection reuses the slot and its stream slots: old handles stay stale. */
 	{
 		struct sk_conn old = W.conn;
-		struct t_cons b = { .granted = 1 };
 		struct sk_stream nh;
 
 		t_connect();
 		ck_assert_uint_eq(W.conn.idx, old.idx);
 		ck_assert_uint_ne(W.conn.gen, old.gen);
-		ck_assert_int_eq(sk_request_stream(t_cx(1), old, &p, 1, &t_ccbs, &b, &nh), -ESTALE);
-		ck_assert_int_eq(sk_request_stream(t_cx(1), W.conn, &p, 1, &t_ccbs, &b, &nh), 0);
+		memset(&a[5], 0, sizeof(a[5]));
+		a[5].granted = 1;
+		ck_assert_int_eq(sk_request_stream(t_cx(1), old, &p, 1, &t_ccbs, &a[5], &nh), -ESTALE);
+		ck_assert_int_eq(sk_request_stream(t_cx(1), W.conn, &p, 1, &t_ccbs, &a[5], &nh), 0);
 		ck_assert_uint_eq(nh.idx, h[0].idx);
 		ck_assert(!sk_stream_live(t_cx(1), h[0]));
 		ck_assert_int_eq(sk_request_n(t_cx(1), h[0], 1), -ESTALE);
