@@ -6,6 +6,9 @@
  * [app.echo] ip:port through it. kind = posix is the posix stack (one SO_REUSEPORT listener per
  * core); kind = native is refused until the native TCP stack exists.
  *
+ * Telemetry: /echod/posix,N gives core N's posix stack counters (dp_posix_stats_telemetry), beside
+ * the runtime's /skiff/stats and /skiff/cores.
+ *
  * Graceful stop (SIGINT/SIGTERM, or --duration): stop_accepting closes the core's listener and its
  * open streams in order; the core is drained when no stream is left (bounded by [limits]
  * stop_timeout_ms).
@@ -21,6 +24,8 @@
 #include <rte_common.h>
 #include <rte_cycles.h>
 #include <rte_malloc.h>
+#include <rte_pause.h>
+#include <rte_telemetry.h>
 
 #include <dp/posix.h>
 #include <sk/config.h>
@@ -139,6 +144,50 @@ struct echod_core {
 
 static struct echod_core echod_cores[RTE_MAX_LCORE];
 
+/* Telemetry /echod/posix,N: core N's posix stack counters. The telemetry thread reads a stack only
+ * while it is published; a core unpublishes its stack and waits out the readers before freeing it
+ * (the pattern of the runtime's own /skiff/ commands). */
+static struct dp_posix *echod_tel_posix[RTE_MAX_LCORE];
+static unsigned echod_tel_readers;
+
+static int
+echod_tel_posix_cb(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	struct dp_posix *p;
+	unsigned long id;
+	char *end;
+	int rc;
+
+	(void)cmd;
+	if (params == NULL || params[0] == '\0')
+		return -EINVAL;
+	id = strtoul(params, &end, 10);
+	if (*end != '\0' || id >= RTE_MAX_LCORE)
+		return -EINVAL;
+	__atomic_add_fetch(&echod_tel_readers, 1, __ATOMIC_SEQ_CST);
+	p = __atomic_load_n(&echod_tel_posix[id], __ATOMIC_SEQ_CST);
+	rc = p != NULL ? dp_posix_stats_telemetry(p, d) : -ENODEV;
+	__atomic_sub_fetch(&echod_tel_readers, 1, __ATOMIC_ACQ_REL);
+	return rc;
+}
+
+static void
+echod_tel_publish(unsigned id, struct dp_posix *p)
+{
+	__atomic_store_n(&echod_tel_posix[id], p, __ATOMIC_SEQ_CST);
+	if (p == NULL)
+		while (__atomic_load_n(&echod_tel_readers, __ATOMIC_SEQ_CST) != 0)
+			rte_pause();
+}
+
+/* The runtime's adaptive idle sleeps here: in epoll_wait on the core's sockets, so a request wakes
+ * the core at once instead of after the rest of a fixed sleep. */
+static void
+echod_idle_wait(void *ctx, uint32_t max_us)
+{
+	(void)dp_posix_wait(ctx, max_us);
+}
+
 static int
 echod_core_init(struct sk_core *c, void *arg)
 {
@@ -172,6 +221,8 @@ echod_core_init(struct sk_core *c, void *arg)
 	if (ec->svc == NULL)
 		return err;
 	sk_core_attach_stack(c, dp_posix_stack(ec->posix));
+	sk_core_set_idle_wait(c, echod_idle_wait, ec->posix);
+	echod_tel_publish(c->id, ec->posix);
 	return 0;
 }
 
@@ -202,6 +253,8 @@ echod_core_fini(struct sk_core *c)
 	if (ec == NULL)
 		return;
 	sk_core_attach_stack(c, NULL);
+	sk_core_set_idle_wait(c, NULL, NULL);
+	echod_tel_publish(c->id, NULL);
 	if (ec->posix != NULL) {
 		dp_posix_fini(ec->posix);
 		ec->ps = *dp_posix_stats(ec->posix);
@@ -278,6 +331,9 @@ echod_serve(const struct sk_config *cfg, struct echod_conf *conf, unsigned durat
 		fprintf(stderr, "echod: EAL start failed: %s\n", strerror(-rc));
 		return 1;
 	}
+	if (rte_telemetry_register_cmd("/echod/posix", echod_tel_posix_cb,
+				       "posix stack counters of one core; param: core id") != 0)
+		fprintf(stderr, "echod: telemetry command /echod/posix not registered\n");
 	rc = sk_runtime_create(cfg, &rt);
 	if (rc != 0) {
 		fprintf(stderr, "echod: runtime start failed: %s\n", strerror(-rc));

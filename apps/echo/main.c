@@ -5,9 +5,9 @@
  * (the kernel spreads connections over the workers) and an echo service, and runs the loop
  * poll → flush → idle policy until SIGINT/SIGTERM or --seconds.
  *
- * This is a minimal main of its own: the runtime (framework/runtime, skiffd, [stack] kind = posix)
- * is not merged yet. Once it is, the same echo service plugs into its per-core loop through
- * sk_core_attach_stack() and this main goes away.
+ * A standalone minimal main: no configuration file and no runtime, handy for quick runs and
+ * benchmarks. skiff-echod (echod.c) is the same service in the per-core runtime under
+ * [stack] kind = posix.
  *
  *   skiff-echo [EAL args] -- [--port N] [--ip A.B.C.D] [--idle poll|adaptive] [--seconds S]
  *                            [--max-conns N]

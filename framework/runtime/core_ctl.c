@@ -52,6 +52,13 @@ sk_core_attach_stack(struct sk_core *c, struct dp_stack *st)
 	c->stack = st;
 }
 
+void
+sk_core_set_idle_wait(struct sk_core *c, sk_core_idle_wait_fn *fn, void *ctx)
+{
+	c->idle_wait = fn;
+	c->idle_wait_ctx = ctx;
+}
+
 void *
 sk_core_alloc(struct sk_core *c, size_t size)
 {

@@ -103,7 +103,8 @@ sk_loop_phase_stop(struct sk_core *c, const struct sk_app *app, int state)
 
 /* Idle policy (DPDK.md 12): poll spins; adaptive pauses for idle_spin_polls empty iterations, then
  * sleeps idle_max_sleep_us at a time, never past the next timer. Work resets it. Sleeping in
- * fixed short steps bounds the wake-up latency for traffic (no NIC interrupt tells us). */
+ * fixed short steps bounds the wake-up latency for traffic (no NIC interrupt tells us); a stack
+ * that can block on its input (posix: epoll) sleeps in its own idle wait and wakes on traffic. */
 static inline void
 sk_loop_phase_idle(struct sk_core *c, const struct sk_workers_conf *w, unsigned work)
 {
@@ -127,9 +128,12 @@ sk_loop_phase_idle(struct sk_core *c, const struct sk_workers_conf *w, unsigned 
 			return;
 		us = RTE_MIN(us, next - c->now_us);
 	}
-	nanosleep(&(struct timespec){.tv_sec = (time_t)(us / 1000000),
-				     .tv_nsec = (long)(us % 1000000) * 1000},
-		  NULL);
+	if (c->idle_wait != NULL)
+		c->idle_wait(c->idle_wait_ctx, (uint32_t)RTE_MIN(us, (uint64_t)UINT32_MAX));
+	else
+		nanosleep(&(struct timespec){.tv_sec = (time_t)(us / 1000000),
+					     .tv_nsec = (long)(us % 1000000) * 1000},
+			  NULL);
 	SK_STAT_ADD(c, sleeps, 1);
 }
 

@@ -65,6 +65,12 @@ struct sk_core_stats {
 /** Read counter @p field of @p c from any thread. */
 #define SK_STAT_GET(c, field) __atomic_load_n(&(c)->stats.field, __ATOMIC_RELAXED)
 
+/**
+ * An idle wait: block up to @p max_us microseconds, returning early when the stack has work (the
+ * posix stack: epoll_wait on its sockets, dp_posix_wait()).
+ */
+typedef void sk_core_idle_wait_fn(void *ctx, uint32_t max_us);
+
 /** A worker core's context. Fields are read-only outside the runtime unless noted. */
 struct sk_core {
 	unsigned id;	/**< 0..n_cores-1: the index mailboxes use */
@@ -88,6 +94,9 @@ struct sk_core {
 		unsigned port_index; /**< N of [port.N] */
 	} rxq[SK_CORE_MAX_PORTS];
 	void *wheel_mem; /**< private: the wheel's memory */
+	/** Adaptive idle sleeps here instead of nanosleep() (sk_core_set_idle_wait), or NULL. */
+	sk_core_idle_wait_fn *idle_wait;
+	void *idle_wait_ctx;
 	/* Idle policy state (private). */
 	uint32_t idle_polls;
 	/* Stop protocol (private; written by this core, read by the main thread). */
@@ -105,6 +114,14 @@ struct sk_core *sk_core_self(void);
  * detaches.
  */
 void sk_core_attach_stack(struct sk_core *c, struct dp_stack *st);
+
+/**
+ * Make the adaptive idle policy of @p c sleep in @p fn (with @p ctx) instead of nanosleep(), for
+ * the same bounded time (idle_max_sleep_us, never past the next timer), so that a stack that can
+ * block on its input (posix: epoll) wakes the core as soon as traffic arrives. NULL restores
+ * nanosleep(). Call from the app's core_init hook (on @p c).
+ */
+void sk_core_set_idle_wait(struct sk_core *c, sk_core_idle_wait_fn *fn, void *ctx);
 
 /**
  * Allocate @p size bytes from @p c's jemalloc arena, without the thread cache

@@ -68,6 +68,22 @@ fail=$((fail + $(grep -c '^FAIL' "$cout")))
 grep -q '^BYTES' "$cout" || bad "client did not finish"
 sent=$(sed -n 's/^BYTES //p' "$cout")
 
+# skiff-echod: the posix counters of both cores through telemetry (/echod/posix,N).
+if [ "$mode" = echod ]; then
+	if command -v dpdk-telemetry.py >/dev/null 2>&1; then
+		tel=$(printf '/echod/posix,0\n/echod/posix,1\n' |
+			timeout 10 dpdk-telemetry.py -f "echod$$_$pid" 2>&1)
+		acc_tel=$(grep -o '"accepts": [0-9]*' <<< "$tel" | grep -o '[0-9]*$' | awk '{ s += $1 } END { print s + 0 }')
+		rd_tel=$(grep -o '"read_bytes": [0-9]*' <<< "$tel" | grep -o '[0-9]*$' | awk '{ s += $1 } END { print s + 0 }')
+		# The 1,201 client streams and the probe, and every byte the clients sent.
+		[ "${acc_tel:-0}" = 1202 ] && [ "${rd_tel:-0}" = "$sent" ] &&
+			ok "telemetry /echod/posix: accepts $acc_tel, read_bytes $rd_tel" ||
+			bad "telemetry /echod/posix: accepts '${acc_tel:-}', read_bytes '${rd_tel:-}' (sent $sent): $tel"
+	else
+		echo "skip telemetry: dpdk-telemetry.py not installed"
+	fi
+fi
+
 # A client still connected at stop: it gets its echo, then an orderly FIN (not a reset) at stop.
 idle_out=$(mktemp)
 python3 - "$port" >"$idle_out" 2>&1 <<'PY' &

@@ -7,7 +7,8 @@
  *  - app hooks: core_init on every core before any poll, stop_accepting once, drained polled until
  *    true, core_fini once, all on the right lcore;
  *  - a failing core_init aborts the run with its error, and the cores that did init get fini;
- *  - adaptive idle sleeps and counts cycles as idle; poll never sleeps;
+ *  - adaptive idle sleeps and counts cycles as idle; with an idle wait hook it sleeps there
+ *    instead; poll never sleeps;
  *  - per-core jemalloc arenas: sk_core_alloc/zalloc/free on the core;
  *  - the per-core mbuf pools are on the core's socket and sized by the rule;
  *  - busy + idle cycles cover the run; sk_stats_format_line produces the summary;
@@ -350,6 +351,61 @@ START_TEST(adaptive_idle_sleeps)
 }
 END_TEST
 
+/* A core with an idle wait (sk_core_set_idle_wait, e.g. the posix stack's epoll wait) sleeps there,
+ * on its own lcore, for at most idle_max_sleep_us, instead of in nanosleep(). */
+struct tr_wait {
+	unsigned calls, wrong_lcore, lcore;
+	uint32_t max_us_seen;
+};
+
+static struct tr_wait tr_wait[2];
+
+static void
+tr_idle_wait(void *ctx, uint32_t max_us)
+{
+	struct tr_wait *w = ctx;
+
+	w->calls++;
+	if (max_us > w->max_us_seen)
+		w->max_us_seen = max_us;
+	if (rte_lcore_id() != w->lcore)
+		w->wrong_lcore++;
+	rte_delay_us_sleep(max_us);
+}
+
+static int
+tr_init_wait(struct sk_core *c, void *arg)
+{
+	(void)arg;
+	tr_wait[c->id].lcore = c->lcore;
+	sk_core_set_idle_wait(c, tr_idle_wait, &tr_wait[c->id]);
+	return 0;
+}
+
+START_TEST(adaptive_idle_uses_wait_hook)
+{
+	const struct sk_app app = {.name = "wait", .core_init = tr_init_wait};
+	struct sk_stats_snapshot b;
+	unsigned n = 0;
+
+	memset(tr_wait, 0, sizeof(tr_wait));
+	sk_runtime_set_app(tr_rt, &app);
+	ck_assert_int_eq(sk_runtime_run(tr_rt, &(struct sk_run_opts){.tick = tr_tick_stop_after,
+								     .tick_arg = &n,
+								     .tick_ms = 100}),
+			 0);
+	sk_stats_snapshot(tr_rt, &b);
+	for (unsigned i = 0; i < 2; i++) {
+		ck_assert_uint_gt(tr_wait[i].calls, 20);
+		ck_assert_uint_le(tr_wait[i].max_us_seen, 500);
+		ck_assert_uint_gt(tr_wait[i].max_us_seen, 0);
+		ck_assert_uint_eq(tr_wait[i].wrong_lcore, 0);
+	}
+	/* Every idle sleep went through the hook. */
+	ck_assert_uint_eq(b.sum.sleeps, tr_wait[0].calls + tr_wait[1].calls);
+}
+END_TEST
+
 START_TEST(poll_never_sleeps)
 {
 	struct sk_config_err err = {0};
@@ -456,6 +512,7 @@ tr_suite(void)
 	tcase_add_test(t, app_hooks_in_order);
 	tcase_add_test(t, init_failure_aborts);
 	tcase_add_test(t, adaptive_idle_sleeps);
+	tcase_add_test(t, adaptive_idle_uses_wait_hook);
 	tcase_add_test(t, poll_never_sleeps);
 	tcase_add_test(t, pools_per_core);
 	tcase_add_test(t, port_without_stack_drains);
