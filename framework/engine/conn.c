@@ -421,7 +421,7 @@ static void
 rs_conn_notify_closed(struct rs_conn *c, uint32_t code, const char *msg)
 {
 	const struct sk_conn_cbs *cbs = c->cbs;
-	struct sk_conn h = { c->idx, c->gen };
+	struct sk_conn h = {c->idx, c->gen};
 
 	c->cbs = NULL;
 	if (cbs != NULL && cbs->on_closed != NULL)
@@ -588,29 +588,41 @@ rs_conn_alloc(struct rs_engine *e, bool is_client)
 			continue;
 		uint32_t gen = c->gen;
 		uint32_t *tbl = c->tbl;
+		struct rs_stream *sblock = c->sblock;
 		bool dirty = c->dirty; /* may still sit on the flush list */
 
+		/* First use of this slot: its stream slots and table, kept for later reuse. */
+		if (sblock == NULL) {
+			sblock = calloc(e->conf.max_streams, sizeof(*sblock));
+			tbl = calloc(e->tbl_size, sizeof(*tbl));
+			if (sblock == NULL || tbl == NULL) {
+				free(sblock);
+				free(tbl);
+				return NULL;
+			}
+			for (uint32_t k = 0; k < e->conf.max_streams; k++)
+				sblock[k].gen = 1;
+		}
 		memset(c, 0, sizeof(*c));
 		c->dirty = dirty;
 		c->e = e;
 		c->idx = i;
 		c->gen = gen;
 		c->tbl = tbl;
+		c->sblock = sblock;
 		c->tbl_mask = e->tbl_size - 1;
 		memset(tbl, 0, e->tbl_size * sizeof(*tbl));
 		c->is_client = is_client;
 		c->next_id = is_client ? 1 : 2;
 		rs_frame_reader_init(&c->rd, e->conf.max_frame_len);
 		rs_conn_timers_init(c);
-		/* Stream slots of this connection: a fixed range of the core's stream array. */
+		/* Every slot free, lowest first. */
 		c->free_head = 0;
 		for (uint32_t k = e->conf.max_streams; k > 0; k--) {
-			uint32_t si = (i - 1) * e->conf.max_streams + k;
-
-			e->streams[si].c = c;
-			e->streams[si].id = 0;
-			e->streams[si].free_next = c->free_head;
-			c->free_head = si;
+			sblock[k - 1].c = c;
+			sblock[k - 1].id = 0;
+			sblock[k - 1].free_next = c->free_head;
+			c->free_head = k;
 		}
 		e->nb_conns++;
 		rs_engine_count(e, RS_CTR_CONN_OPEN);
@@ -672,8 +684,10 @@ rs_conn_view(struct rs_conn *c, const struct rs_frame *f, struct sk_payload *p)
 		 * frame in steady state. */
 		uint8_t *nb = realloc(c->gbuf, need);
 
-		if (nb == NULL)
+		if (nb == NULL) {
+			rs_engine_count(c->e, RS_CTR_RX_NOMEM);
 			return -ENOMEM;
+		}
 		c->gbuf = nb;
 		c->gbuf_cap = need;
 	}
@@ -682,8 +696,8 @@ rs_conn_view(struct rs_conn *c, const struct rs_frame *f, struct sk_payload *p)
 	p->metadata = has_md ? rs_conn_gather(c, &f->metadata, 0) : NULL;
 	p->data_len = f->data.len;
 	p->data = rs_conn_gather(c, &f->data,
-				 has_md && !rs_frame_slice_is_contig(&f->metadata) ?
-				 f->metadata.len : 0);
+				 has_md && !rs_frame_slice_is_contig(&f->metadata) ? f->metadata.len
+										   : 0);
 	return 0;
 }
 
@@ -764,13 +778,11 @@ rs_conn_on_setup(struct rs_conn *c, const struct rs_frame *f)
 						    "resumption not supported");
 		if (f->setup.token.len == 0 || f->setup.token.len > RS_CONN_TOKEN_MAX)
 			return rs_conn_reject_setup(c, RS_CTR_SETUP_MALFORMED,
-						    RS_ERROR_INVALID_SETUP,
-						    "resume token length");
+						    RS_ERROR_INVALID_SETUP, "resume token length");
 		rs_frame_slice_copy(&f->setup.token, tok, f->setup.token.len);
 		if (rs_conn_find_token(e, tok, (uint16_t)f->setup.token.len, c) != NULL)
 			return rs_conn_reject_setup(c, RS_CTR_SETUP_TOKEN_IN_USE,
-						    RS_ERROR_REJECTED_SETUP,
-						    "resume token in use");
+						    RS_ERROR_REJECTED_SETUP, "resume token in use");
 		c->store = malloc(e->conf.resume_store_bytes);
 		if (c->store == NULL)
 			return rs_conn_reject_setup(c, RS_CTR_SETUP_MALFORMED,
@@ -937,7 +949,7 @@ rs_conn_on_lease(struct rs_conn *c, const struct rs_frame *f)
 	c->lease_out_left = f->lease.n_requests;
 	c->lease_out_expiry_us = e->now_us + (uint64_t)f->lease.ttl_ms * 1000;
 	if (c->cbs != NULL && c->cbs->on_lease != NULL)
-		c->cbs->on_lease(rs_engine_ctx(e), (struct sk_conn){ c->idx, c->gen }, c->cb_ctx,
+		c->cbs->on_lease(rs_engine_ctx(e), (struct sk_conn){c->idx, c->gen}, c->cb_ctx,
 				 f->lease.ttl_ms, f->lease.n_requests);
 }
 
@@ -947,7 +959,7 @@ rs_conn_on_metadata_push(struct rs_conn *c, const struct rs_frame *f)
 	struct rs_engine *e = c->e;
 	struct sk_payload p;
 
-	struct sk_conn h = { c->idx, c->gen };
+	struct sk_conn h = {c->idx, c->gen};
 	const char *tag;
 	size_t tag_len;
 	int r;
@@ -962,8 +974,8 @@ rs_conn_on_metadata_push(struct rs_conn *c, const struct rs_frame *f)
 		r = sk_router_match(e->router, e->scratch, tag, tag_len);
 		if (r >= 0 && e->route_app[r] >= 0 &&
 		    e->app->routes[e->route_app[r]].metadata_push != NULL) {
-			e->app->routes[e->route_app[r]].metadata_push(rs_engine_ctx(e), h, p.metadata,
-								      p.metadata_len);
+			e->app->routes[e->route_app[r]].metadata_push(rs_engine_ctx(e), h,
+								      p.metadata, p.metadata_len);
 			return;
 		}
 	}
@@ -1063,8 +1075,9 @@ rs_conn_on_frame(struct rs_conn *c, struct rs_frame *f)
 		else if (f->type == RS_FRAME_RESUME)
 			rs_conn_on_resume(c, f);
 		else
-			rs_conn_on_bad_frame(c, &(struct rs_frame){ .type = f->type,
-						     .err = RS_FRAME_ERR_UNKNOWN_TYPE });
+			rs_conn_on_bad_frame(c,
+					     &(struct rs_frame){.type = f->type,
+								.err = RS_FRAME_ERR_UNKNOWN_TYPE});
 		return;
 	}
 	if (c->state == RS_CONN_AWAIT_RESUME_OK) {
@@ -1117,9 +1130,9 @@ rs_conn_process(struct rs_conn *c, struct dp_stream *ts)
 	struct rte_mbuf *done;
 
 	c->in_rx = true;
-	while (c->ts == ts && (c->state == RS_CONN_AWAIT_SETUP ||
-			       c->state == RS_CONN_AWAIT_RESUME_OK ||
-			       c->state == RS_CONN_ESTABLISHED)) {
+	while (c->ts == ts &&
+	       (c->state == RS_CONN_AWAIT_SETUP || c->state == RS_CONN_AWAIT_RESUME_OK ||
+		c->state == RS_CONN_ESTABLISHED)) {
 		struct rs_frame f;
 		int rc = rs_frame_reader_next(&c->rd, &f);
 
@@ -1209,7 +1222,7 @@ rs_conn_start_client(struct rs_conn *c)
 	if (c->lease && e->conf.lease_ttl_ms > 0)
 		rs_conn_issue_lease(c);
 	if (c->cbs != NULL && c->cbs->on_ready != NULL)
-		c->cbs->on_ready(rs_engine_ctx(e), (struct sk_conn){ c->idx, c->gen }, c->cb_ctx);
+		c->cbs->on_ready(rs_engine_ctx(e), (struct sk_conn){c->idx, c->gen}, c->cb_ctx);
 }
 
 int
@@ -1333,8 +1346,7 @@ rs_conn_transport_lost(struct rs_conn *c, bool close_it)
 		rs_conn_release(c);
 		return;
 	}
-	if (c->resume && (c->state == RS_CONN_ESTABLISHED ||
-			  c->state == RS_CONN_AWAIT_RESUME_OK)) {
+	if (c->resume && (c->state == RS_CONN_ESTABLISHED || c->state == RS_CONN_AWAIT_RESUME_OK)) {
 		rs_conn_detach_transport(c, close_it);
 		c->state = RS_CONN_DETACHED;
 		dp_timer_cancel(e->wheel, &c->t_keepalive);
@@ -1345,7 +1357,7 @@ rs_conn_transport_lost(struct rs_conn *c, bool close_it)
 		dp_timer_arm(e->wheel, &c->t_session,
 			     e->now_us + (uint64_t)e->conf.resume_session_ms * 1000);
 		if (c->cbs != NULL && c->cbs->on_detached != NULL)
-			c->cbs->on_detached(rs_engine_ctx(e), (struct sk_conn){ c->idx, c->gen },
+			c->cbs->on_detached(rs_engine_ctx(e), (struct sk_conn){c->idx, c->gen},
 					    c->cb_ctx);
 		/* A client that dialled through the stack redials and resumes by itself. */
 		if (c->is_client && e->stack != NULL && c->remote.port != 0 &&

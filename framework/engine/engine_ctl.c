@@ -59,6 +59,7 @@ static const char *const rs_engine_ctr_names[RS_CTR_MAX] = {
 	[RS_CTR_FRAGMENTS_TX] = "fragments_tx",
 	[RS_CTR_FRAGMENTS_RX] = "fragments_rx",
 	[RS_CTR_TX_NOMEM] = "tx_nomem",
+	[RS_CTR_RX_NOMEM] = "rx_nomem",
 	[RS_CTR_TX_PENDING_OVER] = "tx_pending_over",
 	[RS_CTR_TX_BLOCKED] = "tx_blocked",
 	[RS_CTR_ERROR_RX] = "error_rx",
@@ -91,7 +92,7 @@ rs_engine_conf_default(struct rs_engine_conf *conf)
 	conf->resume = false;
 	conf->resume_store_bytes = 1u << 20;
 	conf->resume_session_ms = 60000;
-	conf->max_conns = 256;
+	conf->max_conns = 1024;
 }
 
 static int
@@ -135,7 +136,6 @@ rs_engine_create(const struct rs_engine_conf *conf, struct dp_timer_wheel *wheel
 		 const struct sk_router *router, unsigned core_id, struct rs_engine **out)
 {
 	struct rs_engine *e;
-	uint32_t ns;
 	int rc;
 
 	if (conf == NULL || wheel == NULL || pool == NULL || out == NULL)
@@ -155,21 +155,14 @@ rs_engine_create(const struct rs_engine_conf *conf, struct dp_timer_wheel *wheel
 	e->tbl_size = 8;
 	while (e->tbl_size < 2 * conf->max_streams)
 		e->tbl_size <<= 1;
-	ns = conf->max_conns * conf->max_streams;
 	e->conns = calloc(conf->max_conns + 1, sizeof(*e->conns));
-	e->streams = calloc(ns + 1, sizeof(*e->streams));
-	e->tbls = calloc((size_t)conf->max_conns * e->tbl_size, sizeof(*e->tbls));
 	e->dirty = calloc(conf->max_conns + 1, sizeof(*e->dirty));
-	if (e->conns == NULL || e->streams == NULL || e->tbls == NULL || e->dirty == NULL) {
+	if (e->conns == NULL || e->dirty == NULL) {
 		rc = -ENOMEM;
 		goto fail;
 	}
-	for (uint32_t i = 1; i <= conf->max_conns; i++) {
-		e->conns[i].tbl = e->tbls + (size_t)(i - 1) * e->tbl_size;
+	for (uint32_t i = 1; i <= conf->max_conns; i++)
 		e->conns[i].gen = 1;
-	}
-	for (uint32_t i = 1; i <= ns; i++)
-		e->streams[i].gen = 1;
 	if (router != NULL) {
 		uint32_t nr = sk_router_count(router);
 
@@ -201,8 +194,6 @@ fail:
 	sk_router_scratch_free(e->scratch);
 	free(e->route_app);
 	free(e->conns);
-	free(e->streams);
-	free(e->tbls);
 	free(e->dirty);
 	free(e);
 	return rc;
@@ -225,9 +216,11 @@ rs_engine_free(struct rs_engine *e)
 		e->app->core_teardown(rs_engine_ctx(e), e->app_state);
 	sk_router_scratch_free(e->scratch);
 	free(e->route_app);
+	for (uint32_t i = 1; i <= e->conf.max_conns; i++) {
+		free(e->conns[i].sblock);
+		free(e->conns[i].tbl);
+	}
 	free(e->conns);
-	free(e->streams);
-	free(e->tbls);
 	free(e->dirty);
 	free(e);
 }

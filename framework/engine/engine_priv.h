@@ -26,12 +26,12 @@ struct rte_mbuf;
 
 enum rs_conn_state {
 	RS_CONN_FREE = 0,
-	RS_CONN_AWAIT_SETUP,      /**< server: transport up, waiting for SETUP or RESUME */
-	RS_CONN_AWAIT_RESUME_OK,  /**< client: RESUME sent */
+	RS_CONN_AWAIT_SETUP,	 /**< server: transport up, waiting for SETUP or RESUME */
+	RS_CONN_AWAIT_RESUME_OK, /**< client: RESUME sent */
 	RS_CONN_ESTABLISHED,
-	RS_CONN_DETACHED,         /**< transport lost, session kept for resumption */
-	RS_CONN_CLOSING,          /**< ERROR queued: close the transport once flushed */
-	RS_CONN_CONNECTING,       /**< client: dp_stack_connect() issued, waiting for connected() */
+	RS_CONN_DETACHED,   /**< transport lost, session kept for resumption */
+	RS_CONN_CLOSING,    /**< ERROR queued: close the transport once flushed */
+	RS_CONN_CONNECTING, /**< client: dp_stack_connect() issued, waiting for connected() */
 };
 
 enum rs_stream_model {
@@ -46,23 +46,23 @@ struct rs_conn;
 struct rs_stream {
 	struct rs_conn *c;
 	uint32_t gen;
-	uint32_t id;             /**< RSocket stream id; 0 when the slot is free */
-	uint32_t free_next;      /**< next free slot index (engine-wide index) */
+	uint32_t id;	    /**< RSocket stream id; 0 when the slot is free */
+	uint32_t free_next; /**< next free slot of the connection (local index + 1), 0 = none */
 	uint8_t model;
 	bool requester;
-	bool out_open;           /**< we may still send items / completion */
-	bool in_open;            /**< the peer may still send items */
-	bool delivered;          /**< responder: the request reached the handler */
-	uint64_t out_credit;     /**< items we may send (saturating) */
-	uint64_t in_credit;      /**< items we granted the peer and not yet received */
+	bool out_open;	     /**< we may still send items / completion */
+	bool in_open;	     /**< the peer may still send items */
+	bool delivered;	     /**< responder: the request reached the handler */
+	uint64_t out_credit; /**< items we may send (saturating) */
+	uint64_t in_credit;  /**< items we granted the peer and not yet received */
 	const struct sk_stream_cbs *cbs;
 	void *ctx;
 	int route;
 	/* Reassembly of a fragmented message (RSOCKET.md 5). */
 	bool reasm;
-	uint8_t reasm_type;      /**< frame type of the first fragment */
-	uint16_t reasm_flags;    /**< flags of the first fragment (C, N) */
-	uint32_t reasm_n;        /**< initial request n of a fragmented REQUEST_STREAM/CHANNEL */
+	uint8_t reasm_type;   /**< frame type of the first fragment */
+	uint16_t reasm_flags; /**< flags of the first fragment (C, N) */
+	uint32_t reasm_n;     /**< initial request n of a fragmented REQUEST_STREAM/CHANNEL */
 	bool reasm_has_md;
 	uint8_t *rmd, *rdata;
 	uint32_t rmd_len, rmd_cap, rdata_len, rdata_cap;
@@ -70,16 +70,16 @@ struct rs_stream {
 
 struct rs_conn {
 	struct rs_engine *e;
-	uint32_t idx;            /**< engine-wide connection index (>= 1) */
+	uint32_t idx; /**< engine-wide connection index (>= 1) */
 	uint32_t gen;
 	enum rs_conn_state state;
 	bool is_client;
-	bool in_rx;              /**< inside the input loop: defer the slot release */
+	bool in_rx; /**< inside the input loop: defer the slot release */
 	bool release_pending;
-	bool setup_done;         /**< client: SETUP sent; server: SETUP accepted */
-	bool graceful;           /**< CONNECTION_CLOSE received or sent: close when streams end */
-	bool peer_seen;          /**< client: a response, LEASE or request came (4.1.2) */
-	bool dirty;              /**< on the engine's flush list */
+	bool setup_done; /**< client: SETUP sent; server: SETUP accepted */
+	bool graceful;	 /**< CONNECTION_CLOSE received or sent: close when streams end */
+	bool peer_seen;	 /**< client: a response, LEASE or request came (4.1.2) */
+	bool dirty;	 /**< on the engine's flush list */
 	struct dp_stream *ts;
 	struct rs_frame_reader rd;
 	/* TX chain (one dp_stream_send per loop). */
@@ -91,13 +91,13 @@ struct rs_conn {
 	uint32_t gbuf_cap;
 	/* SETUP parameters. */
 	uint32_t keepalive_ms, lifetime_ms;
-	bool lease;              /**< lease negotiated (L=1) */
-	bool resume;             /**< resumption negotiated (R=1) */
+	bool lease;  /**< lease negotiated (L=1) */
+	bool resume; /**< resumption negotiated (R=1) */
 	uint8_t token[RS_CONN_TOKEN_MAX];
 	uint16_t token_len;
 	/* Timers on the core's wheel. */
 	struct dp_timer t_keepalive, t_alive, t_setup, t_lease, t_session;
-	uint64_t last_rx_us;     /**< last KEEPALIVE (or any frame) from the peer */
+	uint64_t last_rx_us; /**< last KEEPALIVE (or any frame) from the peer */
 	/* Lease: honoured on our requests, issued for the peer's. */
 	bool lease_out_known;
 	uint32_t lease_out_left;
@@ -107,14 +107,17 @@ struct rs_conn {
 	/* Streams. */
 	uint32_t next_id;
 	uint32_t nb_streams;
-	uint32_t free_head;      /**< engine-wide stream index, 0 = none */
-	uint32_t *tbl;           /**< stream id -> engine-wide stream index, 0 empty */
+	uint32_t free_head; /**< first free slot (local index + 1), 0 = none */
+	struct rs_stream
+		*sblock; /**< max_streams slots; allocated when the connection slot is
+			  *   first used, kept for its next connections (a per-core pool) */
+	uint32_t *tbl;	 /**< stream id -> slot (local index + 1), 0 empty */
 	uint32_t tbl_mask;
 	uint64_t reasm_bytes;
 	/* Resumption (RSOCKET.md 7). */
 	uint64_t send_pos, recv_pos;
 	uint64_t store_first_pos;
-	uint8_t *store;          /**< [u24 len][frame] ... of unacknowledged tracked frames */
+	uint8_t *store; /**< [u24 len][frame] ... of unacknowledged tracked frames */
 	uint32_t store_cap, store_head, store_len;
 	/* Requester-side connection events. */
 	const struct sk_conn_cbs *cbs;
@@ -130,20 +133,27 @@ struct rs_engine {
 	const struct sk_app *app;
 	const struct sk_router *router;
 	struct sk_router_scratch *scratch;
-	int *route_app;          /**< router route index -> app route index, -1 none */
+	int *route_app; /**< router route index -> app route index, -1 none */
 	void *app_state;
 	uint64_t now_us;
 	struct rs_conn *rx_conn; /**< connection whose input is being dispatched, else NULL */
 	uint32_t tbl_size;
-	struct rs_conn *conns;   /**< [1..max_conns] */
-	struct rs_stream *streams; /**< [1..max_conns*max_streams] */
-	uint32_t *tbls;
+	struct rs_conn *conns; /**< [1..max_conns] */
 	uint32_t nb_conns;
-	uint32_t *dirty;         /**< connections with queued TX or a pending close */
+	uint32_t *dirty; /**< connections with queued TX or a pending close */
 	uint32_t nb_dirty;
 	uint32_t nb_streams;
 	uint64_t ctr[RS_CTR_MAX];
 };
+
+/* A stream handle's idx is (connection index - 1) * max_streams + local slot + 1. */
+static inline uint32_t
+rs_stream_index(const struct rs_stream *s)
+{
+	const struct rs_conn *c = s->c;
+
+	return (c->idx - 1) * c->e->conf.max_streams + (uint32_t)(s - c->sblock) + 1;
+}
 
 static inline void
 rs_engine_count(struct rs_engine *e, enum rs_engine_ctr i)

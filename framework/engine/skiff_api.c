@@ -176,18 +176,18 @@ sk_stream_conn(struct sk_ctx *cx, struct sk_stream h)
 	struct rs_stream *s = rs_stream_get(rs_engine_from_ctx(cx), h);
 
 	if (s == NULL)
-		return (struct sk_conn){ 0, 0 };
-	return (struct sk_conn){ s->c->idx, s->c->gen };
+		return (struct sk_conn){0, 0};
+	return (struct sk_conn){s->c->idx, s->c->gen};
 }
 
 /* ---- Requester calls ------------------------------------------------------------------- */
 
 int
-sk_connect(struct sk_ctx *cx, uint32_t ip, uint16_t port, const struct sk_conn_cbs *cbs,
-	   void *ctx, struct sk_conn *out)
+sk_connect(struct sk_ctx *cx, uint32_t ip, uint16_t port, const struct sk_conn_cbs *cbs, void *ctx,
+	   struct sk_conn *out)
 {
 	struct rs_engine *e = rs_engine_from_ctx(cx);
-	struct dp_addr4 a = { ip, port };
+	struct dp_addr4 a = {ip, port};
 	struct dp_stream *s = NULL;
 	struct rs_conn *c;
 	int rc;
@@ -207,7 +207,7 @@ sk_connect(struct sk_ctx *cx, uint32_t ip, uint16_t port, const struct sk_conn_c
 		rs_conn_release(c);
 		return rc;
 	}
-	*out = (struct sk_conn){ c->idx, c->gen };
+	*out = (struct sk_conn){c->idx, c->gen};
 	return 0;
 }
 
@@ -223,8 +223,7 @@ sk_api_begin(struct rs_engine *e, struct sk_conn ch, struct rs_conn **cp)
 	}
 	if (c->graceful || !c->setup_done ||
 	    !(c->state == RS_CONN_ESTABLISHED ||
-	      (c->resume && (c->state == RS_CONN_DETACHED ||
-			     c->state == RS_CONN_AWAIT_RESUME_OK))))
+	      (c->resume && (c->state == RS_CONN_DETACHED || c->state == RS_CONN_AWAIT_RESUME_OK))))
 		return -ENOTCONN;
 	if (!rs_conn_can_request(c))
 		return -EBUSY;

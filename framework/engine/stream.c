@@ -41,8 +41,8 @@ rs_stream_lookup(struct rs_conn *c, uint32_t id)
 
 		if (v == 0)
 			return NULL;
-		if (c->e->streams[v].id == id)
-			return &c->e->streams[v];
+		if (c->sblock[v - 1].id == id)
+			return &c->sblock[v - 1];
 		h = (h + 1) & c->tbl_mask;
 	}
 }
@@ -57,7 +57,7 @@ rs_stream_alloc(struct rs_conn *c, uint32_t id)
 
 	if (si == 0)
 		return NULL;
-	s = &e->streams[si];
+	s = &c->sblock[si - 1];
 	c->free_head = s->free_next;
 	gen = s->gen;
 	memset(s, 0, sizeof(*s));
@@ -93,7 +93,7 @@ rs_stream_free(struct rs_stream *s)
 {
 	struct rs_conn *c = s->c;
 	struct rs_engine *e = c->e;
-	uint32_t si = (uint32_t)(s - e->streams);
+	uint32_t si = (uint32_t)(s - c->sblock) + 1;
 	uint32_t h, j;
 
 	if (s->id == 0)
@@ -112,7 +112,7 @@ rs_stream_free(struct rs_stream *s)
 		v = c->tbl[j];
 		if (v == 0)
 			break;
-		home = rs_stream_hash(e->streams[v].id, c->tbl_mask);
+		home = rs_stream_hash(c->sblock[v - 1].id, c->tbl_mask);
 		/* Move v into the hole if its home is not in (h, j]. */
 		if (((j - home) & c->tbl_mask) >= ((j - h) & c->tbl_mask)) {
 			c->tbl[h] = v;
@@ -133,11 +133,16 @@ rs_stream_free(struct rs_stream *s)
 struct rs_stream *
 rs_stream_get(struct rs_engine *e, struct sk_stream h)
 {
+	uint32_t ms = e->conf.max_streams;
+	struct rs_conn *c;
 	struct rs_stream *s;
 
-	if (h.idx == 0 || h.idx > e->conf.max_conns * e->conf.max_streams)
+	if (h.idx == 0 || (h.idx - 1) / ms >= e->conf.max_conns)
 		return NULL;
-	s = &e->streams[h.idx];
+	c = &e->conns[(h.idx - 1) / ms + 1];
+	if (c->sblock == NULL)
+		return NULL;
+	s = &c->sblock[(h.idx - 1) % ms];
 	if (s->gen != h.gen || s->id == 0)
 		return NULL;
 	return s;
@@ -146,7 +151,7 @@ rs_stream_get(struct rs_engine *e, struct sk_stream h)
 struct sk_stream
 rs_stream_handle(const struct rs_stream *s)
 {
-	return (struct sk_stream){ (uint32_t)(s - s->c->e->streams), s->gen };
+	return (struct sk_stream){rs_stream_index(s), s->gen};
 }
 
 /* ---- Callbacks into the application ------------------------------------------------------ */
@@ -169,10 +174,9 @@ void
 rs_stream_fail_all(struct rs_conn *c, uint32_t code, const char *msg)
 {
 	struct rs_engine *e = c->e;
-	uint32_t base = (c->idx - 1) * e->conf.max_streams;
 
-	for (uint32_t k = 1; k <= e->conf.max_streams && c->nb_streams > 0; k++) {
-		struct rs_stream *s = &e->streams[base + k];
+	for (uint32_t k = 0; k < e->conf.max_streams && c->nb_streams > 0; k++) {
+		struct rs_stream *s = &c->sblock[k];
 
 		if (s->id != 0)
 			rs_stream_cb_error(s, code, msg, strlen(msg));
@@ -209,8 +213,8 @@ rs_stream_send_payloadish(struct rs_conn *c, uint32_t sid, unsigned type, unsign
 	bool has_md = p != NULL && p->has_metadata;
 	uint32_t md_len = has_md ? p->metadata_len : 0;
 	uint32_t data_len = p != NULL ? p->data_len : 0;
-	uint64_t total = RS_FRAME_HDR_LEN + (has_n ? 4 : 0) + (has_md ? 3 + (uint64_t)md_len : 0) +
-			 data_len;
+	uint64_t total =
+		RS_FRAME_HDR_LEN + (has_n ? 4 : 0) + (has_md ? 3 + (uint64_t)md_len : 0) + data_len;
 	uint32_t frag = e->conf.fragment_size;
 	uint32_t mdo = 0, dto = 0;
 	bool first = true;
@@ -254,8 +258,8 @@ rs_stream_send_payloadish(struct rs_conn *c, uint32_t sid, unsigned type, unsign
 		hl = rs_stream_head(h,
 				    RS_FRAME_HDR_LEN + (fn ? 4 : 0) + (carry_md ? 3 : 0) + mdp + dp,
 				    sid, t, fl, fn, n, carry_md, mdp);
-		rc = rs_conn_emit(c, h, hl, carry_md ? p->metadata + mdo : NULL, mdp,
-				  p->data + dto, dp);
+		rc = rs_conn_emit(c, h, hl, carry_md ? p->metadata + mdo : NULL, mdp, p->data + dto,
+				  dp);
 		if (rc != 0)
 			return rc;
 		rs_engine_count(e, RS_CTR_FRAGMENTS_TX);
@@ -437,6 +441,8 @@ rs_stream_reasm_add(struct rs_stream *s, const struct rs_frame *f)
 	if (rc == 0)
 		rc = rs_stream_append(&s->rdata, &s->rdata_len, &s->rdata_cap, &f->data);
 	c->reasm_bytes += (uint64_t)s->rmd_len + s->rdata_len - before;
+	if (rc != 0)
+		rs_engine_count(e, RS_CTR_RX_NOMEM);
 	return rc;
 }
 
@@ -466,8 +472,9 @@ rs_stream_on_request(struct rs_conn *c, struct rs_frame *f)
 	bool frag = (f->flags & RS_FRAME_FLAG_F) && !(f->flags & RS_FRAME_FLAG_C);
 	struct sk_payload p;
 	struct rs_stream *s;
-	uint32_t n = (f->type == RS_FRAME_REQUEST_STREAM || f->type == RS_FRAME_REQUEST_CHANNEL) ?
-		     f->request_n : 0;
+	uint32_t n = (f->type == RS_FRAME_REQUEST_STREAM || f->type == RS_FRAME_REQUEST_CHANNEL)
+			     ? f->request_n
+			     : 0;
 
 	if (!rs_stream_peer_parity(c, sid)) {
 		rs_engine_count(e, RS_CTR_STREAM_BAD_PARITY);
@@ -648,7 +655,7 @@ rs_stream_on_payload(struct rs_conn *c, struct rs_frame *f)
 		unsigned flags = s->reasm_flags | (f->flags & RS_FRAME_FLAG_C);
 		struct sk_engine_reasm_hold {
 			uint8_t *md, *data;
-		} hold = { s->rmd, s->rdata };
+		} hold = {s->rmd, s->rdata};
 		uint64_t bytes = (uint64_t)s->rmd_len + s->rdata_len;
 
 		rs_stream_reasm_payload(s, &p);

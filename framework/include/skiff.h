@@ -49,9 +49,9 @@ struct sk_payload {
 
 /** RSocket error codes (RSOCKET.md 3) an application uses. */
 #define SK_ERR_APPLICATION 0x00000201u
-#define SK_ERR_REJECTED    0x00000202u
-#define SK_ERR_CANCELED    0x00000203u
-#define SK_ERR_INVALID     0x00000204u
+#define SK_ERR_REJECTED 0x00000202u
+#define SK_ERR_CANCELED 0x00000203u
+#define SK_ERR_INVALID 0x00000204u
 
 /** Events on a live stream, for both roles. Any member may be NULL. */
 struct sk_stream_cbs {
@@ -99,7 +99,7 @@ struct sk_app {
 	void *(*core_init)(struct sk_ctx *cx, unsigned core_id);
 	/** Called once on each worker at shutdown with the state from core_init. */
 	void (*core_teardown)(struct sk_ctx *cx, void *state);
-	const char *const *route_names;      /**< nb_routes names */
+	const char *const *route_names;		/**< nb_routes names */
 	const struct sk_route_handlers *routes; /**< nb_routes handler sets, same order */
 	uint32_t nb_routes;
 	/** METADATA_PUSH from a peer on connection @p c that no route's metadata_push took.
@@ -210,8 +210,8 @@ int sk_conn_close(struct sk_ctx *cx, struct sk_conn c);
  * @c p, which stays valid until sk_payload_release(). */
 struct sk_held {
 	struct sk_payload p;
-	struct rte_mbuf *seg[2];   /**< receive segments kept by reference (zero-copy) */
-	void *copy;                /**< bytes that were not in one segment, copied */
+	struct rte_mbuf *seg[2]; /**< receive segments kept by reference (zero-copy) */
+	void *copy;		 /**< bytes that were not in one segment, copied */
 };
 
 /**

@@ -31,13 +31,13 @@ struct sk_router_entry {
 struct sk_router {
 	struct sk_router_entry *routes;
 	uint32_t nb_routes;
-	int fallback;                /**< route index or -1 */
+	int fallback; /**< route index or -1 */
 	/* Exact table: slot holds route index + 1, 0 = empty. */
 	uint32_t *slots;
 	uint32_t slot_mask;
-	uint32_t first_pattern;      /**< lowest index of a pattern route, UINT32_MAX if none */
-	hs_database_t *db;           /**< NULL when there is no pattern route */
-	hs_scratch_t *proto;         /**< prototype scratch, cloned per core */
+	uint32_t first_pattern; /**< lowest index of a pattern route, UINT32_MAX if none */
+	hs_database_t *db;	/**< NULL when there is no pattern route */
+	hs_scratch_t *proto;	/**< prototype scratch, cloned per core */
 };
 
 struct sk_router_scratch {

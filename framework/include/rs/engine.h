@@ -8,9 +8,12 @@
  * chain per connection that it hands to dp_stream_send() once per loop (rs_engine_flush()).
  *
  * Timers (SETUP timeout, keepalive, keepalive timeout, lease renewal, resume session expiry) run on
- * the core's dp_timer_wheel, which the runtime advances. Memory for connections, stream slots and
- * per-connection tables is allocated at rs_engine_create(); nothing is allocated per frame except
- * reassembly buffers for fragmented messages (bounded by the reassembly caps).
+ * the core's dp_timer_wheel, which the runtime advances. Connection slots are allocated at
+ * rs_engine_create(); a slot's stream slots and stream table when the slot is first used (then kept
+ * for the slot's later connections: a per-core pool); the resume store when resumption is agreed.
+ * Nothing is allocated per frame, except reassembly buffers for fragmented messages (bounded by the
+ * reassembly caps) and the growth of a connection's gather buffer for frames that straddle
+ * segments (bounded by max_frame_len).
  */
 #ifndef RS_ENGINE_H
 #define RS_ENGINE_H
@@ -33,35 +36,35 @@ struct rs_engine;
  * (section [rsocket]) are given per field.
  */
 struct rs_engine_conf {
-	uint32_t setup_timeout_ms;     /**< setup_timeout_ms: SETUP must arrive within (10000) */
-	uint32_t keepalive_ms;         /**< keepalive_ms: client SETUP keepalive interval (20000) */
-	uint32_t max_lifetime_ms;      /**< max_lifetime_ms: client SETUP max lifetime (90000) */
-	const char *metadata_mime;     /**< metadata_mime: client SETUP metadata MIME
-					*   ("message/x.rsocket.composite-metadata.v0") */
-	const char *data_mime;         /**< data_mime: client SETUP data MIME
-					*   ("application/octet-stream") */
+	uint32_t setup_timeout_ms; /**< setup_timeout_ms: SETUP must arrive within (10000) */
+	uint32_t keepalive_ms;	   /**< keepalive_ms: client SETUP keepalive interval (20000) */
+	uint32_t max_lifetime_ms;  /**< max_lifetime_ms: client SETUP max lifetime (90000) */
+	const char *metadata_mime; /**< metadata_mime: client SETUP metadata MIME
+				    *   ("message/x.rsocket.composite-metadata.v0") */
+	const char *data_mime;	   /**< data_mime: client SETUP data MIME
+				    *   ("application/octet-stream") */
 	const char *accept_metadata_mime; /**< accept_metadata_mime: server accepts only this
 					   *   metadata MIME (NULL/"": any) */
-	const char *accept_data_mime;  /**< accept_data_mime: server accepts only this data MIME */
-	bool lease;                    /**< lease: server accepts L=1, client sends L=1 (false) */
-	uint32_t lease_ttl_ms;         /**< lease_ttl_ms: TTL of issued leases; re-issued at TTL
-					*   while the connection lives (30000) */
-	uint32_t lease_requests;       /**< lease_requests: requests per issued lease (1000) */
-	uint32_t fragment_size;        /**< fragment_size: max frame bytes when sending; larger
-					*   messages are fragmented; 0 = never (0; min 64) */
-	uint32_t reasm_stream_max;     /**< reassembly_stream_max: bytes per reassembled message
-					*   (1 MiB) */
-	uint64_t reasm_conn_max;       /**< reassembly_conn_max: reassembly bytes per connection
-					*   (4 MiB) */
-	uint32_t max_streams;          /**< max_streams: live streams per connection (1024) */
-	uint32_t max_frame_len;        /**< max_frame_len: largest frame accepted (16 MiB - 1) */
-	uint32_t max_pending_bytes;    /**< max_pending_bytes: unsent TX bytes per connection;
-					*   sends beyond fail with -ENOBUFS (4 MiB) */
-	bool resume;                   /**< resume: server accepts R=1, client sends R=1 (false) */
-	uint32_t resume_store_bytes;   /**< resume_store_bytes: kept unacknowledged frames per
-					*   connection (1 MiB) */
-	uint32_t resume_session_ms;    /**< resume_session_ms: a detached session lives (60000) */
-	uint32_t max_conns;            /**< max_conns: connections per core (256) */
+	const char *accept_data_mime; /**< accept_data_mime: server accepts only this data MIME */
+	bool lease;		      /**< lease: server accepts L=1, client sends L=1 (false) */
+	uint32_t lease_ttl_ms;	      /**< lease_ttl_ms: TTL of issued leases; re-issued at TTL
+				       *   while the connection lives (30000) */
+	uint32_t lease_requests;      /**< lease_requests: requests per issued lease (1000) */
+	uint32_t fragment_size;	      /**< fragment_size: max frame bytes when sending; larger
+				       *   messages are fragmented; 0 = never (0; min 64) */
+	uint32_t reasm_stream_max;    /**< reassembly_stream_max: bytes per reassembled message
+				       *   (1 MiB) */
+	uint64_t reasm_conn_max;      /**< reassembly_conn_max: reassembly bytes per connection
+				       *   (4 MiB) */
+	uint32_t max_streams;	      /**< max_streams: live streams per connection (1024) */
+	uint32_t max_frame_len;	      /**< max_frame_len: largest frame accepted (16 MiB - 1) */
+	uint32_t max_pending_bytes;   /**< max_pending_bytes: unsent TX bytes per connection;
+				       *   sends beyond fail with -ENOBUFS (4 MiB) */
+	bool resume;		      /**< resume: server accepts R=1, client sends R=1 (false) */
+	uint32_t resume_store_bytes;  /**< resume_store_bytes: kept unacknowledged frames per
+				       *   connection (1 MiB) */
+	uint32_t resume_session_ms;   /**< resume_session_ms: a detached session lives (60000) */
+	uint32_t max_conns;	      /**< max_conns: connections per core (1024) */
 };
 
 /** Per-core counters. Names from rs_engine_counter_name(). */
@@ -72,52 +75,53 @@ enum rs_engine_ctr {
 	RS_CTR_BYTES_TX,
 	RS_CTR_CONN_OPEN,
 	RS_CTR_CONN_CLOSED,
-	RS_CTR_SETUP_BAD_FIRST,        /**< first frame not SETUP/RESUME: INVALID_SETUP */
-	RS_CTR_SETUP_BAD_VERSION,      /**< INVALID_SETUP */
-	RS_CTR_SETUP_BAD_KEEPALIVE,    /**< keepalive or lifetime 0: INVALID_SETUP */
-	RS_CTR_SETUP_BAD_MIME,         /**< MIME not US-ASCII: INVALID_SETUP; not accepted:
-					*   UNSUPPORTED_SETUP */
-	RS_CTR_SETUP_NO_LEASE,         /**< L=1 without lease support: UNSUPPORTED_SETUP */
-	RS_CTR_SETUP_NO_RESUME,        /**< R=1 without resume support: REJECTED_SETUP */
-	RS_CTR_SETUP_TOKEN_IN_USE,     /**< REJECTED_SETUP */
-	RS_CTR_SETUP_MALFORMED,        /**< INVALID_SETUP */
+	RS_CTR_SETUP_BAD_FIRST,	    /**< first frame not SETUP/RESUME: INVALID_SETUP */
+	RS_CTR_SETUP_BAD_VERSION,   /**< INVALID_SETUP */
+	RS_CTR_SETUP_BAD_KEEPALIVE, /**< keepalive or lifetime 0: INVALID_SETUP */
+	RS_CTR_SETUP_BAD_MIME,	    /**< MIME not US-ASCII: INVALID_SETUP; not accepted:
+				     *   UNSUPPORTED_SETUP */
+	RS_CTR_SETUP_NO_LEASE,	    /**< L=1 without lease support: UNSUPPORTED_SETUP */
+	RS_CTR_SETUP_NO_RESUME,	    /**< R=1 without resume support: REJECTED_SETUP */
+	RS_CTR_SETUP_TOKEN_IN_USE,  /**< REJECTED_SETUP */
+	RS_CTR_SETUP_MALFORMED,	    /**< INVALID_SETUP */
 	RS_CTR_SETUP_TIMEOUT,
 	RS_CTR_KEEPALIVE_TX,
 	RS_CTR_KEEPALIVE_RX,
-	RS_CTR_KEEPALIVE_TIMEOUT,      /**< peer silent for max lifetime: CONNECTION_ERROR */
+	RS_CTR_KEEPALIVE_TIMEOUT, /**< peer silent for max lifetime: CONNECTION_ERROR */
 	RS_CTR_FRAME_TOO_SHORT,
-	RS_CTR_FRAME_TOO_LONG,         /**< over max_frame_len: CONNECTION_ERROR */
-	RS_CTR_MD_LEN_BAD,             /**< metadata length past frame end: CONNECTION_ERROR */
-	RS_CTR_UNKNOWN_TYPE_IGNORED,   /**< I=1 */
-	RS_CTR_UNKNOWN_TYPE_FATAL,     /**< I=0: CONNECTION_ERROR */
-	RS_CTR_STREAM_UNKNOWN,         /**< frame for an unknown stream, ignored */
-	RS_CTR_STREAM_DUP,             /**< request for a live stream id, ignored */
-	RS_CTR_STREAM_BAD_PARITY,      /**< request with our own parity, ignored */
-	RS_CTR_STREAM_LIMIT,           /**< over max_streams: ERROR[REJECTED] */
-	RS_CTR_STREAM_BAD_N,           /**< request-n 0: ERROR[INVALID] or ignored */
-	RS_CTR_STREAM_OVERRUN,         /**< more items than credit: stream failed */
-	RS_CTR_STREAM_BAD_PAYLOAD,     /**< PAYLOAD without N or C, ignored */
-	RS_CTR_NO_ROUTE,               /**< ERROR[INVALID] naming the route */
-	RS_CTR_NO_HANDLER,             /**< route has no handler for the model: ERROR[INVALID] */
-	RS_CTR_LATE_CALL,              /**< app call on a stale handle */
-	RS_CTR_NO_CREDIT,              /**< sk_next without credit */
+	RS_CTR_FRAME_TOO_LONG,	     /**< over max_frame_len: CONNECTION_ERROR */
+	RS_CTR_MD_LEN_BAD,	     /**< metadata length past frame end: CONNECTION_ERROR */
+	RS_CTR_UNKNOWN_TYPE_IGNORED, /**< I=1 */
+	RS_CTR_UNKNOWN_TYPE_FATAL,   /**< I=0: CONNECTION_ERROR */
+	RS_CTR_STREAM_UNKNOWN,	     /**< frame for an unknown stream, ignored */
+	RS_CTR_STREAM_DUP,	     /**< request for a live stream id, ignored */
+	RS_CTR_STREAM_BAD_PARITY,    /**< request with our own parity, ignored */
+	RS_CTR_STREAM_LIMIT,	     /**< over max_streams: ERROR[REJECTED] */
+	RS_CTR_STREAM_BAD_N,	     /**< request-n 0: ERROR[INVALID] or ignored */
+	RS_CTR_STREAM_OVERRUN,	     /**< more items than credit: stream failed */
+	RS_CTR_STREAM_BAD_PAYLOAD,   /**< PAYLOAD without N or C, ignored */
+	RS_CTR_NO_ROUTE,	     /**< ERROR[INVALID] naming the route */
+	RS_CTR_NO_HANDLER,	     /**< route has no handler for the model: ERROR[INVALID] */
+	RS_CTR_LATE_CALL,	     /**< app call on a stale handle */
+	RS_CTR_NO_CREDIT,	     /**< sk_next without credit */
 	RS_CTR_LEASE_ISSUED,
 	RS_CTR_LEASE_RECEIVED,
-	RS_CTR_LEASE_REJECTED,         /**< request outside the lease: ERROR[REJECTED] */
-	RS_CTR_LEASE_EXHAUSTED,        /**< own request refused for lack of lease */
-	RS_CTR_REASM_STREAM_OVER,      /**< stream over reassembly cap */
-	RS_CTR_REASM_CONN_OVER,        /**< connection over reassembly cap: CONNECTION_ERROR */
+	RS_CTR_LEASE_REJECTED,	  /**< request outside the lease: ERROR[REJECTED] */
+	RS_CTR_LEASE_EXHAUSTED,	  /**< own request refused for lack of lease */
+	RS_CTR_REASM_STREAM_OVER, /**< stream over reassembly cap */
+	RS_CTR_REASM_CONN_OVER,	  /**< connection over reassembly cap: CONNECTION_ERROR */
 	RS_CTR_FRAGMENTS_TX,
 	RS_CTR_FRAGMENTS_RX,
-	RS_CTR_TX_NOMEM,               /**< out of mbufs */
-	RS_CTR_TX_PENDING_OVER,        /**< over max_pending_bytes */
-	RS_CTR_TX_BLOCKED,             /**< dp_stream_send() -EAGAIN */
-	RS_CTR_ERROR_RX,               /**< ERROR frames received */
+	RS_CTR_TX_NOMEM,	/**< out of mbufs */
+	RS_CTR_RX_NOMEM,	/**< no memory to gather or reassemble a payload: dropped */
+	RS_CTR_TX_PENDING_OVER, /**< over max_pending_bytes */
+	RS_CTR_TX_BLOCKED,	/**< dp_stream_send() -EAGAIN */
+	RS_CTR_ERROR_RX,	/**< ERROR frames received */
 	RS_CTR_ERROR_TX,
 	RS_CTR_RESUME_OK,
-	RS_CTR_RESUME_REJECTED,        /**< REJECTED_RESUME sent or received */
-	RS_CTR_RESUME_STORE_OVERFLOW,  /**< oldest unacknowledged frames dropped */
-	RS_CTR_RESUME_EXPIRED,         /**< detached session timed out */
+	RS_CTR_RESUME_REJECTED,	      /**< REJECTED_RESUME sent or received */
+	RS_CTR_RESUME_STORE_OVERFLOW, /**< oldest unacknowledged frames dropped */
+	RS_CTR_RESUME_EXPIRED,	      /**< detached session timed out */
 	RS_CTR_METADATA_PUSH_RX,
 	RS_CTR_MAX
 };

@@ -24,15 +24,15 @@ struct sk_router_scratch;
 
 /** How a route matches a tag. */
 enum sk_router_kind {
-	SK_ROUTER_EXACT,    /**< the tag equals the route's text byte for byte */
-	SK_ROUTER_PATTERN,  /**< the route's text is a regular expression (Hyperscan/PCRE syntax),
-			     *   matched anywhere in the tag unless anchored with ^ and $ */
+	SK_ROUTER_EXACT,   /**< the tag equals the route's text byte for byte */
+	SK_ROUTER_PATTERN, /**< the route's text is a regular expression (Hyperscan/PCRE syntax),
+			    *   matched anywhere in the tag unless anchored with ^ and $ */
 };
 
 /** One declared route. The router copies the strings. */
 struct sk_router_route {
-	const char *name;          /**< route name (config key); handlers are registered by name */
-	const char *text;          /**< the exact tag or the regular expression */
+	const char *name; /**< route name (config key); handlers are registered by name */
+	const char *text; /**< the exact tag or the regular expression */
 	enum sk_router_kind kind;
 };
 
@@ -46,8 +46,8 @@ struct sk_router_conf {
 };
 
 /** sk_router_match() and sk_router_match_metadata() results other than a route index. */
-#define SK_ROUTER_NO_ROUTE (-ENOENT)  /**< a tag was given but no route matched it */
-#define SK_ROUTER_NO_TAG   (-ENODATA) /**< no routing metadata and no fallback route */
+#define SK_ROUTER_NO_ROUTE (-ENOENT) /**< a tag was given but no route matched it */
+#define SK_ROUTER_NO_TAG (-ENODATA)  /**< no routing metadata and no fallback route */
 
 /**
  * Build a router from @p conf: exact table and one Hyperscan database for all pattern routes.

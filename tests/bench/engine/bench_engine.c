@@ -39,7 +39,7 @@ b_now_ns(void)
 static void
 b_rr(struct sk_ctx *cx, struct sk_stream s, const struct sk_payload *p)
 {
-	struct sk_payload out = { .data = p->data, .data_len = p->data_len };
+	struct sk_payload out = {.data = p->data, .data_len = p->data_len};
 
 	b_served++;
 	sk_respond(cx, s, &out);
@@ -52,7 +52,7 @@ static void
 b_prod_run(struct sk_ctx *cx)
 {
 	static const uint8_t item[32];
-	struct sk_payload p = { .data = item, .data_len = sizeof(item) };
+	struct sk_payload p = {.data = item, .data_len = sizeof(item)};
 
 	while (b_prod_left > 0 && sk_next(cx, b_prod, &p) == 0)
 		b_prod_left--;
@@ -77,12 +77,13 @@ b_request_n(struct sk_ctx *cx, struct sk_stream s, void *ctx, uint64_t n)
 	b_prod_run(cx);
 }
 
-static const char *const b_names[] = { "echo" };
+static const char *const b_names[] = {"echo"};
 static const struct sk_route_handlers b_routes[] = {
-	{ .request_response = b_rr, .request_stream = b_stream,
-	  .cbs = { .on_request_n = b_request_n } },
+	{.request_response = b_rr,
+	 .request_stream = b_stream,
+	 .cbs = {.on_request_n = b_request_n}},
 };
-static const struct sk_app b_app = { "bench", NULL, NULL, b_names, b_routes, 1, NULL };
+static const struct sk_app b_app = {"bench", NULL, NULL, b_names, b_routes, 1, NULL};
 
 static uint64_t b_rr_done, b_items;
 static bool b_rr_stop;
@@ -115,12 +116,12 @@ b_c_complete(struct sk_ctx *cx, struct sk_stream s, void *ctx)
 	}
 }
 
-static const struct sk_stream_cbs b_ccbs = { .on_next = b_c_next, .on_complete = b_c_complete };
+static const struct sk_stream_cbs b_ccbs = {.on_next = b_c_next, .on_complete = b_c_complete};
 
 static void
 b_issue(void)
 {
-	struct sk_payload p = { b_md, (uint32_t)b_md_len, true, (const uint8_t *)"ping", 4 };
+	struct sk_payload p = {b_md, (uint32_t)b_md_len, true, (const uint8_t *)"ping", 4};
 
 	sk_request_response(b_ccx, b_conn, &p, &b_ccbs, NULL, NULL);
 }
@@ -129,11 +130,14 @@ int
 main(int argc, char **argv)
 {
 	char prefix[64];
-	char *eal[] = { argv[0], "-l", "0", "--no-huge", "-m", "256", "--no-pci", "--no-shconf",
-			"--no-telemetry", "--log-level", "lib.*:error", "--file-prefix", prefix };
-	static const struct sk_router_route routes[] = { { "echo", "echo", SK_ROUTER_EXACT } };
-	struct sk_router_conf rc = { routes, 1, NULL };
-	struct dp_timer_wheel_conf wc = { 100, 0 };
+	char *eal[] = {argv[0],	      "-l",	     "0",
+		       "--no-huge",   "-m",	     "256",
+		       "--no-pci",    "--no-shconf", "--no-telemetry",
+		       "--log-level", "lib.*:error", "--file-prefix",
+		       prefix};
+	static const struct sk_router_route routes[] = {{"echo", "echo", SK_ROUTER_EXACT}};
+	struct sk_router_conf rc = {routes, 1, NULL};
+	struct dp_timer_wheel_conf wc = {100, 0};
 	struct rs_engine_conf conf;
 	struct rs_engine *e[2];
 	struct dp_timer_wheel *w[2];
@@ -163,8 +167,8 @@ main(int argc, char **argv)
 	conf.max_conns = 4;
 	conf.max_streams = 256;
 	for (int i = 0; i < 2; i++) {
-		w[i] = dp_timer_wheel_init(aligned_alloc(64, (dp_timer_wheel_memsize(&wc) + 63) &
-							     ~(size_t)63), &wc);
+		w[i] = dp_timer_wheel_init(
+			aligned_alloc(64, (dp_timer_wheel_memsize(&wc) + 63) & ~(size_t)63), &wc);
 		if (rs_engine_create(&conf, w[i], mp, NULL, &b_app, router, (unsigned)i, &e[i]) !=
 		    0)
 			return 1;
@@ -201,7 +205,7 @@ main(int argc, char **argv)
 
 	/* Request-stream with unbounded credit, 32-byte items. */
 	{
-		struct sk_payload p = { b_md, (uint32_t)b_md_len, true, NULL, 0 };
+		struct sk_payload p = {b_md, (uint32_t)b_md_len, true, NULL, 0};
 		uint64_t before;
 
 		int src =
@@ -231,7 +235,8 @@ main(int argc, char **argv)
 	}
 	if (json)
 		printf("{\"bench\":\"engine\",\"rr_per_s\":%.0f,\"stream_items_per_s\":%.0f,"
-		       "\"seconds\":%.1f,\"provisional\":true}\n", rr_rate, item_rate, seconds);
+		       "\"seconds\":%.1f,\"provisional\":true}\n",
+		       rr_rate, item_rate, seconds);
 	else
 		printf("engine (in-memory transport, one thread, provisional):\n"
 		       "  request-response: %.0f round trips/s (64 in flight)\n"

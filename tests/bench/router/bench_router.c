@@ -41,10 +41,10 @@ main(int argc, char **argv)
 	enum { NE = 1000, NP = 50 };
 	static struct sk_router_route rt[NE + NP];
 	static char names[NE + NP][16], texts[NE + NP][32];
-	struct sk_router_conf conf = { rt, NE + NP, NULL };
+	struct sk_router_conf conf = {rt, NE + NP, NULL};
 	struct sk_router *r;
 	struct sk_router_scratch *s;
-	uint8_t md[64] = { 0xfe, 0, 0, 11, 10 };
+	uint8_t md[64] = {0xfe, 0, 0, 11, 10};
 	double exact, pattern, miss, tag_ns;
 	const char *tag;
 	size_t tl;
@@ -54,12 +54,13 @@ main(int argc, char **argv)
 	for (int i = 0; i < NE; i++) {
 		snprintf(names[i], sizeof(names[i]), "e%d", i);
 		snprintf(texts[i], sizeof(texts[i]), "svc.method%d", i);
-		rt[i] = (struct sk_router_route){ names[i], texts[i], SK_ROUTER_EXACT };
+		rt[i] = (struct sk_router_route){names[i], texts[i], SK_ROUTER_EXACT};
 	}
 	for (int i = 0; i < NP; i++) {
 		snprintf(names[NE + i], sizeof(names[0]), "p%d", i);
 		snprintf(texts[NE + i], sizeof(texts[0]), "^/api/v%d/[a-z]+/[0-9]+$", i);
-		rt[NE + i] = (struct sk_router_route){ names[NE + i], texts[NE + i], SK_ROUTER_PATTERN };
+		rt[NE + i] =
+			(struct sk_router_route){names[NE + i], texts[NE + i], SK_ROUTER_PATTERN};
 	}
 	if (sk_router_create(&conf, &r, err, sizeof(err)) != 0 || sk_router_scratch_alloc(r, &s)) {
 		fprintf(stderr, "router: %s\n", err);
@@ -83,14 +84,16 @@ main(int argc, char **argv)
 		return 1;
 	}
 	if (json)
-		printf("{\"bench\":\"router\",\"exact_ns\":%.1f,\"pattern_ns\":%.1f,\"miss_ns\":%.1f,"
+		printf("{\"bench\":\"router\",\"exact_ns\":%.1f,\"pattern_ns\":%.1f,\"miss_ns\":%."
+		       "1f,"
 		       "\"tag_from_metadata_ns\":%.1f,\"exact_routes\":%d,\"pattern_routes\":%d,"
-		       "\"provisional\":true}\n", exact, pattern, miss, tag_ns, NE, NP);
+		       "\"provisional\":true}\n",
+		       exact, pattern, miss, tag_ns, NE, NP);
 	else
 		printf("router (%d exact, %d pattern routes; provisional):\n"
 		       "  exact hit   %6.1f ns\n  pattern hit %6.1f ns\n  miss        %6.1f ns\n"
-		       "  tag from composite metadata %.1f ns\n", NE, NP, exact, pattern, miss,
-		       tag_ns);
+		       "  tag from composite metadata %.1f ns\n",
+		       NE, NP, exact, pattern, miss, tag_ns);
 	sk_router_scratch_free(s);
 	sk_router_free(r);
 	return 0;

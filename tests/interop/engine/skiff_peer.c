@@ -2,10 +2,9 @@
 /*
  * Interop peer: the RSocket engine over the posix stack on 127.0.0.1, against rsocket-js 0.0.27.
  *
- *   skiff_peer server PORT SECONDS [FRAGMENT_SIZE]   listen; serve the routes below until a FNF on "quit" or
- *                                    SECONDS pass; prints "READY" once listening
- *   skiff_peer client PORT SECONDS   connect to an rsocket-js server, run the checks below, print
- *                                    "N passed, N failed"; exit 0 only if all passed
+ *   skiff_peer server PORT SECONDS [FRAGMENT_SIZE]   listen; serve the routes below until a FNF on
+ * "quit" or SECONDS pass; prints "READY" once listening skiff_peer client PORT SECONDS   connect to
+ * an rsocket-js server, run the checks below, print "N passed, N failed"; exit 0 only if all passed
  *
  * Routes (both sides implement the same contract): "echo" request-response returns the data;
  * "stream" request-stream sends items "item-<i>" for i < N (N = decimal data); "channel" echoes
@@ -72,7 +71,7 @@ sp_num(const struct sk_payload *p)
 static void
 sp_echo(struct sk_ctx *cx, struct sk_stream s, const struct sk_payload *p)
 {
-	struct sk_payload out = { .data = p->data, .data_len = p->data_len };
+	struct sk_payload out = {.data = p->data, .data_len = p->data_len};
 
 	sk_respond(cx, s, &out);
 }
@@ -81,7 +80,7 @@ static void
 sp_stats(struct sk_ctx *cx, struct sk_stream s, const struct sk_payload *p)
 {
 	char b[64];
-	struct sk_payload out = { .data = (const uint8_t *)b };
+	struct sk_payload out = {.data = (const uint8_t *)b};
 
 	(void)p;
 	out.data_len = (uint32_t)snprintf(b, sizeof(b), "fnf=%u md=%u", sp_st.fnf, sp_st.md);
@@ -93,7 +92,7 @@ sp_large(struct sk_ctx *cx, struct sk_stream s, const struct sk_payload *p)
 {
 	uint32_t n = sp_num(p);
 	uint8_t *b = malloc(n ? n : 1);
-	struct sk_payload out = { .data = b, .data_len = n };
+	struct sk_payload out = {.data = b, .data_len = n};
 
 	for (uint32_t i = 0; i < n; i++)
 		b[i] = (uint8_t)(i % 251);
@@ -130,7 +129,7 @@ sp_stream_run(struct sk_ctx *cx, int k)
 	char b[32];
 
 	while (sp_st.next[k] < sp_st.total[k]) {
-		struct sk_payload out = { .data = (const uint8_t *)b };
+		struct sk_payload out = {.data = (const uint8_t *)b};
 
 		out.data_len = (uint32_t)snprintf(b, sizeof(b), "item-%u", sp_st.next[k]);
 		if (sk_next(cx, sp_st.streams[k], &out) != 0)
@@ -171,7 +170,7 @@ sp_on_request_n(struct sk_ctx *cx, struct sk_stream s, void *ctx, uint64_t n)
 static void
 sp_chan_next(struct sk_ctx *cx, struct sk_stream s, void *ctx, const struct sk_payload *p)
 {
-	struct sk_payload out = { .data = p->data, .data_len = p->data_len };
+	struct sk_payload out = {.data = p->data, .data_len = p->data_len};
 
 	(void)ctx;
 	sk_next(cx, s, &out);
@@ -214,21 +213,21 @@ sp_core_init(struct sk_ctx *cx, unsigned core)
 	return &sp_st;
 }
 
-static const char *const sp_names[] = { "echo", "stream", "channel", "fnf", "stats", "large",
-					"error", "quit" };
+static const char *const sp_names[] = {"echo",	"stream", "channel", "fnf",
+				       "stats", "large",  "error",   "quit"};
 static const struct sk_route_handlers sp_routes[] = {
-	{ .request_response = sp_echo },
-	{ .request_stream = sp_stream, .cbs = { .on_request_n = sp_on_request_n } },
-	{ .request_channel = sp_channel,
-	  .cbs = { .on_next = sp_chan_next, .on_complete = sp_chan_complete } },
-	{ .fire_and_forget = sp_fnf },
-	{ .request_response = sp_stats },
-	{ .request_response = sp_large },
-	{ .request_response = sp_error },
-	{ .fire_and_forget = sp_quit },
+	{.request_response = sp_echo},
+	{.request_stream = sp_stream, .cbs = {.on_request_n = sp_on_request_n}},
+	{.request_channel = sp_channel,
+	 .cbs = {.on_next = sp_chan_next, .on_complete = sp_chan_complete}},
+	{.fire_and_forget = sp_fnf},
+	{.request_response = sp_stats},
+	{.request_response = sp_large},
+	{.request_response = sp_error},
+	{.fire_and_forget = sp_quit},
 };
-static const struct sk_app sp_app = { "interop", sp_core_init, NULL, sp_names, sp_routes, 8,
-				      sp_md_push };
+static const struct sk_app sp_app = {"interop", sp_core_init, NULL, sp_names, sp_routes,
+				     8,		sp_md_push};
 
 /* ---- Client checks ------------------------------------------------------------------------ */
 
@@ -314,7 +313,7 @@ sp_c_request_n(struct sk_ctx *cx, struct sk_stream s, void *ctx, uint64_t n)
 	if (s.idx != sp_chan_h.idx)
 		return;
 	while (sp_chan_sent < sp_chan_total) {
-		struct sk_payload p = { .data = (const uint8_t *)b };
+		struct sk_payload p = {.data = (const uint8_t *)b};
 
 		p.data_len = (uint32_t)snprintf(b, sizeof(b), "c-%u", sp_chan_sent);
 		if (sk_next(cx, s, &p) != 0)
@@ -325,8 +324,8 @@ sp_c_request_n(struct sk_ctx *cx, struct sk_stream s, void *ctx, uint64_t n)
 	sp_chan_sent++;
 }
 
-static const struct sk_stream_cbs sp_ccbs = { sp_c_next, sp_c_complete, sp_c_error,
-					      sp_c_request_n, NULL };
+static const struct sk_stream_cbs sp_ccbs = {sp_c_next, sp_c_complete, sp_c_error, sp_c_request_n,
+					     NULL};
 
 struct sp_world {
 	struct rs_engine *e;
@@ -361,8 +360,8 @@ sp_req_payload(const char *route, uint8_t *md, const char *data)
 {
 	int n = sk_route_metadata(md, 300, route);
 
-	return (struct sk_payload){ md, (uint32_t)n, true, (const uint8_t *)data,
-				    (uint32_t)strlen(data) };
+	return (struct sk_payload){md, (uint32_t)n, true, (const uint8_t *)data,
+				   (uint32_t)strlen(data)};
 }
 
 static bool sp_ready;
@@ -375,7 +374,7 @@ sp_on_ready(struct sk_ctx *cx, struct sk_conn c, void *ctx)
 	sp_ready = true;
 }
 
-static const struct sk_conn_cbs sp_conn_cbs = { .on_ready = sp_on_ready };
+static const struct sk_conn_cbs sp_conn_cbs = {.on_ready = sp_on_ready};
 
 static int
 sp_client(struct sp_world *W, uint16_t port)
@@ -385,10 +384,10 @@ sp_client(struct sp_world *W, uint16_t port)
 	uint8_t md[300];
 	struct sk_payload p;
 	struct sk_stream h;
-	struct sp_req rr = { "echo", .granted = 1 }, st = { "stream", .granted = 5,
-							    .credit_batch = 5, .order_ok = true };
-	struct sp_req ch = { "channel", .granted = 100, .order_ok = true };
-	struct sp_req stats = { "stats", .granted = 1 };
+	struct sp_req rr = {"echo", .granted = 1},
+		      st = {"stream", .granted = 5, .credit_batch = 5, .order_ok = true};
+	struct sp_req ch = {"channel", .granted = 100, .order_ok = true};
+	struct sp_req stats = {"stats", .granted = 1};
 
 	if (sk_connect(cx, 0x7f000001, port, &sp_conn_cbs, NULL, &c) != 0) {
 		sp_check(false, "connect");
@@ -399,7 +398,8 @@ sp_client(struct sp_world *W, uint16_t port)
 	p = sp_req_payload("echo", md, "hello from skiff");
 	sp_check(sk_request_response(cx, c, &p, &sp_ccbs, &rr, &h) == 0, "request-response sent");
 	sp_check(sp_run_until(W, &rr.done) && !rr.failed && rr.last_len == 16 &&
-		 memcmp(rr.last, "hello from skiff", 16) == 0, "request-response echoed");
+			 memcmp(rr.last, "hello from skiff", 16) == 0,
+		 "request-response echoed");
 	/* Request-stream, credit 5 at a time. */
 	p = sp_req_payload("stream", md, "23");
 	sp_check(sk_request_stream(cx, c, &p, 5, &sp_ccbs, &st, &h) == 0, "request-stream sent");
@@ -420,18 +420,20 @@ sp_client(struct sp_world *W, uint16_t port)
 	p = sp_req_payload("stats", md, "");
 	sk_request_response(cx, c, &p, &sp_ccbs, &stats, &h);
 	sp_check(sp_run_until(W, &stats.done) && stats.last_len == 10 &&
-		 memcmp(stats.last, "fnf=3 md=1", 10) == 0, "FNF and METADATA_PUSH arrived");
+			 memcmp(stats.last, "fnf=3 md=1", 10) == 0,
+		 "FNF and METADATA_PUSH arrived");
 	if (stats.last_len > 0)
 		fprintf(stderr, "stats: %.*s\n", (int)stats.last_len, stats.last);
 	/* An application error. */
 	{
-		struct sp_req er = { "error", .granted = 1 };
+		struct sp_req er = {"error", .granted = 1};
 
 		p = sp_req_payload("error", md, "");
 		sk_request_response(cx, c, &p, &sp_ccbs, &er, &h);
 		sp_check(sp_run_until(W, &er.done) && er.failed &&
-			 er.err_code == SK_ERR_APPLICATION && er.last_len == 4 &&
-			 memcmp(er.last, "boom", 4) == 0, "APPLICATION_ERROR 'boom' received");
+				 er.err_code == SK_ERR_APPLICATION && er.last_len == 4 &&
+				 memcmp(er.last, "boom", 4) == 0,
+			 "APPLICATION_ERROR 'boom' received");
 	}
 	sk_conn_close(cx, c);
 	for (int i = 0; i < 20; i++)
@@ -443,16 +445,19 @@ int
 main(int argc, char **argv)
 {
 	char prefix[64];
-	char *eal[] = { argv[0], "-l", "0", "--no-huge", "-m", "256", "--no-pci", "--no-shconf",
-			"--no-telemetry", "--log-level", "lib.*:error", "--file-prefix", prefix };
+	char *eal[] = {argv[0],	      "-l",	     "0",
+		       "--no-huge",   "-m",	     "256",
+		       "--no-pci",    "--no-shconf", "--no-telemetry",
+		       "--log-level", "lib.*:error", "--file-prefix",
+		       prefix};
 	static const struct sk_router_route routes[] = {
-		{ "echo", "echo", SK_ROUTER_EXACT },     { "stream", "stream", SK_ROUTER_EXACT },
-		{ "channel", "channel", SK_ROUTER_EXACT }, { "fnf", "fnf", SK_ROUTER_EXACT },
-		{ "stats", "stats", SK_ROUTER_EXACT },   { "large", "^large$", SK_ROUTER_PATTERN },
-		{ "error", "error", SK_ROUTER_EXACT },   { "quit", "quit", SK_ROUTER_EXACT },
+		{"echo", "echo", SK_ROUTER_EXACT},	 {"stream", "stream", SK_ROUTER_EXACT},
+		{"channel", "channel", SK_ROUTER_EXACT}, {"fnf", "fnf", SK_ROUTER_EXACT},
+		{"stats", "stats", SK_ROUTER_EXACT},	 {"large", "^large$", SK_ROUTER_PATTERN},
+		{"error", "error", SK_ROUTER_EXACT},	 {"quit", "quit", SK_ROUTER_EXACT},
 	};
-	struct sk_router_conf rconf = { routes, 8, NULL };
-	struct dp_timer_wheel_conf wc = { 100, 0 };
+	struct sk_router_conf rconf = {routes, 8, NULL};
+	struct dp_timer_wheel_conf wc = {100, 0};
 	struct dp_posix_conf pc;
 	struct rs_engine_conf ec;
 	struct sk_router *router;
@@ -504,7 +509,7 @@ main(int argc, char **argv)
 	}
 	W.deadline = sp_now_us() + (uint64_t)atoi(argv[3]) * 1000000u;
 	if (server) {
-		struct dp_addr4 a = { 0x7f000001, port };
+		struct dp_addr4 a = {0x7f000001, port};
 
 		if (dp_stack_listen(dp_posix_stack(W.px), &a, &rs_engine_stream_cbs, W.e) != 0) {
 			fprintf(stderr, "listen failed\n");

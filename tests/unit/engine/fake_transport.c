@@ -31,6 +31,8 @@ ft_grow(uint8_t **buf, size_t *cap, size_t need)
 static void
 ft_push(uint8_t **buf, size_t *len, size_t *cap, const void *p, size_t n)
 {
+	if (n == 0)
+		return;
 	ft_grow(buf, cap, *len + n);
 	memcpy(*buf + *len, p, n);
 	*len += n;
@@ -39,7 +41,7 @@ ft_push(uint8_t **buf, size_t *len, size_t *cap, const void *p, size_t n)
 static void
 ft_mark_cut(struct ft_end *e)
 {
-	struct ft_end *ends[2] = { e, e->peer };
+	struct ft_end *ends[2] = {e, e->peer};
 
 	for (int i = 0; i < 2; i++) {
 		struct ft_end *x = ends[i];

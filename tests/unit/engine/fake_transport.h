@@ -18,25 +18,25 @@
 struct rte_mempool;
 
 struct ft_end {
-	struct dp_stream s;          /* first: the engine sees this */
+	struct dp_stream s; /* first: the engine sees this */
 	struct ft_end *peer;
-	uint8_t *inbox;              /* bytes sent by the peer, not yet delivered to us */
+	uint8_t *inbox; /* bytes sent by the peer, not yet delivered to us */
 	size_t inbox_len, inbox_cap;
-	uint8_t *raw;                /* raw end: everything delivered */
+	uint8_t *raw; /* raw end: everything delivered */
 	size_t raw_len, raw_cap;
 	bool is_raw;
-	bool open;                   /* may send */
-	bool gone;                   /* closed() delivered (or raw end closed) */
-	bool closing;                /* orderly close requested */
-	int close_err;               /* pending closed() error, 1 = none pending */
-	bool peer_fin;               /* deliver peer_closed after the inbox drains */
+	bool open;     /* may send */
+	bool gone;     /* closed() delivered (or raw end closed) */
+	bool closing;  /* orderly close requested */
+	int close_err; /* pending closed() error, 1 = none pending */
+	bool peer_fin; /* deliver peer_closed after the inbox drains */
 	bool want_writable;
-	bool stall;                  /* hold delivery to this end */
-	uint32_t space;              /* send space */
-	uint64_t sent;               /* bytes accepted by send() */
-	uint64_t cut_at;             /* cut when sent reaches this (0 = never) */
-	uint32_t seg;                /* segment size for delivery to this end */
-	bool connect_pending;        /* deliver connected(0) at the next pump */
+	bool stall;	      /* hold delivery to this end */
+	uint32_t space;	      /* send space */
+	uint64_t sent;	      /* bytes accepted by send() */
+	uint64_t cut_at;      /* cut when sent reaches this (0 = never) */
+	uint32_t seg;	      /* segment size for delivery to this end */
+	bool connect_pending; /* deliver connected(0) at the next pump */
 };
 
 /** A fake stack: connect() makes a pair whose other end is accepted by the listener. */
@@ -44,7 +44,7 @@ struct ft_stack {
 	struct dp_stack st;
 	const struct dp_stream_cbs *lcbs;
 	void *lctx;
-	int fail_connect;            /* connect() returns this when != 0 */
+	int fail_connect; /* connect() returns this when != 0 */
 	unsigned connects;
 	struct ft_end *last_cli, *last_srv;
 };

@@ -68,9 +68,9 @@ struct t_state {
 	uint8_t fnf_last[64];
 	uint32_t fnf_last_len;
 	struct t_prod prods[64];
-	struct t_cons chan_in[64];   /* responder-side channel inbound, by producer slot */
-	struct sk_stream deferred;   /* a request-response answered later */
-	struct sk_held held;         /* its payload, retained */
+	struct t_cons chan_in[64]; /* responder-side channel inbound, by producer slot */
+	struct sk_stream deferred; /* a request-response answered later */
+	struct sk_held held;	   /* its payload, retained */
 	bool defer;
 	uint8_t md_last[64];
 	uint32_t md_last_len;
@@ -108,7 +108,7 @@ t_prod_new(struct t_state *st, struct sk_stream h, uint32_t total)
 {
 	for (int i = 0; i < 64; i++)
 		if (!st->prods[i].used) {
-			st->prods[i] = (struct t_prod){ h, 0, total, false, true };
+			st->prods[i] = (struct t_prod){h, 0, total, false, true};
 			memset(&st->chan_in[i], 0, sizeof(st->chan_in[i]));
 			st->chan_in[i].check_seq = true;
 			return &st->prods[i];
@@ -129,7 +129,7 @@ t_prod_run(struct sk_ctx *cx, struct t_prod *p)
 		for (uint32_t i = 8; i < t_item_len; i++)
 			item[i] = (uint8_t)(p->next + i);
 		/* Metadata on every other item when items are large: both parts get fragmented. */
-		struct sk_payload pl = { .data = item, .data_len = t_item_len };
+		struct sk_payload pl = {.data = item, .data_len = t_item_len};
 
 		if (t_item_len > 8 && (p->next & 1)) {
 			pl.metadata = item + 8;
@@ -188,7 +188,7 @@ static void
 t_rr(struct sk_ctx *cx, struct sk_stream s, const struct sk_payload *p)
 {
 	struct t_state *st = sk_state(cx);
-	uint8_t md[8] = { 'm', 'd' };
+	uint8_t md[8] = {'m', 'd'};
 	struct sk_payload out = *p;
 
 	st->rr++;
@@ -348,13 +348,16 @@ t_core_teardown(struct sk_ctx *cx, void *state)
 	((struct t_state *)state)->cx = NULL;
 }
 
-static const char *const t_route_names[] = { "echo", "gen" };
-static const struct sk_stream_cbs t_srv_cbs = { t_srv_on_next, t_srv_on_complete, t_srv_on_error,
-						t_srv_on_request_n, t_srv_on_cancel };
+static const char *const t_route_names[] = {"echo", "gen"};
+static const struct sk_stream_cbs t_srv_cbs = {t_srv_on_next, t_srv_on_complete, t_srv_on_error,
+					       t_srv_on_request_n, t_srv_on_cancel};
 static const struct sk_route_handlers t_routes[] = {
-	{ .request_response = t_rr, .fire_and_forget = t_fnf, .request_stream = t_stream,
-	  .request_channel = t_channel, .cbs = t_srv_cbs },
-	{ .request_stream = t_stream, .metadata_push = t_md_push_gen, .cbs = t_srv_cbs },
+	{.request_response = t_rr,
+	 .fire_and_forget = t_fnf,
+	 .request_stream = t_stream,
+	 .request_channel = t_channel,
+	 .cbs = t_srv_cbs},
+	{.request_stream = t_stream, .metadata_push = t_md_push_gen, .cbs = t_srv_cbs},
 };
 static const struct sk_app t_app = {
 	"test", t_core_init, t_core_teardown, t_route_names, t_routes, 2, t_md_push,
@@ -407,8 +410,8 @@ t_c_cancel(struct sk_ctx *cx, struct sk_stream s, void *ctx)
 	((struct t_cons *)ctx)->cancelled = true;
 }
 
-static const struct sk_stream_cbs t_ccbs = { t_c_next, t_c_complete, t_c_error, t_c_request_n,
-					     t_c_cancel };
+static const struct sk_stream_cbs t_ccbs = {t_c_next, t_c_complete, t_c_error, t_c_request_n,
+					    t_c_cancel};
 
 /* ---- World: two engines, a router, a fake clock ---------------------------------------- */
 
@@ -459,18 +462,17 @@ t_ev_lease(struct sk_ctx *cx, struct sk_conn c, void *ctx, uint32_t ttl, uint32_
 	((struct t_conn_ev *)ctx)->leases++;
 }
 
-static const struct sk_conn_cbs t_conn_cbs = { t_ev_ready, t_ev_closed, t_ev_detached,
-					       t_ev_lease };
+static const struct sk_conn_cbs t_conn_cbs = {t_ev_ready, t_ev_closed, t_ev_detached, t_ev_lease};
 
 struct t_world {
 	struct sk_router *router;
 	void *wmem[2];
 	struct dp_timer_wheel *wheel[2];
-	struct rs_engine *e[2];     /* 0 server, 1 client */
+	struct rs_engine *e[2]; /* 0 server, 1 client */
 	struct ft_end *srv_end, *cli_end;
 	uint32_t cli_conn;
-	struct sk_conn conn;        /* client's handle */
-	struct sk_conn sconn;       /* server's handle for its side */
+	struct sk_conn conn;  /* client's handle */
+	struct sk_conn sconn; /* server's handle for its side */
 	uint64_t now_us;
 	unsigned pool_base;
 };
@@ -490,12 +492,12 @@ static void
 t_world_up(const struct rs_engine_conf *sconf, const struct rs_engine_conf *cconf)
 {
 	static const struct sk_router_route routes[] = {
-		{ "echo", "echo", SK_ROUTER_EXACT },
-		{ "gen", "^gen/[a-z]+$", SK_ROUTER_PATTERN },
-		{ "orphan", "orphan", SK_ROUTER_EXACT },
+		{"echo", "echo", SK_ROUTER_EXACT},
+		{"gen", "^gen/[a-z]+$", SK_ROUTER_PATTERN},
+		{"orphan", "orphan", SK_ROUTER_EXACT},
 	};
-	struct sk_router_conf rc = { routes, 3, NULL };
-	struct dp_timer_wheel_conf wc = { 100, 0 };
+	struct sk_router_conf rc = {routes, 3, NULL};
+	struct dp_timer_wheel_conf wc = {100, 0};
 	char err[256];
 
 	memset(&W, 0, sizeof(W));
@@ -512,8 +514,9 @@ t_world_up(const struct rs_engine_conf *sconf, const struct rs_engine_conf *ccon
 		W.wheel[i] = dp_timer_wheel_init(W.wmem[i], &wc);
 		ck_assert_ptr_nonnull(W.wheel[i]);
 		ck_assert_int_eq(rs_engine_create(i == 0 ? sconf : cconf, W.wheel[i], t_mp,
-						  &t_stack.st,
-						  &t_app, W.router, (unsigned)i, &W.e[i]), 0);
+						  &t_stack.st, &t_app, W.router, (unsigned)i,
+						  &W.e[i]),
+				 0);
 		rs_engine_set_now(W.e[i], W.now_us);
 	}
 }
@@ -564,8 +567,9 @@ t_connect(void)
 	W.cli_end->s.cbs = &rs_engine_stream_cbs;
 	W.srv_end->s.cbs = &rs_engine_stream_cbs;
 	ck_assert_ptr_nonnull(rs_engine_server_attach(W.e[0], &W.srv_end->s));
-	ck_assert_int_eq(rs_engine_client_attach(W.e[1], &W.cli_end->s, &t_conn_cbs, &t_cev,
-						 &W.cli_conn), 0);
+	ck_assert_int_eq(
+		rs_engine_client_attach(W.e[1], &W.cli_end->s, &t_conn_cbs, &t_cev, &W.cli_conn),
+		0);
 	ck_assert_int_eq(rs_engine_conn_handle(W.e[1], W.cli_conn, &W.conn), 0);
 	t_run();
 	/* The server's handle for the same connection (its only live one). */
@@ -609,7 +613,7 @@ t_req(const char *tag, uint8_t *mdbuf, const void *data, uint32_t len)
 	int n = sk_route_metadata(mdbuf, 300, tag);
 
 	ck_assert_int_gt(n, 0);
-	return (struct sk_payload){ mdbuf, (uint32_t)n, true, data, len };
+	return (struct sk_payload){mdbuf, (uint32_t)n, true, data, len};
 }
 
 #include "test_engine_cases.h"
@@ -618,8 +622,11 @@ int
 main(int argc, char **argv)
 {
 	char prefix[64];
-	char *eal[] = { argv[0], "-l", "0", "--no-huge", "-m", "128", "--no-pci", "--no-shconf",
-			"--no-telemetry", "--log-level", "lib.*:error", "--file-prefix", prefix };
+	char *eal[] = {argv[0],	      "-l",	     "0",
+		       "--no-huge",   "-m",	     "128",
+		       "--no-pci",    "--no-shconf", "--no-telemetry",
+		       "--log-level", "lib.*:error", "--file-prefix",
+		       prefix};
 	SRunner *sr;
 	int failed;
 

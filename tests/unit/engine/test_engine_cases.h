@@ -37,7 +37,7 @@ static const char t_mm[] = "message/x.rsocket.composite-metadata.v0";
 static bool
 t_raw_find(struct ft_end *e, unsigned type, uint32_t sid, unsigned nth, struct rs_frame *out)
 {
-	struct rs_frame_limits lim = { RS_FRAME_LEN_MAX };
+	struct rs_frame_limits lim = {RS_FRAME_LEN_MAX};
 	size_t off = 0;
 
 	while (off < e->raw_len) {
@@ -83,7 +83,7 @@ t_expect_conn_error(struct ft_end *raw, uint32_t code)
 START_TEST(test_engine_rr_both_directions)
 {
 	struct rs_engine_conf c;
-	struct t_cons a = { .granted = 1 }, b = { .granted = 1 };
+	struct t_cons a = {.granted = 1}, b = {.granted = 1};
 	uint8_t md[300];
 	struct sk_payload p;
 	struct sk_stream h;
@@ -157,8 +157,8 @@ END_TEST
 START_TEST(test_engine_stream_credit)
 {
 	struct rs_engine_conf c;
-	struct t_cons a = { .granted = 10, .batch = 0, .check_seq = true };
-	struct t_cons b = { .granted = 10, .batch = 10, .check_seq = true };
+	struct t_cons a = {.granted = 10, .batch = 0, .check_seq = true};
+	struct t_cons b = {.granted = 10, .batch = 10, .check_seq = true};
 	uint8_t md[300], total[4];
 	struct sk_payload p;
 	struct sk_stream h;
@@ -208,7 +208,7 @@ END_TEST
 static void
 t_channel_run(int req)
 {
-	struct t_cons a = { .granted = 5, .batch = 5, .check_seq = true };
+	struct t_cons a = {.granted = 5, .batch = 5, .check_seq = true};
 	uint8_t md[300], first[8];
 	struct sk_payload p;
 	struct sk_stream h;
@@ -220,9 +220,10 @@ t_channel_run(int req)
 	t_put32(first + 4, 40);
 	p = t_req("echo", md, first, 8);
 	ck_assert_int_eq(sk_request_channel(t_cx(req), req == 1 ? W.conn : W.sconn, &p, 5, false,
-					    &t_ccbs, &a, &h), 0);
+					    &t_ccbs, &a, &h),
+			 0);
 	/* The first item went in REQUEST_CHANNEL; more need the responder's credit. */
-	t_req_prod = (struct t_prod){ h, 1, 40, false, true };
+	t_req_prod = (struct t_prod){h, 1, 40, false, true};
 	ck_assert_int_eq(sk_next(t_cx(req), h, &p), -EAGAIN);
 	t_run();
 	ck_assert_uint_eq(rs->channels, 1);
@@ -251,8 +252,8 @@ END_TEST
 START_TEST(test_engine_cancel)
 {
 	struct rs_engine_conf c;
-	struct t_cons a = { .granted = 5, .check_seq = true };
-	struct t_cons r = { .granted = 1 };
+	struct t_cons a = {.granted = 5, .check_seq = true};
+	struct t_cons r = {.granted = 1};
 	uint8_t md[300], total[4];
 	struct sk_payload p;
 	struct sk_stream h, sh;
@@ -314,8 +315,8 @@ END_TEST
 
 START_TEST(test_engine_fragmentation_boundaries)
 {
-	static const uint32_t extra[] = { 0, 1, 2, 3, 30, 40, 41, 42, 43, 44, 45, 50, 95, 96, 97,
-					  98, 99, 100, 150 };
+	static const uint32_t extra[] = {0,  1,	 2,  3,	 30, 40, 41, 42,  43, 44,
+					 45, 50, 95, 96, 97, 98, 99, 100, 150};
 	struct rs_engine_conf c;
 	uint8_t md[512], data[400];
 	unsigned frag_before;
@@ -344,8 +345,8 @@ START_TEST(test_engine_fragmentation_boundaries)
 			md_len += 4 + k;
 		}
 		for (uint32_t dl = 0; dl <= 140; dl++) {
-			struct t_cons a = { .granted = 1 };
-			struct sk_payload p = { md, md_len, true, data, dl };
+			struct t_cons a = {.granted = 1};
+			struct sk_payload p = {md, md_len, true, data, dl};
 			struct sk_stream h;
 
 			ck_assert_int_eq(sk_request_response(t_cx(1), W.conn, &p, &t_ccbs, &a, &h),
@@ -373,7 +374,7 @@ START_TEST(test_engine_fragmented_stream_and_channel)
 {
 	struct rs_engine_conf c;
 	uint8_t md[300], big[300];
-	struct t_cons a = { .granted = 1 };
+	struct t_cons a = {.granted = 1};
 	struct sk_payload p;
 	struct sk_stream h;
 
@@ -429,7 +430,8 @@ START_TEST(test_engine_fragmented_stream_and_channel)
 }
 END_TEST
 
-/* Large items (fragmented PAYLOADs with and without metadata) on streams and channels, both ways. */
+/* Large items (fragmented PAYLOADs with and without metadata) on streams and channels, both ways.
+ */
 START_TEST(test_engine_fragmented_items)
 {
 	struct rs_engine_conf c;
@@ -444,8 +446,8 @@ START_TEST(test_engine_fragmented_items)
 	W.srv_end->seg = 11;
 	W.cli_end->seg = 17;
 	for (uint32_t len = 9; len <= 400; len += 37) {
-		struct t_cons a = { .granted = 4, .batch = 4, .check_seq = true };
-		struct t_cons b = { .granted = 3, .batch = 3, .check_seq = true };
+		struct t_cons a = {.granted = 4, .batch = 4, .check_seq = true};
+		struct t_cons b = {.granted = 3, .batch = 3, .check_seq = true};
 
 		t_item_len = len;
 		t_put32(total, 9);
@@ -519,7 +521,7 @@ START_TEST(test_engine_reassembly_caps)
 {
 	struct rs_engine_conf s, c;
 	uint8_t md[300], data[400];
-	struct t_cons a = { .granted = 1 };
+	struct t_cons a = {.granted = 1};
 	struct sk_payload p;
 	struct sk_stream h;
 
@@ -626,7 +628,7 @@ END_TEST
 START_TEST(test_engine_lease)
 {
 	struct rs_engine_conf c;
-	struct t_cons a = { .granted = 100 };
+	struct t_cons a = {.granted = 100};
 	uint8_t md[300], buf[256];
 	struct sk_payload p;
 	struct sk_stream h;
@@ -849,7 +851,10 @@ START_TEST(test_engine_protocol_errors)
 	ck_assert_uint_eq(t_ctr(0)[RS_CTR_UNKNOWN_TYPE_IGNORED], 1);
 	t_world_down();
 	/* METADATA_PUSH without M (as rsocket-js 0.0.27 sends it): accepted, even when split. */
-	memcpy(b + n, "\x00\x00\x0a\x00\x00\x00\x00\x30\x00" "abcd", 13);
+	memcpy(b + n,
+	       "\x00\x00\x0a\x00\x00\x00\x00\x30\x00"
+	       "abcd",
+	       13);
 	{
 		struct rs_engine_conf cc;
 
@@ -868,8 +873,8 @@ START_TEST(test_engine_protocol_errors)
 	/* Stream-level faults never close the connection: initial n 0 gets ERROR[INVALID],
 	 * frames for unknown streams and a wrong-parity request are ignored. */
 	len = sk_route_metadata(md, sizeof(md), "echo");
-	n += (size_t)rs_frame_encode_request_response(b + n, sizeof(b) - n, 2, 0, md,
-						      (uint32_t)len, "p", 1);
+	n += (size_t)rs_frame_encode_request_response(b + n, sizeof(b) - n, 2, 0, md, (uint32_t)len,
+						      "p", 1);
 	n += (size_t)rs_frame_encode_request_n(b + n, sizeof(b) - n, 77, 5);
 	n += (size_t)rs_frame_encode_cancel(b + n, sizeof(b) - n, 79);
 	len = rs_frame_encode_request_stream(b + n, sizeof(b) - n, 3, 0, 1, md, (uint32_t)len, "q",
@@ -917,7 +922,7 @@ START_TEST(test_engine_routing_errors)
 	ck_assert_uint_eq(a.err_code, RS_ERROR_INVALID);
 	ck_assert_str_eq(a.err_msg, "route 'gen' has no REQUEST_RESPONSE handler");
 	memset(&a, 0, sizeof(a));
-	p = (struct sk_payload){ .data = (const uint8_t *)"x", .data_len = 1 };
+	p = (struct sk_payload){.data = (const uint8_t *)"x", .data_len = 1};
 	ck_assert_int_eq(sk_request_response(t_cx(1), W.conn, &p, &t_ccbs, &a, &h), 0);
 	t_run();
 	ck_assert_uint_eq(a.err_code, RS_ERROR_INVALID);
@@ -970,6 +975,23 @@ START_TEST(test_engine_limits_and_close)
 	ck_assert_uint_eq(t_cev.closed, 1);
 	ck_assert_uint_eq(t_cev.code, 0);
 	ck_assert_uint_eq(rs_engine_conn_count(W.e[0]) + rs_engine_conn_count(W.e[1]), 0);
+	/* A new connection reuses the slot and its stream slots: old handles stay stale. */
+	{
+		struct sk_conn old = W.conn;
+		struct sk_stream nh;
+
+		t_connect();
+		ck_assert_uint_eq(W.conn.idx, old.idx);
+		ck_assert_uint_ne(W.conn.gen, old.gen);
+		memset(&a[5], 0, sizeof(a[5]));
+		a[5].granted = 1;
+		ck_assert_int_eq(sk_request_stream(t_cx(1), old, &p, 1, &t_ccbs, &a[5], &nh), -ESTALE);
+		ck_assert_int_eq(sk_request_stream(t_cx(1), W.conn, &p, 1, &t_ccbs, &a[5], &nh), 0);
+		ck_assert_uint_eq(nh.idx, h[0].idx);
+		ck_assert(!sk_stream_live(t_cx(1), h[0]));
+		ck_assert_int_eq(sk_request_n(t_cx(1), h[0], 1), -ESTALE);
+		ck_assert(sk_stream_live(t_cx(1), nh));
+	}
 	t_world_down();
 }
 END_TEST
@@ -994,9 +1016,9 @@ static void
 t_resume_seed(unsigned seed)
 {
 	struct rs_engine_conf c;
-	struct t_cons up = { .granted = 8, .batch = 8, .check_seq = true };
-	struct t_cons down = { .granted = 8, .batch = 8, .check_seq = true };
-	struct t_cons ch = { .granted = 5, .batch = 5, .check_seq = true };
+	struct t_cons up = {.granted = 8, .batch = 8, .check_seq = true};
+	struct t_cons down = {.granted = 8, .batch = 8, .check_seq = true};
+	struct t_cons ch = {.granted = 5, .batch = 5, .check_seq = true};
 	uint8_t md[300], total[8];
 	struct sk_payload p;
 	struct sk_stream h;
@@ -1026,7 +1048,7 @@ t_resume_seed(unsigned seed)
 	t_put32(total + 4, 200);
 	p = t_req("echo", md, total, 8);
 	ck_assert_int_eq(sk_request_channel(t_cx(1), W.conn, &p, 5, false, &t_ccbs, &ch, &h), 0);
-	t_req_prod = (struct t_prod){ h, 1, 200, false, true };
+	t_req_prod = (struct t_prod){h, 1, 200, false, true};
 	for (int round = 0; round < 400; round++) {
 		bool done = down.completed && up.completed && ch.completed &&
 			    t_states[0].chan_in[1].completed;
@@ -1090,7 +1112,7 @@ START_TEST(test_engine_resume_rejected)
 	struct rs_engine_conf c;
 	uint8_t md[300];
 	struct sk_payload p;
-	struct t_cons a = { .granted = 1 };
+	struct t_cons a = {.granted = 1};
 	struct sk_stream h;
 
 	t_conf(&c);
@@ -1145,7 +1167,7 @@ END_TEST
 START_TEST(test_engine_tx_backpressure)
 {
 	struct rs_engine_conf c;
-	struct t_cons a = { .granted = 1000, .check_seq = true };
+	struct t_cons a = {.granted = 1000, .check_seq = true};
 	uint8_t md[300], total[4];
 	struct sk_payload p;
 	struct sk_stream h;
@@ -1172,9 +1194,9 @@ END_TEST
 START_TEST(test_engine_connect_via_stack)
 {
 	struct rs_engine_conf c;
-	struct dp_addr4 any = { 0, 7878 };
-	struct t_cons a = { .granted = 4, .batch = 4, .check_seq = true };
-	struct t_cons r = { .granted = 1 };
+	struct dp_addr4 any = {0, 7878};
+	struct t_cons a = {.granted = 4, .batch = 4, .check_seq = true};
+	struct t_cons r = {.granted = 1};
 	uint8_t md[300], total[4];
 	struct sk_payload p;
 	struct sk_stream h;
@@ -1223,11 +1245,11 @@ t_rr_fail(struct sk_ctx *cx, struct sk_stream s, const struct sk_payload *p)
 
 START_TEST(test_engine_errors_and_limits)
 {
-	static const char *const names[] = { "echo" };
-	static const struct sk_route_handlers rh[] = { { .request_response = t_rr_fail } };
-	static const struct sk_app app = { "fail", NULL, NULL, names, rh, 1, NULL };
+	static const char *const names[] = {"echo"};
+	static const struct sk_route_handlers rh[] = {{.request_response = t_rr_fail}};
+	static const struct sk_app app = {"fail", NULL, NULL, names, rh, 1, NULL};
 	struct rs_engine_conf s, c;
-	struct t_cons a = { .granted = 1 };
+	struct t_cons a = {.granted = 1};
 	uint8_t md[300], big[600];
 	struct sk_payload p;
 	struct sk_stream h;
@@ -1310,10 +1332,9 @@ START_TEST(test_engine_random_input)
 				/* A well-formed routed request or payload, to reach deep states. */
 				k = sk_route_metadata(md, sizeof(md),
 						      (rand() & 1) ? "echo" : "gen/a");
-				k = rs_frame_encode_request_stream(b, sizeof(b), sid | 1,
-								   (rand() & 1) ? 0x80 : 0,
-								   1 + (uint32_t)(rand() % 3), md,
-								   (uint32_t)k, "\0\0\0\5", 4);
+				k = rs_frame_encode_request_stream(
+					b, sizeof(b), sid | 1, (rand() & 1) ? 0x80 : 0,
+					1 + (uint32_t)(rand() % 3), md, (uint32_t)k, "\0\0\0\5", 4);
 				ft_raw_write(raw, b, (size_t)k);
 				continue;
 			}
@@ -1371,13 +1392,13 @@ static bool t_posix_ready, t_posix_half;
 START_TEST(test_engine_resume_over_posix)
 {
 	struct rs_engine_conf c;
-	struct dp_posix_conf pc = { .pool = t_mp, .name = "t" };
-	struct dp_timer_wheel_conf wc = { 100, 0 };
-	struct dp_addr4 any = { 0x7f000001, 0 }, bound;
-	struct t_cons a = { .granted = 50, .batch = 50, .check_seq = true };
-	static const struct sk_router_route routes[] = { { "echo", "echo", SK_ROUTER_EXACT },
-							 { "gen", "^gen/", SK_ROUTER_PATTERN } };
-	struct sk_router_conf rc = { routes, 2, NULL };
+	struct dp_posix_conf pc = {.pool = t_mp, .name = "t"};
+	struct dp_timer_wheel_conf wc = {100, 0};
+	struct dp_addr4 any = {0x7f000001, 0}, bound;
+	struct t_cons a = {.granted = 50, .batch = 50, .check_seq = true};
+	static const struct sk_router_route routes[] = {{"echo", "echo", SK_ROUTER_EXACT},
+							{"gen", "^gen/", SK_ROUTER_PATTERN}};
+	struct sk_router_conf rc = {routes, 2, NULL};
 	struct dp_posix *px;
 	void *pmem;
 	uint8_t md[300], total[4];
@@ -1403,7 +1424,8 @@ START_TEST(test_engine_resume_over_posix)
 		W.wmem[i] = aligned_alloc(64, (dp_timer_wheel_memsize(&wc) + 63) & ~(size_t)63);
 		W.wheel[i] = dp_timer_wheel_init(W.wmem[i], &wc);
 		ck_assert_int_eq(rs_engine_create(&c, W.wheel[i], t_mp, dp_posix_stack(px), &t_app,
-						  W.router, (unsigned)i, &W.e[i]), 0);
+						  W.router, (unsigned)i, &W.e[i]),
+				 0);
 		rs_engine_set_now(W.e[i], W.now_us);
 	}
 	ck_assert_int_eq(dp_stack_listen(dp_posix_stack(px), &any, &rs_engine_stream_cbs, W.e[0]),

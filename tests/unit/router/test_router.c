@@ -12,12 +12,10 @@
 #include <sk/router.h>
 
 static const struct sk_router_route test_router_routes[] = {
-	{ "echo", "echo", SK_ROUTER_EXACT },
-	{ "user", "^/user/[0-9]+$", SK_ROUTER_PATTERN },
-	{ "user-admin", "/user/0", SK_ROUTER_EXACT },    /* shadowed by 'user' (declared first) */
-	{ "any-user", "^/user/", SK_ROUTER_PATTERN },
-	{ "kv", "kv.get", SK_ROUTER_EXACT },
-	{ "dotted", "^kv\\.", SK_ROUTER_PATTERN },
+	{"echo", "echo", SK_ROUTER_EXACT},	    {"user", "^/user/[0-9]+$", SK_ROUTER_PATTERN},
+	{"user-admin", "/user/0", SK_ROUTER_EXACT}, /* shadowed by 'user' (declared first) */
+	{"any-user", "^/user/", SK_ROUTER_PATTERN}, {"kv", "kv.get", SK_ROUTER_EXACT},
+	{"dotted", "^kv\\.", SK_ROUTER_PATTERN},
 };
 
 static struct sk_router *test_router_r;
@@ -26,7 +24,7 @@ static struct sk_router_scratch *test_router_s;
 static void
 test_router_setup(void)
 {
-	struct sk_router_conf conf = { test_router_routes, 6, "echo" };
+	struct sk_router_conf conf = {test_router_routes, 6, "echo"};
 	char err[256] = "";
 
 	ck_assert_int_eq(sk_router_create(&conf, &test_router_r, err, sizeof(err)), 0);
@@ -80,11 +78,11 @@ END_TEST
 START_TEST(test_router_order_reversed)
 {
 	static const struct sk_router_route rev[] = {
-		{ "any-user", "^/user/", SK_ROUTER_PATTERN },
-		{ "user", "^/user/[0-9]+$", SK_ROUTER_PATTERN },
-		{ "exact", "/user/1", SK_ROUTER_EXACT },
+		{"any-user", "^/user/", SK_ROUTER_PATTERN},
+		{"user", "^/user/[0-9]+$", SK_ROUTER_PATTERN},
+		{"exact", "/user/1", SK_ROUTER_EXACT},
 	};
-	struct sk_router_conf conf = { rev, 3, NULL };
+	struct sk_router_conf conf = {rev, 3, NULL};
 	struct sk_router *r;
 	struct sk_router_scratch *s;
 
@@ -101,14 +99,14 @@ START_TEST(test_router_many_exact)
 {
 	struct sk_router_route rt[300];
 	char names[300][16], texts[300][16];
-	struct sk_router_conf conf = { rt, 300, NULL };
+	struct sk_router_conf conf = {rt, 300, NULL};
 	struct sk_router *r;
 	struct sk_router_scratch *s;
 
 	for (int i = 0; i < 300; i++) {
 		snprintf(names[i], sizeof(names[i]), "r%d", i);
 		snprintf(texts[i], sizeof(texts[i]), "/t/%d", i);
-		rt[i] = (struct sk_router_route){ names[i], texts[i], SK_ROUTER_EXACT };
+		rt[i] = (struct sk_router_route){names[i], texts[i], SK_ROUTER_EXACT};
 	}
 	ck_assert_int_eq(sk_router_create(&conf, &r, NULL, 0), 0);
 	ck_assert_int_eq(sk_router_scratch_alloc(r, &s), 0);
@@ -126,10 +124,10 @@ END_TEST
 START_TEST(test_router_compile_error)
 {
 	static const struct sk_router_route bad[] = {
-		{ "fine", "^ok$", SK_ROUTER_PATTERN },
-		{ "broken", "([a-z", SK_ROUTER_PATTERN },
+		{"fine", "^ok$", SK_ROUTER_PATTERN},
+		{"broken", "([a-z", SK_ROUTER_PATTERN},
 	};
-	struct sk_router_conf conf = { bad, 2, NULL };
+	struct sk_router_conf conf = {bad, 2, NULL};
 	struct sk_router *r = (struct sk_router *)1;
 	char err[256] = "";
 
@@ -144,17 +142,17 @@ END_TEST
 START_TEST(test_router_conf_errors)
 {
 	static const struct sk_router_route dup[] = {
-		{ "a", "x", SK_ROUTER_EXACT },
-		{ "a", "y", SK_ROUTER_EXACT },
+		{"a", "x", SK_ROUTER_EXACT},
+		{"a", "y", SK_ROUTER_EXACT},
 	};
-	static const struct sk_router_route one[] = { { "a", "x", SK_ROUTER_EXACT } };
-	struct sk_router_conf conf = { dup, 2, NULL };
+	static const struct sk_router_route one[] = {{"a", "x", SK_ROUTER_EXACT}};
+	struct sk_router_conf conf = {dup, 2, NULL};
 	struct sk_router *r;
 	char err[256] = "";
 
 	ck_assert_int_eq(sk_router_create(&conf, &r, err, sizeof(err)), -EINVAL);
 	ck_assert_str_eq(err, "route 'a': declared twice");
-	conf = (struct sk_router_conf){ one, 1, "nope" };
+	conf = (struct sk_router_conf){one, 1, "nope"};
 	ck_assert_int_eq(sk_router_create(&conf, &r, err, sizeof(err)), -EINVAL);
 	ck_assert_str_eq(err, "routes: fallback 'nope' is not a declared route");
 }
@@ -163,18 +161,18 @@ END_TEST
 START_TEST(test_router_metadata)
 {
 	/* V2 of RSOCKET.md 9: one routing entry, tag "echo". */
-	static const uint8_t v2[] = { 0xfe, 0, 0, 5, 4, 'e', 'c', 'h', 'o' };
+	static const uint8_t v2[] = {0xfe, 0, 0, 5, 4, 'e', 'c', 'h', 'o'};
 	/* An unknown custom MIME entry first, then routing by MIME string, two tags. */
 	static const uint8_t custom[] = {
-		0x04, 'a', 'p', 'p', '/', 'x', 0, 0, 1, 0x00,
-		27, 'm', 'e', 's', 's', 'a', 'g', 'e', '/', 'x', '.', 'r', 's', 'o', 'c', 'k', 'e',
-		't', '.', 'r', 'o', 'u', 't', 'i', 'n', 'g', '.', 'v', '0', 0, 0, 13,
-		8, '/', 'u', 's', 'e', 'r', '/', '9', '9', 3, 'a', 'b', 'c',
+		0x04, 'a', 'p', 'p', '/', 'x', 0,   0,	 1,   0x00, 27,	 'm', 'e', 's',
+		's',  'a', 'g', 'e', '/', 'x', '.', 'r', 's', 'o',  'c', 'k', 'e', 't',
+		'.',  'r', 'o', 'u', 't', 'i', 'n', 'g', '.', 'v',  '0', 0,   0,   13,
+		8,    '/', 'u', 's', 'e', 'r', '/', '9', '9', 3,    'a', 'b', 'c',
 	};
-	static const uint8_t none[] = { 0x85, 0, 0, 2, '{', '}' };
-	static const uint8_t trunc[] = { 0xfe, 0, 0, 9, 4, 'e' };
-	static const uint8_t badtag[] = { 0xfe, 0, 0, 2, 5, 'e' };
-	static const uint8_t miss[] = { 0xfe, 0, 0, 4, 3, 'n', 'o', 'p' };
+	static const uint8_t none[] = {0x85, 0, 0, 2, '{', '}'};
+	static const uint8_t trunc[] = {0xfe, 0, 0, 9, 4, 'e'};
+	static const uint8_t badtag[] = {0xfe, 0, 0, 2, 5, 'e'};
+	static const uint8_t miss[] = {0xfe, 0, 0, 4, 3, 'n', 'o', 'p'};
 	const char *tag;
 	size_t tl;
 
@@ -192,16 +190,19 @@ START_TEST(test_router_metadata)
 		sk_router_match_metadata(test_router_r, test_router_s, v2, sizeof(v2), &tag, &tl),
 		0);
 	ck_assert_int_eq(sk_router_match_metadata(test_router_r, test_router_s, custom,
-						  sizeof(custom), &tag, &tl), 1);
+						  sizeof(custom), &tag, &tl),
+			 1);
 	/* No routing entry, or no metadata at all: the fallback ('echo'). */
 	ck_assert_int_eq(sk_router_match_metadata(test_router_r, test_router_s, none, sizeof(none),
-						  &tag, &tl), 0);
+						  &tag, &tl),
+			 0);
 	ck_assert_ptr_null(tag);
 	ck_assert_int_eq(sk_router_match_metadata(test_router_r, test_router_s, NULL, 0, &tag, &tl),
 			 0);
 	/* A tag that matches nothing: a miss naming the tag, never the fallback. */
 	ck_assert_int_eq(sk_router_match_metadata(test_router_r, test_router_s, miss, sizeof(miss),
-						  &tag, &tl), SK_ROUTER_NO_ROUTE);
+						  &tag, &tl),
+			 SK_ROUTER_NO_ROUTE);
 	ck_assert_uint_eq(tl, 3);
 	ck_assert(memcmp(tag, "nop", 3) == 0);
 }
@@ -209,8 +210,8 @@ END_TEST
 
 START_TEST(test_router_no_fallback)
 {
-	static const struct sk_router_route one[] = { { "a", "x", SK_ROUTER_EXACT } };
-	struct sk_router_conf conf = { one, 1, NULL };
+	static const struct sk_router_route one[] = {{"a", "x", SK_ROUTER_EXACT}};
+	struct sk_router_conf conf = {one, 1, NULL};
 	struct sk_router *r;
 	struct sk_router_scratch *s;
 
