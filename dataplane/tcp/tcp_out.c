@@ -229,6 +229,10 @@ dp_tcp_rcv_space(const struct dp_tcp_conn *c)
 	uint32_t used = c->rq_bytes + c->ooo_bytes;
 	uint32_t buf = c->t->conf.rcv_buf_bytes;
 
+	/* TCP.md 5.4: close the window before the pool runs dry. The user may hold received
+	 * mbufs (stream.h hands them over), so the pool, not our queues, is the real limit. */
+	if (c->t->pool_low)
+		return 0;
 	return used >= buf ? 0 : buf - used;
 }
 
@@ -538,7 +542,7 @@ dp_tcp_sack_recovery_send(struct dp_tcp_conn *c)
 			seq = end;
 		if (dp_tcp_seq_geq(seq, hi) || dp_tcp_seq_geq(seq, c->snd_max))
 			break;
-		len = dp_tcp_umin((uint32_t)c->smss, c->snd_end - seq);
+		len = dp_tcp_umin(dp_tcp_seg_max(c), c->snd_end - seq);
 		/* Stop at the next SACKed range. */
 		{
 			unsigned i;
