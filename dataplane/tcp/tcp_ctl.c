@@ -829,13 +829,15 @@ static void
 dp_tcp_flush(struct dp_stack *st)
 {
 	struct dp_tcp *t = (struct dp_tcp *)st;
+	struct dp_tcp_conn *list = t->out_head;
 
-	while (t->out_head != NULL) {
-		struct dp_tcp_conn *c = t->out_head;
+	/* Take this iteration's list: a connection whose segment found the TX queue full queues
+	 * itself again, for the next iteration's flush. */
+	t->out_head = t->out_tail = NULL;
+	while (list != NULL) {
+		struct dp_tcp_conn *c = list;
 
-		t->out_head = c->out_next;
-		if (t->out_head == NULL)
-			t->out_tail = NULL;
+		list = c->out_next;
 		c->on_out = false;
 		if (c->zombie) {
 			if (!c->on_ev)

@@ -588,6 +588,7 @@ dp_tcp_output_data(struct dp_tcp_conn *c)
 		uint32_t avail = c->snd_end - c->snd_nxt;
 		uint32_t pipe, ucwnd, uwnd, len, end, segmax;
 		uint8_t flags = DP_TCP_ACK;
+		int rc;
 
 		if (dp_tcp_seq_gt(c->snd_nxt, c->snd_end))
 			break;   /* FIN already sent at SND.NXT-1 */
@@ -625,8 +626,13 @@ dp_tcp_output_data(struct dp_tcp_conn *c)
 			if (c->fin_pending)
 				flags |= DP_TCP_FIN;
 		}
-		if (dp_tcp_emit(c, c->snd_nxt, len, flags) < 0)
+		rc = dp_tcp_emit(c, c->snd_nxt, len, flags);
+		if (rc < 0) {
+			/* No mbuf, or the TX queue is full: try again next loop, not at RTO. */
+			if (rc == -ENOBUFS)
+				dp_tcp_out_push(c);
 			break;
+		}
 		if (!c->rtt_timing && !dp_tcp_seq_lt(c->snd_nxt, c->snd_max)) {
 			/* RFC 6298 / Karn: time one new segment per RTT. */
 			c->rtt_timing = true;
