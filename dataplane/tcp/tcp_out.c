@@ -449,11 +449,14 @@ dp_tcp_send_syn(struct dp_tcp_conn *c)
 	return rc;
 }
 
+/* A pure ACK carries the highest sequence sent, not a rolled-back SND.NXT: after a timeout we
+ * resend from SND.UNA, and a receiver (Linux: tcp_sequence() against rcv_wup) drops a bare ACK
+ * whose SEQ lies below what it already received, ignoring the acknowledgment in it. */
 void
 dp_tcp_send_ack(struct dp_tcp_conn *c)
 {
 	DP_TCP_CNT(c->t, OUT_ACK_PURE);
-	(void)dp_tcp_emit(c, c->snd_nxt, 0, DP_TCP_ACK);
+	(void)dp_tcp_emit(c, c->snd_max, 0, DP_TCP_ACK);
 }
 
 /* Zero-window probe and keepalive: <SEQ=SND.UNA-1><ACK> with no data (TCP.md 3.7 [Linux]). */

@@ -765,6 +765,36 @@ START_TEST(rto_backoff)
 END_TEST
 
 static void
+send_3000(struct h_env *e)
+{
+	if (h_send(e, h_app_for(e, 0), 3000) != 0)
+		h_failf(e, "send failed");
+}
+
+/* After a timeout SND.NXT goes back to SND.UNA; a pure ACK sent then must still carry the highest
+ * sequence sent, or Linux drops it as below its window (and never sees the acknowledgment). */
+START_TEST(ack_seq_after_rto)
+{
+	struct h_env *e = env_new();
+	static const struct h_row rows[] = {
+		PASSIVE_OPEN,
+		CALL(H_MS(100), send_3000),
+		OUT(H_MS(100), ".", 1, 1, -1, "", 1448),
+		OUT(H_MS(100), ".", 1449, 1, -1, "", 1448),
+		OUT(H_MS(100), "P.", 2897, 1, -1, "", 104),
+		OUT(H_MS(300), ".", 1, 1, -1, "", 1448),        /* RTO: back to SND.UNA, cwnd 1 */
+		IN(H_MS(310), "P.", 1, 1, 1000, "ts=300", 100),
+		OUT(H_MS(310), ".", 3001, 101, -1, "", 0),      /* SEQ = SND.MAX, not 1449 */
+		END,
+	};
+
+	START(e);
+	RUN(e, rows);
+	STOP(e);
+}
+END_TEST
+
+static void
 chk_karn(struct h_env *e)
 {
 	struct dp_tcp_info i = info_of(e, 0);
@@ -1530,6 +1560,7 @@ tcp_suite(void)
 	tcase_add_test(tc, ooo_cap);
 	tcase_add_test(tc, rto_backoff);
 	tcase_add_test(tc, karn);
+	tcase_add_test(tc, ack_seq_after_rto);
 	tcase_add_test(tc, newreno_fr);
 	tcase_add_test(tc, sack_recovery);
 	tcase_add_test(tc, iw10);
