@@ -21,7 +21,7 @@
 #include "dp/net.h"
 #include "net_priv.h"
 
-#define DP_ARP_FRAME_LEN 60  /* minimum Ethernet frame without FCS */
+#define DP_ARP_FRAME_LEN 60 /* minimum Ethernet frame without FCS */
 
 static inline struct dp_arp_entry *
 dp_arp_set(const struct dp_net *n, uint32_t ip)
@@ -165,8 +165,8 @@ dp_arp_send(struct dp_net *n, uint16_t op, const struct rte_ether_addr *eth_dst,
 int
 dp_arp_request(struct dp_net *n, uint32_t ip)
 {
-	static const struct rte_ether_addr bcast = { .addr_bytes = { 0xff, 0xff, 0xff, 0xff, 0xff,
-								     0xff } };
+	static const struct rte_ether_addr bcast = {
+		.addr_bytes = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff}};
 	static const struct rte_ether_addr zero;
 	int rc = dp_arp_send(n, RTE_ARP_OP_REQUEST, &bcast, &zero, ip);
 
@@ -289,7 +289,7 @@ dp_arp_input(struct dp_net *n, struct rte_mbuf *m, int forwarded)
 	rte_ether_addr_copy(&ah->arp_data.arp_sha, &sha);
 	if (sip == n->conf.ip) {
 		why = rte_is_same_ether_addr(&sha, &n->conf.mac) ? DP_NET_DROP_ARP_NOT_US
-								  : DP_NET_DROP_ARP_CONFLICT;
+								 : DP_NET_DROP_ARP_CONFLICT;
 		goto drop;
 	}
 	/* RFC 826 "Packet Reception": merge the sender if we know it. */

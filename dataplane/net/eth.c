@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Ethernet II demux (TCP.md 1.1), first step of the input chain after the RX phase: frames for our
- * MAC or broadcast go to IPv4 or ARP; everything else is dropped by reason. On a multi-queue port an
- * ARP frame is also copied to every other core, since each core keeps its own neighbour cache and
- * the NIC delivers ARP to one queue only (TCP.md 5.1, "Traffic outside flows").
+ * MAC or broadcast go to IPv4 or ARP; everything else is dropped by reason. On a multi-queue port
+ * an ARP frame is also copied to every other core, since each core keeps its own neighbour cache
+ * and the NIC delivers ARP to one queue only (TCP.md 5.1, "Traffic outside flows").
  */
 #include <rte_ether.h>
 #include <rte_mbuf.h>

@@ -15,21 +15,20 @@
 #include "dp/net.h"
 #include "net_priv.h"
 
-/* Token bucket as a virtual clock (GCRA): one reply per 1e6/rate us, bursts of up to `rate`. */
+/* GCRA: a theoretical arrival time advanced by 1e6/rate us per reply; up to one second of
+ * replies (`rate`) may go back to back. */
 static int
 dp_icmp_rate_ok(struct dp_net *n)
 {
-	uint64_t interval, floor;
+	uint64_t interval, tat;
 
 	if (n->conf.icmp_rate == 0)
 		return 1;
 	interval = 1000000u / n->conf.icmp_rate;
-	floor = n->now_us > 1000000u ? n->now_us - 1000000u : 0;
-	if (n->icmp_tokens_us < floor)
-		n->icmp_tokens_us = floor;
-	if (n->icmp_tokens_us + interval > n->now_us)
+	tat = n->icmp_tat_us < n->now_us ? n->now_us : n->icmp_tat_us;
+	if (tat - n->now_us > 1000000u - interval)
 		return 0;
-	n->icmp_tokens_us += interval;
+	n->icmp_tat_us = tat + interval;
 	return 1;
 }
 

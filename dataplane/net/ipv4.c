@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * IPv4 (RFC 791, TCP.md 1.3) for one core. Input: validate the header (version, IHL, total length,
- * checksum by offload flag or in software), drop fragments and options we do not handle, accept only
- * our address, trim Ethernet padding by the total length (TCP.md 1.1), then ICMP, or TCP on the
- * core that owns the flow (forwarding to it through the runtime's hook otherwise), with the TCP
- * checksum verified (offload flag or software). Output: dp_ip4_output() (dp/ip4.h) prepends IPv4 and
- * Ethernet, fills checksums by offload where the port has it (TCP.md 1.7) and in software where
+ * checksum by offload flag or in software), drop fragments and options we do not handle, accept
+ * only our address, trim Ethernet padding by the total length (TCP.md 1.1), then ICMP, or TCP on
+ * the core that owns the flow (forwarding to it through the runtime's hook otherwise), with the TCP
+ * checksum verified (offload flag or software). Output: dp_ip4_output() (dp/ip4.h) prepends IPv4
+ * and Ethernet, fills checksums by offload where the port has it (TCP.md 1.7) and in software where
  * not, routes on-link or to the gateway, and hands the frame to ARP.
  */
 #include <errno.h>
@@ -30,9 +30,9 @@ dp_ip4_options_ok(const uint8_t *opt, unsigned len)
 	unsigned i;
 
 	for (i = 0; i < len; i++) {
-		if (opt[i] == 0)  /* EOL: the rest is padding */
+		if (opt[i] == 0) /* EOL: the rest is padding */
 			return 1;
-		if (opt[i] != 1)  /* not NOP */
+		if (opt[i] != 1) /* not NOP */
 			return 0;
 	}
 	return 1;
@@ -74,7 +74,8 @@ dp_ip4_tcp(struct dp_net *n, struct rte_mbuf *m, const struct rte_ipv4_hdr *ip, 
 		goto drop;
 	}
 	th = rte_pktmbuf_mtod_offset(m, const struct rte_tcp_hdr *, l4_off);
-	/* Software steering where the NIC did not apply our hash (tap, fixed-key NICs, DPDK.md 3.2). */
+	/* Software steering where the NIC did not apply our hash (tap, fixed-key NICs,
+	 * DPDK.md 3.2). */
 	if (!forwarded && p != NULL && p->nb_queues > 1 && !p->rss) {
 		unsigned owner = dp_net_flow_lcore(n, src, dst, rte_be_to_cpu_16(th->src_port),
 						   rte_be_to_cpu_16(th->dst_port));
@@ -124,7 +125,7 @@ dp_ip4_input(struct dp_net *n, struct rte_mbuf *m, int forwarded)
 		goto drop;
 	}
 	if (unlikely(m->data_len < RTE_ETHER_HDR_LEN + hlen)) {
-		why = DP_NET_DROP_IP_SHORT;  /* the header must be contiguous */
+		why = DP_NET_DROP_IP_SHORT; /* the header must be contiguous */
 		goto drop;
 	}
 	tot = rte_be_to_cpu_16(ip->total_length);
@@ -143,13 +144,13 @@ dp_ip4_input(struct dp_net *n, struct rte_mbuf *m, int forwarded)
 		why = DP_NET_DROP_IP_CKSUM;
 		goto drop;
 	}
-	if (unlikely(ip->fragment_offset & RTE_BE16(RTE_IPV4_HDR_MF_FLAG |
-						    RTE_IPV4_HDR_OFFSET_MASK))) {
+	if (unlikely(ip->fragment_offset &
+		     RTE_BE16(RTE_IPV4_HDR_MF_FLAG | RTE_IPV4_HDR_OFFSET_MASK))) {
 		why = DP_NET_DROP_IP_FRAG;
 		goto drop;
 	}
-	if (unlikely(hlen > DP_IP4_HLEN && !dp_ip4_options_ok((const uint8_t *)(ip + 1),
-							       hlen - DP_IP4_HLEN))) {
+	if (unlikely(hlen > DP_IP4_HLEN &&
+		     !dp_ip4_options_ok((const uint8_t *)(ip + 1), hlen - DP_IP4_HLEN))) {
 		why = DP_NET_DROP_IP_OPTIONS;
 		goto drop;
 	}
@@ -161,7 +162,8 @@ dp_ip4_input(struct dp_net *n, struct rte_mbuf *m, int forwarded)
 		why = DP_NET_DROP_IP_SRC;
 		goto drop;
 	}
-	/* Short frames arrive padded to 60 bytes: the IPv4 total length is the truth (TCP.md 1.1). */
+	/* Short frames arrive padded to 60 bytes: the IPv4 total length is the truth (TCP.md 1.1).
+	 */
 	if (frame_ip_len > tot && rte_pktmbuf_trim(m, (uint16_t)(frame_ip_len - tot)) != 0) {
 		why = DP_NET_DROP_IP_TOTLEN;
 		goto drop;
@@ -267,8 +269,7 @@ dp_ip4_tx_cksum(struct dp_net *n, struct rte_mbuf *m, struct rte_ipv4_hdr *ip, u
 }
 
 int
-dp_ip4_output(struct dp_net *n, struct rte_mbuf *m, uint32_t src_ip, uint32_t dst_ip,
-	      uint8_t proto)
+dp_ip4_output(struct dp_net *n, struct rte_mbuf *m, uint32_t src_ip, uint32_t dst_ip, uint8_t proto)
 {
 	struct rte_ether_hdr *eh;
 	struct rte_ipv4_hdr *ip;

@@ -5,9 +5,11 @@
  * fault-injection state. Cold path; the data path is in port.c, eth.c, arp.c, ipv4.c, icmp.c.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <rte_mbuf.h>
+#include <rte_telemetry.h>
 
 #include "dp/net.h"
 #include "net_priv.h"
@@ -46,9 +48,11 @@ static const char *const dp_net_drop_names[DP_NET_DROP_MAX] = {
 	[DP_NET_DROP_ARP_CACHE_FULL] = "arp_cache_full",
 	[DP_NET_DROP_ARP_TIMEOUT] = "arp_timeout",
 	[DP_NET_DROP_TX_FULL] = "tx_full",
+	[DP_NET_DROP_TX_PREPARE] = "tx_prepare",
 	[DP_NET_DROP_TX_STUCK] = "tx_stuck",
 	[DP_NET_DROP_NO_MBUF] = "no_mbuf",
-	[DP_NET_DROP_FAULT] = "fault",
+	[DP_NET_DROP_FAULT_RX] = "fault_rx",
+	[DP_NET_DROP_FAULT_TX] = "fault_tx",
 };
 
 static const char *const dp_net_stat_names[DP_NET_STAT_MAX] = {
@@ -96,24 +100,32 @@ dp_net_drops_total(const struct dp_net *n)
 	return sum;
 }
 
-void
-dp_fault_init(struct dp_fault *f, const struct dp_fault_conf *conf, uint32_t stream)
+int
+dp_net_telemetry(struct rte_tel_data *d, const struct dp_net *const nets[], unsigned count)
 {
-	uint64_t z;
+	char key[64];
+	unsigned i, k;
 
-	memset(f, 0, sizeof(*f));
-	/* splitmix64 of (seed, stream): distinct, never-zero xorshift states per core */
-	z = conf->seed + 0x9e3779b97f4a7c15ull * ((uint64_t)stream + 1);
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	z ^= z >> 31;
-	f->rng = z != 0 ? z : 0x2545f4914f6cdd1dull;
-	f->rx = conf->rx;
-	f->tx = conf->tx;
-	f->rx_on = conf->rx.drop_ppm || conf->rx.dup_ppm || conf->rx.reorder_ppm ||
-		   conf->rx.corrupt_ppm;
-	f->tx_on = conf->tx.drop_ppm || conf->tx.dup_ppm || conf->tx.reorder_ppm ||
-		   conf->tx.corrupt_ppm;
+	if (d == NULL || (nets == NULL && count != 0))
+		return -EINVAL;
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_u64(d, "cores", count);
+	for (i = 0; i < DP_NET_STAT_MAX; i++) {
+		uint64_t sum = 0;
+
+		for (k = 0; k < count; k++)
+			sum += __atomic_load_n(&nets[k]->stat[i], __ATOMIC_RELAXED);
+		rte_tel_data_add_dict_u64(d, dp_net_stat_names[i], sum);
+	}
+	for (i = 0; i < DP_NET_DROP_MAX; i++) {
+		uint64_t sum = 0;
+
+		for (k = 0; k < count; k++)
+			sum += __atomic_load_n(&nets[k]->drop[i], __ATOMIC_RELAXED);
+		snprintf(key, sizeof(key), "drop_%s", dp_net_drop_names[i]);
+		rte_tel_data_add_dict_u64(d, key, sum);
+	}
+	return 0;
 }
 
 void
@@ -178,8 +190,8 @@ dp_net_init(void *mem, const struct dp_net_conf *c)
 	if (n->conf.mtu == 0)
 		n->conf.mtu = RTE_ETHER_MTU;
 	n->netmask = c->prefix_len == 32 ? UINT32_MAX : ~(UINT32_MAX >> c->prefix_len);
-	n->arp = (struct dp_arp_entry *)((char *)mem +
-					 RTE_ALIGN_CEIL(sizeof(struct dp_net), RTE_CACHE_LINE_SIZE));
+	n->arp = (struct dp_arp_entry *)((char *)mem + RTE_ALIGN_CEIL(sizeof(struct dp_net),
+								      RTE_CACHE_LINE_SIZE));
 	n->arp_mask = entries - 1;
 	n->ip_id = (uint16_t)(c->queue * 7919u);
 	dp_fault_init(&n->fault, &c->fault, c->queue);

@@ -40,6 +40,13 @@ void dp_icmp_input(struct dp_net *n, struct rte_mbuf *m, uint16_t ip_hlen);
 /* Put a frame into the TX buffer without fault injection. */
 int dp_net_tx_put(struct dp_net *n, struct rte_mbuf *m);
 
+/* A frame held back by the reorder fault is released after the next one, or after this long. */
+#define DP_FAULT_HOLD_MAX_US 1000
+
+/* RX / TX fault injection (fault.c): the frame to process now, or NULL (consumed or held). */
+struct rte_mbuf *dp_fault_rx(struct dp_net *n, struct rte_mbuf *m);
+struct rte_mbuf *dp_fault_tx(struct dp_net *n, struct rte_mbuf *m);
+
 /* Make the L3/L4 checksums final in software (TX corruption must come after them). */
 void dp_ip4_cksum_finalize(struct rte_mbuf *m);
 

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The per-core port data path: the RX phase (rx burst, RX fault injection, hand each frame to the
- * Ethernet demux), the TX buffer (TX fault injection, one flush per loop, partial TX kept for the
- * next flush, DPDK.md 13.2), and flow ownership across cores (which core owns a 4-tuple; which local
- * port makes an active open's replies land on the calling core, DPDK.md 3.2).
+ * The per-core port data path: the RX phase (rx burst, RX fault injection (fault.c), hand each
+ * frame to the Ethernet demux), the TX buffer (TX fault injection, one flush per loop, partial TX
+ * kept for the next flush, DPDK.md 13.2), and flow ownership across cores (which core owns a
+ * 4-tuple; which local port makes an active open's replies land on the calling core, DPDK.md 3.2).
  */
 #include <errno.h>
 #include <string.h>
@@ -14,60 +14,6 @@
 #include "dp/net.h"
 #include "net_priv.h"
 
-/* A packet held back by the reorder fault is released after the next one, or after this long. */
-#define DP_NET_HOLD_MAX_US 1000
-
-/* Flip one byte past the Ethernet header of the first segment (never a shared buffer). */
-static void
-dp_net_fault_corrupt(struct dp_net *n, struct rte_mbuf *m)
-{
-	uint64_t r = dp_fault_rand(&n->fault);
-	uint8_t *p;
-	uint16_t off;
-
-	if (m->data_len <= RTE_ETHER_HDR_LEN || RTE_MBUF_CLONED(m) || rte_mbuf_refcnt_read(m) != 1)
-		return;
-	off = (uint16_t)(RTE_ETHER_HDR_LEN + r % (m->data_len - RTE_ETHER_HDR_LEN));
-	p = rte_pktmbuf_mtod_offset(m, uint8_t *, off);
-	*p ^= (uint8_t)(1 + (r >> 32) % 255);
-	n->stat[DP_NET_STAT_FAULT_CORRUPT]++;
-}
-
-/* RX side of fault injection. Returns the frame to process now, or NULL (consumed or held). */
-static struct rte_mbuf *
-dp_net_fault_rx(struct dp_net *n, struct rte_mbuf *m)
-{
-	struct rte_mbuf *c;
-
-	switch (dp_fault_decide(&n->fault, &n->fault.rx)) {
-	case DP_FAULT_DROP:
-		dp_net_drop(n, m, DP_NET_DROP_FAULT);
-		return NULL;
-	case DP_FAULT_DUP:
-		c = rte_pktmbuf_copy(m, n->conf.pool, 0, UINT32_MAX);
-		if (c != NULL) {
-			n->stat[DP_NET_STAT_FAULT_DUP]++;
-			dp_eth_input(n, c, 0);
-		}
-		return m;
-	case DP_FAULT_REORDER:
-		if (n->rx_held != NULL)
-			return m;
-		n->rx_held = m;
-		n->rx_held_us = n->now_us;
-		n->stat[DP_NET_STAT_FAULT_REORDER]++;
-		return NULL;
-	case DP_FAULT_CORRUPT:
-		dp_net_fault_corrupt(n, m);
-		/* The NIC's verdict was for the bytes before the flip: verify again in software. */
-		m->ol_flags &= ~(RTE_MBUF_F_RX_IP_CKSUM_MASK | RTE_MBUF_F_RX_L4_CKSUM_MASK);
-		return m;
-	case DP_FAULT_NONE:
-		break;
-	}
-	return m;
-}
-
 void
 dp_net_rx_pkts(struct dp_net *n, struct rte_mbuf **pkts, uint16_t nb, uint64_t now_us)
 {
@@ -76,7 +22,7 @@ dp_net_rx_pkts(struct dp_net *n, struct rte_mbuf **pkts, uint16_t nb, uint64_t n
 	n->now_us = now_us;
 	if (n->arp_incomplete != 0 && now_us >= n->arp_scan_us)
 		dp_arp_timer(n, now_us);
-	if (n->rx_held != NULL && now_us - n->rx_held_us >= DP_NET_HOLD_MAX_US) {
+	if (n->rx_held != NULL && now_us - n->rx_held_us >= DP_FAULT_HOLD_MAX_US) {
 		struct rte_mbuf *h = n->rx_held;
 
 		n->rx_held = NULL;
@@ -88,7 +34,7 @@ dp_net_rx_pkts(struct dp_net *n, struct rte_mbuf **pkts, uint16_t nb, uint64_t n
 		n->stat[DP_NET_STAT_RX_PKTS]++;
 		n->stat[DP_NET_STAT_RX_BYTES] += m->pkt_len;
 		if (n->fault.rx_on) {
-			m = dp_net_fault_rx(n, m);
+			m = dp_fault_rx(n, m);
 			if (m == NULL)
 				continue;
 		}
@@ -142,36 +88,9 @@ dp_net_tx_enqueue(struct dp_net *n, struct rte_mbuf *m)
 	int rc;
 
 	if (n->fault.tx_on) {
-		switch (dp_fault_decide(&n->fault, &n->fault.tx)) {
-		case DP_FAULT_DROP:
-			/* lost on the wire: the sender sees success */
-			dp_net_drop(n, m, DP_NET_DROP_FAULT);
+		m = dp_fault_tx(n, m);
+		if (m == NULL)
 			return 0;
-		case DP_FAULT_DUP:
-			c = rte_pktmbuf_copy(m, n->conf.pool, 0, UINT32_MAX);
-			if (c != NULL) {
-				n->stat[DP_NET_STAT_FAULT_DUP]++;
-				dp_net_tx_put(n, c);
-			}
-			break;
-		case DP_FAULT_REORDER:
-			if (n->tx_held != NULL)
-				break;
-			n->tx_held = m;
-			n->tx_held_us = n->now_us;
-			n->stat[DP_NET_STAT_FAULT_REORDER]++;
-			return 0;
-		case DP_FAULT_CORRUPT:
-			if (m->data_len > RTE_ETHER_HDR_LEN && !RTE_MBUF_CLONED(m) &&
-			    rte_mbuf_refcnt_read(m) == 1) {
-				/* corrupt what the wire carries: checksums first */
-				dp_ip4_cksum_finalize(m);
-				dp_net_fault_corrupt(n, m);
-			}
-			break;
-		case DP_FAULT_NONE:
-			break;
-		}
 	}
 	rc = dp_net_tx_put(n, m);
 	if (n->tx_held != NULL) {
@@ -185,10 +104,10 @@ dp_net_tx_enqueue(struct dp_net *n, struct rte_mbuf *m)
 uint16_t
 dp_net_tx_flush(struct dp_net *n)
 {
-	uint16_t sent, i;
+	uint16_t sent, prep, i;
 	uint64_t bytes = 0;
 
-	if (n->tx_held != NULL && n->now_us - n->tx_held_us >= DP_NET_HOLD_MAX_US) {
+	if (n->tx_held != NULL && n->now_us - n->tx_held_us >= DP_FAULT_HOLD_MAX_US) {
 		struct rte_mbuf *h = n->tx_held;
 
 		n->tx_held = NULL;
@@ -196,9 +115,19 @@ dp_net_tx_flush(struct dp_net *n)
 	}
 	if (n->tx_n == 0)
 		return 0;
+	/* Driver fix-ups for offloads (a no-op on vdevs, DPDK.md 3.3). A packet the driver rejects
+	 * is dropped and counted; the ones after it wait for the next flush. */
+	prep = rte_eth_tx_prepare(n->conf.port_id, n->conf.queue, n->tx, n->tx_n);
+	if (unlikely(prep < n->tx_n)) {
+		dp_net_drop(n, n->tx[prep], DP_NET_DROP_TX_PREPARE);
+		memmove(&n->tx[prep], &n->tx[prep + 1], (n->tx_n - prep - 1) * sizeof(n->tx[0]));
+		n->tx_n--;
+		if (prep == 0)
+			return 0; /* the rest are prepared on the next flush */
+	}
 	for (i = 0; i < n->tx_n; i++)
 		bytes += n->tx[i]->pkt_len;
-	sent = rte_eth_tx_burst(n->conf.port_id, n->conf.queue, n->tx, n->tx_n);
+	sent = rte_eth_tx_burst(n->conf.port_id, n->conf.queue, n->tx, prep);
 	if (sent < n->tx_n) {
 		uint16_t left = (uint16_t)(n->tx_n - sent);
 
@@ -207,7 +136,8 @@ dp_net_tx_flush(struct dp_net *n)
 		memmove(&n->tx[0], &n->tx[sent], left * sizeof(n->tx[0]));
 		n->tx_n = left;
 		n->stat[DP_NET_STAT_TX_DEFERRED] += left;
-		/* A packet the port never takes (e.g. over its frame limit) must not block the rest. */
+		/* A packet the port never takes (e.g. over its frame limit) must not block the
+		 * rest. */
 		if (sent == 0 && ++n->tx_stuck >= 64) {
 			dp_net_drop(n, n->tx[0], DP_NET_DROP_TX_STUCK);
 			memmove(&n->tx[0], &n->tx[1], (n->tx_n - 1) * sizeof(n->tx[0]));
@@ -234,8 +164,8 @@ dp_net_flow_queue(const struct dp_net *n, uint32_t remote_ip, uint32_t local_ip,
 
 	if (p == NULL || p->nb_queues <= 1)
 		return n->conf.queue;
-	return dp_port_flow_queue(p, dp_port_flow_hash(p, remote_ip, local_ip, remote_port,
-							local_port));
+	return dp_port_flow_queue(
+		p, dp_port_flow_hash(p, remote_ip, local_ip, remote_port, local_port));
 }
 
 unsigned
@@ -255,6 +185,13 @@ dp_net_flow_is_local(const struct dp_net *n, uint32_t remote_ip, uint32_t local_
 		     uint16_t remote_port, uint16_t local_port)
 {
 	return dp_net_flow_queue(n, remote_ip, local_ip, remote_port, local_port) == n->conf.queue;
+}
+
+bool
+dp_net_lport_ok(void *net, uint32_t local_ip, uint16_t local_port, uint32_t remote_ip,
+		uint16_t remote_port)
+{
+	return dp_net_flow_is_local(net, remote_ip, local_ip, remote_port, local_port);
 }
 
 int

@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Port control (cold path): probe a DPDK ethdev named by a config string, configure it with offloads
- * and RSS masked against what the device reports (DPDK.md 3.1, 3.2), set up one RX/TX queue pair per
- * worker core, start, stop and close it. Runs on the control core before the workers start and after
- * they return. The per-core packet path is in port.c, eth.c, arp.c, ipv4.c, icmp.c.
+ * Port control (cold path): probe a DPDK ethdev named by a config string, configure it with
+ * offloads and RSS masked against what the device reports (DPDK.md 3.1, 3.2), set up one RX/TX
+ * queue pair per worker core, start, stop and close it. Runs on the control core before the workers
+ * start and after they return. The per-core packet path is in port.c, eth.c, arp.c, ipv4.c, icmp.c.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -59,11 +60,18 @@ dp_port_conf_check(const struct dp_port_conf *c)
 	return 0;
 }
 
-/* A PCI address looks like "0000:3b:00.0" or "3b:00.0"; anything else is vdev arguments. */
+/* A PCI address ("0000:3b:00.0" or "3b:00.0", before any ",devargs"): hex digits, ':' and '.'. */
 static int
-dp_port_is_pci(const char *dev)
+dp_port_is_pci(const char *name)
 {
-	return strchr(dev, ':') != NULL && strchr(dev, ',') == NULL && strncmp(dev, "net_", 4) != 0;
+	const char *c;
+
+	if (strchr(name, ':') == NULL || strchr(name, '.') == NULL)
+		return 0;
+	for (c = name; *c != '\0'; c++)
+		if (!isxdigit((unsigned char)*c) && *c != ':' && *c != '.')
+			return 0;
+	return 1;
 }
 
 static int
@@ -75,21 +83,29 @@ dp_port_probe(struct dp_port *p, const char *dev)
 	size_t len;
 	int rc;
 
-	if (dp_port_is_pci(dev)) {
-		if (rte_eth_dev_get_port_by_name(dev, &pid) != 0)
-			return -ENODEV;
-		p->port_id = pid;
-		if (strlen(dev) >= sizeof(p->name))
-			return -EINVAL;
-		memcpy(p->name, dev, strlen(dev) + 1);
-		return 0;
-	}
 	comma = strchr(dev, ',');
 	len = comma != NULL ? (size_t)(comma - dev) : strlen(dev);
 	if (len == 0 || len >= sizeof(name))
 		return -EINVAL;
 	memcpy(name, dev, len);
 	name[len] = '\0';
+	if (len <= 16 && dp_port_is_pci(name)) {
+		char pci[17];
+
+		/* EAL probed it at init (allow-list, with its devargs); ethdev names use the
+		 * domain. */
+		memcpy(pci, name, len + 1);
+		snprintf(p->name, sizeof(p->name), "%s%s",
+			 strchr(pci, ':') == strrchr(pci, ':') ? "0000:" : "", pci);
+		if (rte_eth_dev_get_port_by_name(p->name, &pid) != 0) {
+			RTE_LOG(ERR, DP_NET,
+				"port %s: no such PCI ethdev (allow-listed and bound?)\n", p->name);
+			p->name[0] = '\0';
+			return -ENODEV;
+		}
+		p->port_id = pid;
+		return 0;
+	}
 	/* Already created by an EAL --vdev argument? */
 	if (rte_eth_dev_get_port_by_name(name, &pid) == 0) {
 		p->port_id = pid;
@@ -111,7 +127,8 @@ dp_port_probe(struct dp_port *p, const char *dev)
 	return 0;
 }
 
-/* Our MAC: configured, else the port's, except on tap where the kernel side already has that one. */
+/* Our MAC: configured, else the port's, except on tap where the kernel side already has that one.
+ */
 static void
 dp_port_pick_mac(struct dp_port *p, const struct dp_port_conf *conf)
 {
@@ -166,7 +183,8 @@ dp_port_open(struct dp_port *p, const struct dp_port_conf *conf, struct rte_memp
 
 	/* The symmetric key (DPDK.md 3.2) is our software flow hash on every port. */
 	p->rss_key_len = di.hash_key_size >= 40 && di.hash_key_size <= DP_PORT_RSS_KEY_MAX
-				 ? di.hash_key_size : 40;
+				 ? di.hash_key_size
+				 : 40;
 	for (i = 0; i < p->rss_key_len; i++)
 		p->rss_key[i] = (i & 1) ? 0x5a : 0x6d;
 
@@ -196,13 +214,13 @@ dp_port_open(struct dp_port *p, const struct dp_port_conf *conf, struct rte_memp
 	p->nb_queues = nq;
 	p->rx_offloads = ec.rxmode.offloads;
 	p->tx_offloads = ec.txmode.offloads;
-	p->rx_cksum = (p->rx_offloads & (RTE_ETH_RX_OFFLOAD_IPV4_CKSUM |
-					 RTE_ETH_RX_OFFLOAD_TCP_CKSUM)) ==
-		      (RTE_ETH_RX_OFFLOAD_IPV4_CKSUM | RTE_ETH_RX_OFFLOAD_TCP_CKSUM);
+	p->rx_cksum =
+		(p->rx_offloads & (RTE_ETH_RX_OFFLOAD_IPV4_CKSUM | RTE_ETH_RX_OFFLOAD_TCP_CKSUM)) ==
+		(RTE_ETH_RX_OFFLOAD_IPV4_CKSUM | RTE_ETH_RX_OFFLOAD_TCP_CKSUM);
 	p->tx_ip_cksum = (p->tx_offloads & RTE_ETH_TX_OFFLOAD_IPV4_CKSUM) != 0;
-	p->tx_l4_cksum = (p->tx_offloads & (RTE_ETH_TX_OFFLOAD_TCP_CKSUM |
-					    RTE_ETH_TX_OFFLOAD_UDP_CKSUM)) ==
-			 (RTE_ETH_TX_OFFLOAD_TCP_CKSUM | RTE_ETH_TX_OFFLOAD_UDP_CKSUM);
+	p->tx_l4_cksum =
+		(p->tx_offloads & (RTE_ETH_TX_OFFLOAD_TCP_CKSUM | RTE_ETH_TX_OFFLOAD_UDP_CKSUM)) ==
+		(RTE_ETH_TX_OFFLOAD_TCP_CKSUM | RTE_ETH_TX_OFFLOAD_UDP_CKSUM);
 	p->tx_multi_segs = (p->tx_offloads & RTE_ETH_TX_OFFLOAD_MULTI_SEGS) != 0;
 	p->reta_size = p->rss ? di.reta_size : 0;
 
@@ -243,9 +261,13 @@ dp_port_program_reta(struct dp_port *p)
 	unsigned i;
 	int rc;
 
-	if (!p->rss || p->reta_size == 0)
+	if (!p->rss)
 		return;
-	if (p->reta_size > 512 || p->reta_size % RTE_ETH_RETA_GROUP_SIZE != 0) {
+	/* Without a table we program (tap: reta_size 0, the kernel picks the queue), the NIC's
+	 * choice is not ours: steer in software. */
+	if (p->reta_size == 0 || p->reta_size > 512 ||
+	    p->reta_size % RTE_ETH_RETA_GROUP_SIZE != 0) {
+		p->rss = false;
 		p->reta_size = 0;
 		return;
 	}

@@ -1,23 +1,24 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Per-core hierarchical timer wheel (Varghese & Lauck scheme 7, with the "absolute bits" slot choice
- * of the classic Linux wheel). The runtime calls dp_timer_wheel_advance() once per loop in the timer
- * phase; TCP and the RSocket engine arm and cancel timers from the RX and engine phases.
+ * Per-core hierarchical timer wheel (Varghese & Lauck scheme 7, with the "absolute bits" slot
+ * choice of the classic Linux wheel). The runtime calls dp_timer_wheel_advance() once per loop in
+ * the timer phase; TCP and the RSocket engine arm and cancel timers from the RX and engine phases.
  *
  * Time is counted in ticks of tick_us. `cur` is the first tick not yet fully processed. A timer due
  * at tick E sits at the lowest level l whose next-higher block (64^(l+1) ticks) contains both E and
  * cur, in slot (E >> 6l) & 63; so a level-l slot (l >= 1) always lies strictly ahead of cur's index
- * at that level and is cascaded into lower levels exactly when cur enters it. Timers whose top block
- * differs from cur's wait on an overflow list, re-placed whenever cur crosses a top-level boundary.
+ * at that level and is cascaded into lower levels exactly when cur enters it. Timers whose top
+ * block differs from cur's wait on an overflow list, re-placed whenever cur crosses a top-level
+ * boundary.
  *
- * Per-level 64-bit occupancy bitmaps make "what happens next" a ctz per level, so advancing over idle
- * time jumps straight to the next slot with work. Level-0 slots are fired in expiry order: a slot's
- * list is detached, stable-sorted by expire_us when needed (it is usually already in order), and
- * fired up to now_us; what is not yet due goes back to the front of the slot. A timer armed for a
- * time the wheel has already reached (expiry <= now_us of the last or current advance, in a tick not
- * after cur) goes to the `late` list, fired first thing in the next advance: all its expiries precede
- * anything still in the slots, so order holds, and a callback re-arming itself in the past runs once
- * per advance instead of livelocking.
+ * Per-level 64-bit occupancy bitmaps make "what happens next" a ctz per level, so advancing over
+ * idle time jumps straight to the next slot with work. Level-0 slots are fired in expiry order: a
+ * slot's list is detached, stable-sorted by expire_us when needed (it is usually already in order),
+ * and fired up to now_us; what is not yet due goes back to the front of the slot. A timer armed for
+ * a time the wheel has already reached (expiry <= now_us of the last or current advance, in a tick
+ * not after cur) goes to the `late` list, fired first thing in the next advance: all its expiries
+ * precede anything still in the slots, so order holds, and a callback re-arming itself in the past
+ * runs once per advance instead of livelocking.
  */
 #include <string.h>
 
@@ -31,11 +32,11 @@
 
 struct dp_timer_wheel {
 	uint64_t tick_us;
-	uint64_t cur;            /**< first tick not fully processed */
-	uint64_t now_us;         /**< now_us of the last advance (or start_us) */
-	uint64_t count;          /**< armed timers */
+	uint64_t cur;	 /**< first tick not fully processed */
+	uint64_t now_us; /**< now_us of the last advance (or start_us) */
+	uint64_t count;	 /**< armed timers */
 	uint64_t bitmap[DP_TIMER_LEVELS];
-	struct dp_timer_link late;      /**< armed for a time already reached: fire next advance */
+	struct dp_timer_link late; /**< armed for a time already reached: fire next advance */
 	struct dp_timer_link overflow;
 	struct dp_timer_link slot[DP_TIMER_LEVELS][DP_TIMER_SLOTS];
 } __attribute__((aligned(64)));
@@ -121,7 +122,8 @@ dp_timer_unlink(struct dp_timer_wheel *w, struct dp_timer *t)
 	}
 }
 
-/* Insert @p t due at tick @p tick (>= w->cur) at the level and slot the absolute-bits rule picks. */
+/* Insert @p t due at tick @p tick (>= w->cur) at the level and slot the absolute-bits rule picks.
+ */
 static void
 dp_timer_place(struct dp_timer_wheel *w, struct dp_timer *t, uint64_t tick)
 {
@@ -167,8 +169,8 @@ dp_timer_next_event(const struct dp_timer_wheel *w, unsigned *level)
 		unsigned ci = (unsigned)(cur >> sh) & DP_TIMER_SLOT_MASK;
 		uint64_t mask = w->bitmap[l], base;
 
-		/* Level 0: the current tick's slot may still hold timers not yet due. Higher levels:
-		 * the slot at cur's index has been cascaded already. */
+		/* Level 0: the current tick's slot may still hold timers not yet due. Higher
+		 * levels: the slot at cur's index has been cascaded already. */
 		if (l == 0)
 			mask &= ~0ull << ci;
 		else
@@ -427,7 +429,7 @@ dp_timer_wheel_advance(struct dp_timer_wheel *w, uint64_t now_us)
 		w->cur = ev;
 		n += dp_timer_fire_slot(w, now_us);
 		if (w->cur == now_tick)
-			break;  /* the current tick may hold timers due later in it */
+			break; /* the current tick may hold timers due later in it */
 		w->cur++;
 		dp_timer_cascade_at(w);
 	}

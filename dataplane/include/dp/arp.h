@@ -16,24 +16,24 @@
 struct dp_net;
 struct rte_mbuf;
 
-#define DP_ARP_PENDING_MAX 16  /**< upper bound of dp_net_conf.arp_pending */
-#define DP_ARP_WAYS 4          /**< cache associativity */
+#define DP_ARP_PENDING_MAX 16 /**< upper bound of dp_net_conf.arp_pending */
+#define DP_ARP_WAYS 4	      /**< cache associativity */
 
 enum dp_arp_state {
 	DP_ARP_FREE = 0,
-	DP_ARP_INCOMPLETE,     /**< request sent, packets may be queued */
-	DP_ARP_REACHABLE,      /**< resolved (refreshed when older than arp_reachable_us) */
+	DP_ARP_INCOMPLETE, /**< request sent, packets may be queued */
+	DP_ARP_REACHABLE,  /**< resolved (refreshed when older than arp_reachable_us) */
 };
 
 /** One neighbour. */
 struct dp_arp_entry {
-	uint32_t ip;                 /**< host order */
-	uint8_t state;               /**< enum dp_arp_state */
+	uint32_t ip;   /**< host order */
+	uint8_t state; /**< enum dp_arp_state */
 	uint8_t tries;
 	uint8_t npend;
 	struct rte_ether_addr mac;
-	uint64_t updated_us;         /**< last confirmation (or creation while incomplete) */
-	uint64_t retry_us;           /**< next request not before */
+	uint64_t updated_us; /**< last confirmation (or creation while incomplete) */
+	uint64_t retry_us;   /**< next request not before */
 	struct rte_mbuf *pend[DP_ARP_PENDING_MAX];
 };
 

@@ -25,7 +25,7 @@ enum dp_fault_action {
 
 /** One core's fault state. */
 struct dp_fault {
-	uint64_t rng;                /**< xorshift64 state, never 0 */
+	uint64_t rng; /**< xorshift64 state, never 0 */
 	bool rx_on;
 	bool tx_on;
 	struct dp_fault_dir_conf rx;

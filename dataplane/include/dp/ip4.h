@@ -30,7 +30,8 @@ struct dp_tcp;   /* a core's TCP context */
  * order, with IP protocol @p proto. Takes ownership of @p m in every case (a packet that cannot be
  * sent is freed and counted by reason).
  * @return 0 queued for transmit or held for ARP; -EHOSTUNREACH no route; -ENOBUFS ARP queue or TX
- *   queue full (packet dropped and counted).
+ *   queue full, or no headroom (packet dropped and counted); -EMSGSIZE larger than the MTU
+ *   (dropped and counted). Owning core.
  */
 int dp_ip4_output(struct dp_net *n, struct rte_mbuf *m, uint32_t src_ip, uint32_t dst_ip,
 		  uint8_t proto);

@@ -37,42 +37,44 @@ struct dp_tcp;
 
 /** Why the layer dropped a packet. Counted per core in struct dp_net.drop[]. */
 enum dp_net_drop {
-	DP_NET_DROP_ETH_SHORT,       /**< shorter than an Ethernet header */
-	DP_NET_DROP_ETH_NOT_US,      /**< destination MAC neither ours nor broadcast */
-	DP_NET_DROP_ETH_TYPE,        /**< EtherType not IPv4 or ARP (IPv6, VLAN, ...) */
-	DP_NET_DROP_ARP_SHORT,       /**< ARP shorter than 28 bytes */
-	DP_NET_DROP_ARP_FORMAT,      /**< not Ethernet/IPv4 ARP (htype, ptype, hlen, plen) */
-	DP_NET_DROP_ARP_OP,          /**< neither request nor reply */
-	DP_NET_DROP_ARP_NOT_US,      /**< for another address and not refreshing our cache */
-	DP_NET_DROP_ARP_CONFLICT,    /**< someone else claims our address */
-	DP_NET_DROP_IP_SHORT,        /**< shorter than 20 bytes (or header not contiguous) */
-	DP_NET_DROP_IP_VERSION,      /**< version != 4 */
-	DP_NET_DROP_IP_IHL,          /**< IHL < 5 */
-	DP_NET_DROP_IP_TOTLEN,       /**< total length < header length or > frame */
-	DP_NET_DROP_IP_CKSUM,        /**< bad header checksum */
-	DP_NET_DROP_IP_FRAG,         /**< a fragment (MF set or offset != 0): no reassembly */
-	DP_NET_DROP_IP_OPTIONS,      /**< options other than NOP/EOL */
-	DP_NET_DROP_IP_NOT_US,       /**< destination is not our address */
-	DP_NET_DROP_IP_SRC,          /**< martian source (0, broadcast, multicast, loopback, ours) */
-	DP_NET_DROP_IP_PROTO,        /**< protocol other than ICMP and TCP */
-	DP_NET_DROP_TCP_SHORT,       /**< TCP segment shorter than 20 bytes */
-	DP_NET_DROP_TCP_CKSUM,       /**< bad TCP checksum */
-	DP_NET_DROP_ICMP_SHORT,      /**< ICMP shorter than 8 bytes */
-	DP_NET_DROP_ICMP_CKSUM,      /**< bad ICMP checksum */
-	DP_NET_DROP_ICMP_TYPE,       /**< ICMP type we do not handle (all but echo request/reply) */
-	DP_NET_DROP_ICMP_RATE,       /**< echo reply over the per-core rate limit */
-	DP_NET_DROP_WRONG_CORE,      /**< belongs to another core and could not be forwarded */
-	DP_NET_DROP_NO_TCP,          /**< TCP segment but no TCP context on this core */
-	DP_NET_DROP_NO_ROUTE,        /**< TX: off-link destination and no gateway */
-	DP_NET_DROP_TOO_BIG,         /**< TX: larger than the MTU */
-	DP_NET_DROP_NO_HEADROOM,     /**< TX: no room to prepend IPv4 + Ethernet */
-	DP_NET_DROP_ARP_QUEUE_FULL,  /**< TX: pending queue of an unresolved neighbour full */
-	DP_NET_DROP_ARP_CACHE_FULL,  /**< TX: every cache way of the set is resolving */
-	DP_NET_DROP_ARP_TIMEOUT,     /**< TX: neighbour never answered; its queued packets go */
-	DP_NET_DROP_TX_FULL,         /**< TX buffer full (the port is not draining) */
-	DP_NET_DROP_TX_STUCK,        /**< the port refused the head packet flush after flush */
-	DP_NET_DROP_NO_MBUF,         /**< mbuf allocation failed (ARP request, copy) */
-	DP_NET_DROP_FAULT,           /**< fault injection: dropped on purpose */
+	DP_NET_DROP_ETH_SHORT,	    /**< shorter than an Ethernet header */
+	DP_NET_DROP_ETH_NOT_US,	    /**< destination MAC neither ours nor broadcast */
+	DP_NET_DROP_ETH_TYPE,	    /**< EtherType not IPv4 or ARP (IPv6, VLAN, ...) */
+	DP_NET_DROP_ARP_SHORT,	    /**< ARP shorter than 28 bytes */
+	DP_NET_DROP_ARP_FORMAT,	    /**< not Ethernet/IPv4 ARP (htype, ptype, hlen, plen) */
+	DP_NET_DROP_ARP_OP,	    /**< neither request nor reply */
+	DP_NET_DROP_ARP_NOT_US,	    /**< for another address and not refreshing our cache */
+	DP_NET_DROP_ARP_CONFLICT,   /**< someone else claims our address */
+	DP_NET_DROP_IP_SHORT,	    /**< shorter than 20 bytes (or header not contiguous) */
+	DP_NET_DROP_IP_VERSION,	    /**< version != 4 */
+	DP_NET_DROP_IP_IHL,	    /**< IHL < 5 */
+	DP_NET_DROP_IP_TOTLEN,	    /**< total length < header length or > frame */
+	DP_NET_DROP_IP_CKSUM,	    /**< bad header checksum */
+	DP_NET_DROP_IP_FRAG,	    /**< a fragment (MF set or offset != 0): no reassembly */
+	DP_NET_DROP_IP_OPTIONS,	    /**< options other than NOP/EOL */
+	DP_NET_DROP_IP_NOT_US,	    /**< destination is not our address */
+	DP_NET_DROP_IP_SRC,	    /**< martian source (0, broadcast, multicast, loopback, ours) */
+	DP_NET_DROP_IP_PROTO,	    /**< protocol other than ICMP and TCP */
+	DP_NET_DROP_TCP_SHORT,	    /**< TCP segment shorter than 20 bytes */
+	DP_NET_DROP_TCP_CKSUM,	    /**< bad TCP checksum */
+	DP_NET_DROP_ICMP_SHORT,	    /**< ICMP shorter than 8 bytes */
+	DP_NET_DROP_ICMP_CKSUM,	    /**< bad ICMP checksum */
+	DP_NET_DROP_ICMP_TYPE,	    /**< ICMP type we do not handle (all but echo request/reply) */
+	DP_NET_DROP_ICMP_RATE,	    /**< echo reply over the per-core rate limit */
+	DP_NET_DROP_WRONG_CORE,	    /**< belongs to another core and could not be forwarded */
+	DP_NET_DROP_NO_TCP,	    /**< TCP segment but no TCP context on this core */
+	DP_NET_DROP_NO_ROUTE,	    /**< TX: off-link destination and no gateway */
+	DP_NET_DROP_TOO_BIG,	    /**< TX: larger than the MTU */
+	DP_NET_DROP_NO_HEADROOM,    /**< TX: no room to prepend IPv4 + Ethernet */
+	DP_NET_DROP_ARP_QUEUE_FULL, /**< TX: pending queue of an unresolved neighbour full */
+	DP_NET_DROP_ARP_CACHE_FULL, /**< TX: every cache way of the set is resolving */
+	DP_NET_DROP_ARP_TIMEOUT,    /**< TX: neighbour never answered; its queued packets go */
+	DP_NET_DROP_TX_FULL,	    /**< TX buffer full (the port is not draining) */
+	DP_NET_DROP_TX_PREPARE,	    /**< the driver's rte_eth_tx_prepare() rejected the packet */
+	DP_NET_DROP_TX_STUCK,	    /**< the port refused the head packet flush after flush */
+	DP_NET_DROP_NO_MBUF,	    /**< mbuf allocation failed (ARP request, copy) */
+	DP_NET_DROP_FAULT_RX,	    /**< fault injection: dropped on receive, on purpose */
+	DP_NET_DROP_FAULT_TX,	    /**< fault injection: "lost on the wire" on transmit */
 	DP_NET_DROP_MAX
 };
 
@@ -82,18 +84,18 @@ enum dp_net_stat {
 	DP_NET_STAT_RX_BYTES,
 	DP_NET_STAT_TX_PKTS,
 	DP_NET_STAT_TX_BYTES,
-	DP_NET_STAT_TX_DEFERRED,     /**< packets a flush could not send, kept for the next one */
+	DP_NET_STAT_TX_DEFERRED, /**< packets a flush could not send, kept for the next one */
 	DP_NET_STAT_ARP_RX_REQUEST,
 	DP_NET_STAT_ARP_RX_REPLY,
 	DP_NET_STAT_ARP_TX_REQUEST,
 	DP_NET_STAT_ARP_TX_REPLY,
 	DP_NET_STAT_ARP_LEARNED,
-	DP_NET_STAT_ICMP_ECHO,       /**< echo requests answered */
+	DP_NET_STAT_ICMP_ECHO,	     /**< echo requests answered */
 	DP_NET_STAT_ICMP_ECHO_REPLY, /**< echo replies received (to our own requests) */
-	DP_NET_STAT_TCP_IN,          /**< segments passed to dp_tcp_input() */
-	DP_NET_STAT_IP_OUT,          /**< packets through dp_ip4_output() */
-	DP_NET_STAT_FWD_OUT,         /**< packets handed to another core */
-	DP_NET_STAT_FWD_IN,          /**< packets received from another core */
+	DP_NET_STAT_TCP_IN,	     /**< segments passed to dp_tcp_input() */
+	DP_NET_STAT_IP_OUT,	     /**< packets through dp_ip4_output() */
+	DP_NET_STAT_FWD_OUT,	     /**< packets handed to another core */
+	DP_NET_STAT_FWD_IN,	     /**< packets received from another core */
 	DP_NET_STAT_FAULT_DUP,
 	DP_NET_STAT_FAULT_REORDER,
 	DP_NET_STAT_FAULT_CORRUPT,
@@ -109,33 +111,33 @@ typedef int dp_net_fwd_fn(void *ctx, unsigned dst_lcore, struct rte_mbuf *m);
 
 /** Per-core configuration. Addresses in host byte order. */
 struct dp_net_conf {
-	const struct dp_port *port;    /**< NULL: a detached single-queue context (unit tests) */
+	const struct dp_port *port; /**< NULL: a detached single-queue context (unit tests) */
 	uint16_t port_id;
 	uint16_t queue;
-	unsigned lcore;                /**< this core */
+	unsigned lcore; /**< this core */
 	struct rte_ether_addr mac;
 	uint32_t ip;
 	uint8_t prefix_len;
-	uint32_t gateway;              /**< 0 = none */
+	uint32_t gateway; /**< 0 = none */
 	uint16_t mtu;
-	bool rx_cksum;                 /**< trust RX checksum flags */
-	bool tx_ip_cksum;              /**< offload the IPv4 header checksum */
-	bool tx_l4_cksum;              /**< offload TCP/UDP checksums */
-	struct rte_mempool *pool;      /**< for ARP requests and copies */
-	uint32_t arp_entries;          /**< cache size, rounded up to a power of two >= 4 */
-	uint32_t arp_pending;          /**< packets held per unresolved neighbour, <= DP_ARP_PENDING_MAX */
-	uint32_t arp_reachable_us;     /**< an entry older than this is refreshed (kept in use) */
-	uint32_t arp_retry_us;         /**< interval between requests for an unresolved neighbour */
-	uint32_t arp_tries;            /**< requests before giving up */
-	uint32_t icmp_rate;            /**< echo replies per second, 0 = unlimited */
-	bool gratuitous_arp;           /**< announce our address in dp_net_start() */
+	bool rx_cksum;		  /**< trust RX checksum flags */
+	bool tx_ip_cksum;	  /**< offload the IPv4 header checksum */
+	bool tx_l4_cksum;	  /**< offload TCP/UDP checksums */
+	struct rte_mempool *pool; /**< for ARP requests and copies */
+	uint32_t arp_entries;	  /**< cache size, rounded up to a power of two >= 4 */
+	uint32_t arp_pending; /**< packets held per unresolved neighbour, <= DP_ARP_PENDING_MAX */
+	uint32_t arp_reachable_us; /**< an entry older than this is refreshed (kept in use) */
+	uint32_t arp_retry_us;	   /**< interval between requests for an unresolved neighbour */
+	uint32_t arp_tries;	   /**< requests before giving up */
+	uint32_t icmp_rate;	   /**< echo replies per second, 0 = unlimited */
+	bool gratuitous_arp;	   /**< announce our address in dp_net_start() */
 	struct dp_fault_conf fault;
-	struct dp_tcp *tcp;            /**< this core's TCP context (may be NULL) */
-	dp_net_fwd_fn *fwd;            /**< wrong-core hook (NULL: such packets are dropped) */
+	struct dp_tcp *tcp; /**< this core's TCP context (may be NULL) */
+	dp_net_fwd_fn *fwd; /**< wrong-core hook (NULL: such packets are dropped) */
 	void *fwd_ctx;
 };
 
-#define DP_NET_TX_MAX 512   /**< TX buffer entries */
+#define DP_NET_TX_MAX 512 /**< TX buffer entries */
 #define DP_NET_RX_BURST 32
 
 /** A core's L2/L3 context. Fields are read-only outside dataplane/net (counters: read relaxed). */
@@ -154,10 +156,10 @@ struct dp_net {
 	uint64_t rx_held_us;
 	struct rte_mbuf *tx_held;
 	uint64_t tx_held_us;
-	/* ICMP token bucket */
-	uint64_t icmp_tokens_us;
+	/* ICMP echo rate limit (GCRA theoretical arrival time) */
+	uint64_t icmp_tat_us;
 	/* ARP cache (entries follow the struct) */
-	uint32_t arp_mask;             /**< arp_entries - 1 */
+	uint32_t arp_mask; /**< arp_entries - 1 */
 	uint32_t arp_incomplete;
 	uint64_t arp_scan_us;
 	struct dp_arp_entry *arp;
@@ -187,7 +189,9 @@ struct dp_net *dp_net_init(void *mem, const struct dp_net_conf *c);
 void dp_net_set_tcp(struct dp_net *n, struct dp_tcp *tcp);
 
 /**
- * Start: send the gratuitous ARP if configured. Owning core, once, after the port started.
+ * Start: send the gratuitous ARP if configured. Owning core, once, after the port started and its
+ * link is up (dp_port_link_up(); a memif link comes up only when the peer connects, and a frame
+ * the port never takes is dropped after 64 flushes).
  * @return 0 or -ENOBUFS (no mbuf; counted).
  */
 int dp_net_start(struct dp_net *n, uint64_t now_us);
@@ -238,6 +242,14 @@ unsigned dp_net_flow_lcore(const struct dp_net *n, uint32_t remote_ip, uint32_t 
 bool dp_net_flow_is_local(const struct dp_net *n, uint32_t remote_ip, uint32_t local_ip,
 			  uint16_t remote_port, uint16_t local_port);
 
+/**
+ * The same test in the shape of dp_tcp_lport_ok_fn (dp/tcp.h): set the TCP conf's lport_ok to this
+ * and lport_arg to the core's struct dp_net, and active opens pick ports whose replies land here.
+ * @return true if the flow (local_ip:local_port <-> remote_ip:remote_port, host order) is ours.
+ */
+bool dp_net_lport_ok(void *net, uint32_t local_ip, uint16_t local_port, uint32_t remote_ip,
+		     uint16_t remote_port);
+
 /** Optional test for dp_net_pick_local_port(): nonzero if the port is already taken. */
 typedef int dp_net_port_busy_fn(void *ctx, uint16_t local_port);
 
@@ -259,5 +271,15 @@ const char *dp_net_stat_name(enum dp_net_stat s);
 
 /** Sum of all drop counters. */
 uint64_t dp_net_drops_total(const struct dp_net *n);
+
+struct rte_tel_data;
+
+/**
+ * Fill telemetry dict @p d with every counter summed over @p count cores (stats by name, drops as
+ * "drop_<reason>"), read with relaxed loads while the workers run. For the runtime's telemetry
+ * command callback (any thread).
+ * @return 0, or -EINVAL (NULL arguments).
+ */
+int dp_net_telemetry(struct rte_tel_data *d, const struct dp_net *const nets[], unsigned count);
 
 #endif /* DP_NET_H */

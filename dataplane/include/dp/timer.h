@@ -3,8 +3,8 @@
  * Per-core hierarchical timer wheel. One wheel per worker core, never shared: no atomics, no locks.
  * Time is an opaque monotonically increasing microsecond count supplied by the caller once per loop
  * (the runtime reads rte_rdtsc() and converts; tests pass a fake clock). TCP (RTO, delayed ACK,
- * persist, keepalive, TIME_WAIT) and the RSocket engine (keepalive, lease, resume expiry) arm timers
- * here; the runtime advances the wheel in the timer phase of every loop iteration.
+ * persist, keepalive, TIME_WAIT) and the RSocket engine (keepalive, lease, resume expiry) arm
+ * timers here; the runtime advances the wheel in the timer phase of every loop iteration.
  *
  * Timers are intrusive: the owner embeds struct dp_timer in its object, so arming never allocates.
  * Arm and cancel are O(1). The wheel has DP_TIMER_LEVELS levels of 64 slots (level l slots are
@@ -32,13 +32,13 @@ struct dp_timer_wheel;
  * (8.9 years at 1 us), later timers go to the overflow list. */
 #define DP_TIMER_LEVELS 8
 
-/** Expiry callback. Runs on the wheel's core from dp_timer_wheel_advance(); may re-arm or cancel any
- * timer of the same wheel, including @p t itself (which is no longer pending when called). */
+/** Expiry callback. Runs on the wheel's core from dp_timer_wheel_advance(); may re-arm or cancel
+ * any timer of the same wheel, including @p t itself (which is no longer pending when called). */
 typedef void dp_timer_fn(struct dp_timer *t, void *arg);
 
 /** Intrusive doubly-linked list node (slot heads are bare nodes). Private. */
 struct dp_timer_link {
-	struct dp_timer_link *next;  /**< NULL when the timer is not armed */
+	struct dp_timer_link *next; /**< NULL when the timer is not armed */
 	struct dp_timer_link *prev;
 };
 
@@ -51,8 +51,8 @@ struct dp_timer {
 };
 
 struct dp_timer_wheel_conf {
-	uint32_t tick_us;   /**< resolution of the finest level, e.g. 100 (>= 1) */
-	uint64_t start_us;  /**< the clock value at init */
+	uint32_t tick_us;  /**< resolution of the finest level, e.g. 100 (>= 1) */
+	uint64_t start_us; /**< the clock value at init */
 };
 
 /**

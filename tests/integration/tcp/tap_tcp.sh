@@ -108,7 +108,7 @@ stop_stack() {
 	return $rc
 }
 
-py() { ip netns exec "$ns" timeout 600 python3 "$peer" "$@"; }
+py() { ip netns exec "$ns" env PEER_TIMEOUT=60 timeout 600 python3 "$peer" "$@"; }
 
 ip netns add "$ns" || { echo "FAIL: ip netns add"; exit 1; }
 ip -n "$ns" link set lo up

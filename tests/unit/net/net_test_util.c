@@ -22,9 +22,9 @@
 
 struct rte_mempool *nt_pool;
 struct nt_tcp_seen nt_tcp;
-static unsigned nt_baseline;  /* pool count when the context was made */
-const struct rte_ether_addr nt_our_mac = { .addr_bytes = { 0x02, 0x00, 0x00, 0x00, 0x00, 0x02 } };
-const struct rte_ether_addr nt_peer_mac = { .addr_bytes = { 0x02, 0x00, 0x00, 0x00, 0x00, 0x01 } };
+static unsigned nt_baseline; /* pool count when the context was made */
+const struct rte_ether_addr nt_our_mac = {.addr_bytes = {0x02, 0x00, 0x00, 0x00, 0x00, 0x02}};
+const struct rte_ether_addr nt_peer_mac = {.addr_bytes = {0x02, 0x00, 0x00, 0x00, 0x00, 0x01}};
 
 /* Link-time substitute for the TCP layer. */
 void
@@ -43,17 +43,27 @@ void
 nt_eal_init(const char *prog)
 {
 	char prefix[64];
-	char *argv[] = { (char *)(uintptr_t)prog, "-l", "0", "--no-huge", "-m", "128", "--no-pci",
-			 "--no-shconf", "--no-telemetry", "--log-level=lib.eal:error", "--file-prefix",
-			 prefix, NULL };
+	char *argv[] = {(char *)(uintptr_t)prog,
+			"-l",
+			"0",
+			"--no-huge",
+			"-m",
+			"128",
+			"--no-pci",
+			"--no-shconf",
+			"--no-telemetry",
+			"--log-level=lib.eal:error",
+			"--file-prefix",
+			prefix,
+			NULL};
 
 	snprintf(prefix, sizeof(prefix), "tnet%d", (int)getpid());
 	if (rte_eal_init((int)(sizeof(argv) / sizeof(argv[0])) - 1, argv) < 0) {
 		fprintf(stderr, "EAL init failed\n");
 		exit(1);
 	}
-	nt_pool = rte_pktmbuf_pool_create("nt_pool", NT_POOL_SIZE, 0, 0,
-					  RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
+	nt_pool = rte_pktmbuf_pool_create("nt_pool", NT_POOL_SIZE, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
+					  SOCKET_ID_ANY);
 	if (nt_pool == NULL) {
 		fprintf(stderr, "pool create failed\n");
 		exit(1);
@@ -78,7 +88,8 @@ nt_conf(struct dp_net_conf *c)
 	c->arp_retry_us = 1000000;
 	c->arp_tries = 3;
 	c->icmp_rate = 0;
-	c->tcp = (struct dp_tcp *)(void *)&nt_tcp;  /* opaque to the net layer; the stub ignores it */
+	c->tcp =
+		(struct dp_tcp *)(void *)&nt_tcp; /* opaque to the net layer; the stub ignores it */
 }
 
 struct dp_net *
@@ -225,8 +236,8 @@ uint16_t
 nt_build_arp(uint8_t *buf, uint16_t op, const struct rte_ether_addr *sha, uint32_t sip,
 	     const struct rte_ether_addr *tha, uint32_t tip)
 {
-	static const struct rte_ether_addr bcast = { .addr_bytes = { 0xff, 0xff, 0xff, 0xff, 0xff,
-								     0xff } };
+	static const struct rte_ether_addr bcast = {
+		.addr_bytes = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff}};
 	struct rte_arp_hdr *ah = (struct rte_arp_hdr *)(buf + RTE_ETHER_HDR_LEN);
 
 	memset(buf, 0, 60);

@@ -14,9 +14,9 @@
 
 #include "dp/net.h"
 
-#define NT_OUR_IP 0xc6120002u     /* 198.18.0.2 */
-#define NT_PEER_IP 0xc6120001u    /* 198.18.0.1 */
-#define NT_GW_IP 0xc61200feu      /* 198.18.0.254 */
+#define NT_OUR_IP 0xc6120002u  /* 198.18.0.2 */
+#define NT_PEER_IP 0xc6120001u /* 198.18.0.1 */
+#define NT_GW_IP 0xc61200feu   /* 198.18.0.254 */
 
 extern struct rte_mempool *nt_pool;
 extern const struct rte_ether_addr nt_our_mac;
@@ -25,7 +25,7 @@ extern const struct rte_ether_addr nt_peer_mac;
 /* What the stub dp_tcp_input() saw. */
 struct nt_tcp_seen {
 	unsigned calls;
-	struct rte_mbuf *last;   /* kept; the test frees it */
+	struct rte_mbuf *last; /* kept; the test frees it */
 	uint32_t src, dst;
 };
 extern struct nt_tcp_seen nt_tcp;

@@ -16,7 +16,7 @@
 
 struct tt_rec {
 	struct dp_timer_wheel *w;
-	uint64_t now_us;              /* the fake clock, set before each advance */
+	uint64_t now_us; /* the fake clock, set before each advance */
 	unsigned n;
 	int ids[TT_MAX_LOG];
 	uint64_t at_us[TT_MAX_LOG];
@@ -27,7 +27,7 @@ struct tt_timer {
 	struct tt_rec *rec;
 	int id;
 	/* optional behaviour in the callback */
-	uint64_t rearm_delta_us;      /* re-arm self by this much (0: no) */
+	uint64_t rearm_delta_us; /* re-arm self by this much (0: no) */
 	unsigned rearm_left;
 	struct dp_timer *cancel_other;
 	struct dp_timer *arm_other;
@@ -38,7 +38,7 @@ struct tt_timer {
 static struct dp_timer_wheel *
 tt_wheel(uint32_t tick_us, uint64_t start_us)
 {
-	struct dp_timer_wheel_conf conf = { .tick_us = tick_us, .start_us = start_us };
+	struct dp_timer_wheel_conf conf = {.tick_us = tick_us, .start_us = start_us};
 	void *mem = NULL;
 
 	ck_assert_int_eq(posix_memalign(&mem, 64, dp_timer_wheel_memsize(&conf)), 0);
@@ -88,8 +88,8 @@ tt_advance(struct tt_rec *r, uint64_t now_us)
 
 START_TEST(test_init_invalid)
 {
-	struct dp_timer_wheel_conf bad = { .tick_us = 0 };
-	struct dp_timer_wheel_conf good = { .tick_us = 10 };
+	struct dp_timer_wheel_conf bad = {.tick_us = 0};
+	struct dp_timer_wheel_conf good = {.tick_us = 10};
 	static char mem[1 << 16] __attribute__((aligned(64)));
 
 	ck_assert_uint_le(dp_timer_wheel_memsize(&good), sizeof(mem));
@@ -105,10 +105,10 @@ END_TEST
 START_TEST(test_order_fake_clock)
 {
 	/* Expiries given out of order, several in one tick, equal ones in arm order. */
-	static const uint64_t exp[] = { 530, 120, 125, 121, 999, 125, 64, 7000, 121, 100000, 0, 640 };
-	static const int want[] = { 10, 6, 1, 3, 8, 2, 5, 0, 11, 4, 7, 9 };
+	static const uint64_t exp[] = {530, 120, 125, 121, 999, 125, 64, 7000, 121, 100000, 0, 640};
+	static const int want[] = {10, 6, 1, 3, 8, 2, 5, 0, 11, 4, 7, 9};
 	enum { N = sizeof(exp) / sizeof(exp[0]) };
-	struct tt_rec r = { 0 };
+	struct tt_rec r = {0};
 	struct tt_timer x[N];
 	uint64_t now;
 	unsigned i;
@@ -136,10 +136,10 @@ END_TEST
 START_TEST(test_one_big_advance_orders)
 {
 	/* One advance across many ticks and levels still fires in expiry order. */
-	static const uint64_t exp[] = { 5000000, 3, 700, 64000, 1, 300000, 64000, 2 };
-	static const int want[] = { 4, 7, 1, 2, 3, 6, 5, 0 };
+	static const uint64_t exp[] = {5000000, 3, 700, 64000, 1, 300000, 64000, 2};
+	static const int want[] = {4, 7, 1, 2, 3, 6, 5, 0};
 	enum { N = sizeof(exp) / sizeof(exp[0]) };
-	struct tt_rec r = { 0 };
+	struct tt_rec r = {0};
 	struct tt_timer x[N];
 	unsigned i;
 
@@ -158,7 +158,7 @@ END_TEST
 
 START_TEST(test_cancel)
 {
-	struct tt_rec r = { 0 };
+	struct tt_rec r = {0};
 	struct tt_timer a, b, c;
 
 	r.w = tt_wheel(100, 1000);
@@ -189,13 +189,13 @@ END_TEST
 
 START_TEST(test_rearm_moves)
 {
-	struct tt_rec r = { 0 };
+	struct tt_rec r = {0};
 	struct tt_timer a;
 
 	r.w = tt_wheel(100, 0);
 	tt_setup(&a, &r, 1);
 	dp_timer_arm(r.w, &a.t, 50000);
-	dp_timer_arm(r.w, &a.t, 300);     /* earlier */
+	dp_timer_arm(r.w, &a.t, 300); /* earlier */
 	ck_assert_uint_eq(dp_timer_wheel_count(r.w), 1);
 	ck_assert_uint_eq(tt_advance(&r, 299), 0);
 	ck_assert_uint_eq(tt_advance(&r, 300), 1);
@@ -212,7 +212,7 @@ END_TEST
 
 START_TEST(test_callback_rearm_and_cancel)
 {
-	struct tt_rec r = { 0 };
+	struct tt_rec r = {0};
 	struct tt_timer per, victim, late, spawned;
 	uint64_t now;
 
@@ -252,7 +252,7 @@ END_TEST
 START_TEST(test_callback_cancels_rest_of_batch)
 {
 	/* Timers due in one advance: the first cancels the third and re-arms the second later. */
-	struct tt_rec r = { 0 };
+	struct tt_rec r = {0};
 	struct tt_timer a, b, c;
 
 	r.w = tt_wheel(1, 0);
@@ -277,7 +277,7 @@ END_TEST
 
 START_TEST(test_past_due_and_no_livelock)
 {
-	struct tt_rec r = { 0 };
+	struct tt_rec r = {0};
 	struct tt_timer a, self;
 
 	r.w = tt_wheel(100, 0);
@@ -312,7 +312,7 @@ START_TEST(test_far_future_levels)
 	 * (64^8 ticks), found by jumps, each firing exactly at its expiry, not before. */
 	enum { N = DP_TIMER_LEVELS + 3 };
 	const uint64_t tick = 3, start = 12345;
-	struct tt_rec r = { 0 };
+	struct tt_rec r = {0};
 	struct tt_timer x[N];
 	uint64_t exp[N];
 	unsigned i;
@@ -325,7 +325,7 @@ START_TEST(test_far_future_levels)
 		for (unsigned k = 0; k < i && k < DP_TIMER_LEVELS + 1; k++)
 			d *= 64;
 		if (i == N - 1)
-			d = d * 100 + 17;  /* many top-level spans away */
+			d = d * 100 + 17; /* many top-level spans away */
 		exp[i] = start + d * tick + i;
 		tt_setup(&x[i], &r, (int)i);
 		dp_timer_arm(r.w, &x[i].t, exp[i]);
@@ -349,7 +349,7 @@ END_TEST
 START_TEST(test_far_future_arm_after_jump)
 {
 	/* After the clock has moved far, arming relative to it still lands on the right tick. */
-	struct tt_rec r = { 0 };
+	struct tt_rec r = {0};
 	struct tt_timer a, b;
 	const uint64_t base = (1ull << 50) + 777;
 
@@ -382,11 +382,11 @@ tt_rand64(uint64_t *s)
 
 START_TEST(test_next_us)
 {
-	/* next_us is never later than the earliest expiry, exact when it is within 64 ticks; driving
-	 * the wheel only by next_us fires every timer at exactly its expiry. */
+	/* next_us is never later than the earliest expiry, exact when it is within 64 ticks;
+	 * driving the wheel only by next_us fires every timer at exactly its expiry. */
 	enum { N = 2000 };
 	static struct tt_timer x[N];
-	struct tt_rec r = { 0 };
+	struct tt_rec r = {0};
 	uint64_t seed = 42, min = UINT64_MAX, now = 0;
 	unsigned i, fired = 0, steps = 0;
 
@@ -424,7 +424,6 @@ START_TEST(test_next_us)
 }
 END_TEST
 
-
 /* Random operations against a reference model (a plain array scanned in full): after every advance
  * the wheel must have fired exactly the model's due timers, in (expiry, arm sequence) order. */
 enum { TT_MODEL_N = 512 };
@@ -440,7 +439,7 @@ enum { TT_MODEL_N = 512 };
 
 struct tt_mt {
 	struct dp_timer t;
-	uint64_t seq;        /* arm sequence of the current arming */
+	uint64_t seq; /* arm sequence of the current arming */
 	int pending;
 };
 
@@ -473,9 +472,11 @@ START_TEST(test_random_vs_model)
 		unsigned k = (unsigned)(r >> 40) % TT_MODEL_N;
 
 		switch (r % 8) {
-		case 0: case 1: case 2: {
+		case 0:
+		case 1:
+		case 2: {
 			/* arm at a delay of a random scale, sometimes in the past */
-			static const uint64_t scale[] = { 1, 10, 500, 40000, 3000000, 1ull << 40 };
+			static const uint64_t scale[] = {1, 10, 500, 40000, 3000000, 1ull << 40};
 			uint64_t d = tt_rand64(&seed) % scale[(r >> 8) % 6];
 			uint64_t e = ((r >> 16) % 16 == 0) ? (now > d ? now - d : 0) : now + d;
 
@@ -491,7 +492,7 @@ START_TEST(test_random_vs_model)
 		default: {
 			/* advance: mostly small steps, sometimes huge jumps */
 			uint64_t step = (r >> 8) % 64 == 0 ? tt_rand64(&seed) % (1ull << 42)
-							: tt_rand64(&seed) % 3000;
+							   : tt_rand64(&seed) % 3000;
 			uint64_t truemin = UINT64_MAX;
 			unsigned want = 0, j;
 
@@ -511,7 +512,8 @@ START_TEST(test_random_vs_model)
 					struct tt_mt *b = &tt_mv[tt_mfired[j - 1]];
 
 					TT_REQUIRE(b->t.expire_us < a->t.expire_us ||
-						  (b->t.expire_us == a->t.expire_us && b->seq < a->seq));
+						   (b->t.expire_us == a->t.expire_us &&
+						    b->seq < a->seq));
 				}
 			}
 			for (i = 0; i < TT_MODEL_N; i++) {
