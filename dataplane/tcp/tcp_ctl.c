@@ -10,6 +10,7 @@
 
 #include <rte_common.h>
 #include <rte_mbuf.h>
+#include <rte_mempool.h>
 
 #include "tcp_priv.h"
 
@@ -122,6 +123,7 @@ dp_tcp_init(void *mem, const struct dp_tcp_conf *conf)
 	while (shift < DP_TCP_MAX_WSCALE && (conf->rcv_buf_bytes >> shift) > 65535)
 		shift++;
 	t->rcv_wscale = (uint8_t)shift;
+	t->pool_reserve = conf->pool_reserve != 0 ? conf->pool_reserve : conf->hdr_pool->size / 8;
 	t->eph_next = (uint16_t)(conf->eph_lo +
 				 (conf->secret[1] % ((uint32_t)conf->eph_hi - conf->eph_lo + 1)));
 	return t;
@@ -703,6 +705,34 @@ dp_tcp_connect(struct dp_stack *st, const struct dp_addr4 *remote, const struct 
 	return 0;
 }
 
+/* Once per loop: are mbufs scarce? Then receive windows close (dp_tcp_rcv_space); when they
+ * are back, every connection whose window had closed sends a window update at once instead of
+ * waiting for the peer's zero-window probe. */
+static void
+dp_tcp_pool_check(struct dp_tcp *t)
+{
+	bool low = rte_mempool_avail_count(t->conf.hdr_pool) < t->pool_reserve;
+	uint32_t i;
+
+	if (low == t->pool_low)
+		return;
+	t->pool_low = low;
+	if (low) {
+		DP_TCP_CNT(t, POOL_LOW);
+		return;
+	}
+	for (i = 0; i < t->conf.max_conns; i++) {
+		struct dp_tcp_conn *c = &t->conns[i];
+
+		if (c->in_use && !c->zombie && dp_tcp_synchronized(c->state) &&
+		    c->state != DP_TCP_TIME_WAIT &&
+		    dp_tcp_seq_lt(c->rcv_adv, c->rcv_nxt + t->conf.mss)) {
+			c->ack_now = true;
+			dp_tcp_out_push(c);
+		}
+	}
+}
+
 /* Deliver pending upcalls (stream.h: all upcalls run inside dp_stack_poll()). */
 static unsigned
 dp_tcp_poll(struct dp_stack *st, uint64_t now_us)
@@ -711,6 +741,7 @@ dp_tcp_poll(struct dp_stack *st, uint64_t now_us)
 	unsigned work = 0;
 
 	dp_tcp_set_now(t, now_us);
+	dp_tcp_pool_check(t);
 	while (t->ev_head != NULL) {
 		struct dp_tcp_conn *c = t->ev_head;
 		const struct dp_stream_cbs *cbs;
@@ -798,13 +829,15 @@ static void
 dp_tcp_flush(struct dp_stack *st)
 {
 	struct dp_tcp *t = (struct dp_tcp *)st;
+	struct dp_tcp_conn *list = t->out_head;
 
-	while (t->out_head != NULL) {
-		struct dp_tcp_conn *c = t->out_head;
+	/* Take this iteration's list: a connection whose segment found the TX queue full queues
+	 * itself again, for the next iteration's flush. */
+	t->out_head = t->out_tail = NULL;
+	while (list != NULL) {
+		struct dp_tcp_conn *c = list;
 
-		t->out_head = c->out_next;
-		if (t->out_head == NULL)
-			t->out_tail = NULL;
+		list = c->out_next;
 		c->on_out = false;
 		if (c->zombie) {
 			if (!c->on_ev)

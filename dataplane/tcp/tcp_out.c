@@ -229,6 +229,10 @@ dp_tcp_rcv_space(const struct dp_tcp_conn *c)
 	uint32_t used = c->rq_bytes + c->ooo_bytes;
 	uint32_t buf = c->t->conf.rcv_buf_bytes;
 
+	/* TCP.md 5.4: close the window before the pool runs dry. The user may hold received
+	 * mbufs (stream.h hands them over), so the pool, not our queues, is the real limit. */
+	if (c->t->pool_low)
+		return 0;
 	return used >= buf ? 0 : buf - used;
 }
 
@@ -445,11 +449,14 @@ dp_tcp_send_syn(struct dp_tcp_conn *c)
 	return rc;
 }
 
+/* A pure ACK carries the highest sequence sent, not a rolled-back SND.NXT: after a timeout we
+ * resend from SND.UNA, and a receiver (Linux: tcp_sequence() against rcv_wup) drops a bare ACK
+ * whose SEQ lies below what it already received, ignoring the acknowledgment in it. */
 void
 dp_tcp_send_ack(struct dp_tcp_conn *c)
 {
 	DP_TCP_CNT(c->t, OUT_ACK_PURE);
-	(void)dp_tcp_emit(c, c->snd_nxt, 0, DP_TCP_ACK);
+	(void)dp_tcp_emit(c, c->snd_max, 0, DP_TCP_ACK);
 }
 
 /* Zero-window probe and keepalive: <SEQ=SND.UNA-1><ACK> with no data (TCP.md 3.7 [Linux]). */
@@ -538,7 +545,7 @@ dp_tcp_sack_recovery_send(struct dp_tcp_conn *c)
 			seq = end;
 		if (dp_tcp_seq_geq(seq, hi) || dp_tcp_seq_geq(seq, c->snd_max))
 			break;
-		len = dp_tcp_umin((uint32_t)c->smss, c->snd_end - seq);
+		len = dp_tcp_umin(dp_tcp_seg_max(c), c->snd_end - seq);
 		/* Stop at the next SACKed range. */
 		{
 			unsigned i;
@@ -584,6 +591,7 @@ dp_tcp_output_data(struct dp_tcp_conn *c)
 		uint32_t avail = c->snd_end - c->snd_nxt;
 		uint32_t pipe, ucwnd, uwnd, len, end, segmax;
 		uint8_t flags = DP_TCP_ACK;
+		int rc;
 
 		if (dp_tcp_seq_gt(c->snd_nxt, c->snd_end))
 			break;   /* FIN already sent at SND.NXT-1 */
@@ -621,8 +629,13 @@ dp_tcp_output_data(struct dp_tcp_conn *c)
 			if (c->fin_pending)
 				flags |= DP_TCP_FIN;
 		}
-		if (dp_tcp_emit(c, c->snd_nxt, len, flags) < 0)
+		rc = dp_tcp_emit(c, c->snd_nxt, len, flags);
+		if (rc < 0) {
+			/* No mbuf, or the TX queue is full: try again next loop, not at RTO. */
+			if (rc == -ENOBUFS)
+				dp_tcp_out_push(c);
 			break;
+		}
 		if (!c->rtt_timing && !dp_tcp_seq_lt(c->snd_nxt, c->snd_max)) {
 			/* RFC 6298 / Karn: time one new segment per RTT. */
 			c->rtt_timing = true;

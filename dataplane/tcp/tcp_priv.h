@@ -151,6 +151,8 @@ struct dp_tcp {
 	uint32_t tw_count;
 	uint16_t eph_next;
 	uint8_t rcv_wscale;
+	bool pool_low;                      /* mbufs scarce: windows closed (tcp_ctl.c poll) */
+	uint32_t pool_reserve;
 	uint64_t cnt[DP_TCP_CNT_MAX];
 };
 

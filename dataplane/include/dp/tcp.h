@@ -48,6 +48,8 @@ struct dp_tcp_conf {
 	uint32_t rcv_buf_bytes;            /**< receive window limit */
 	uint32_t snd_buf_bytes;            /**< send queue limit */
 	uint32_t ooo_max_segs;             /**< out-of-order segments kept per connection */
+	uint32_t pool_reserve;             /**< receive windows close while hdr_pool has fewer free
+					    *   mbufs than this (0: an eighth of the pool) */
 	uint32_t rto_init_us, rto_min_us, rto_max_us;
 	uint32_t delack_us;                /**< delayed-ACK timeout */
 	uint32_t time_wait_us;             /**< 2*MSL */
@@ -97,7 +99,7 @@ enum dp_tcp_state {
 	X(REXMIT_SYNACK) X(REXMIT_BYTES) X(PERSIST_PROBES) X(KEEPALIVE_PROBES) \
 	X(CHALLENGE_ACKS) X(CHALLENGE_ACKS_LIMITED) X(SYNCOOKIES_SENT) X(SYNCOOKIES_OK) \
 	X(DUPACKS_IN) X(SACK_BLOCKS_IN) X(SACK_BLOCKS_OUT) X(RECOVERY_ENTERED) X(TW_ENTERED) \
-	X(TW_EVICTED) X(TW_REUSED) X(OOO_QUEUED) X(DELACK_FIRED)
+	X(TW_EVICTED) X(TW_REUSED) X(OOO_QUEUED) X(DELACK_FIRED) X(POOL_LOW)
 
 #define DP_TCP_CNT_ENUM(n) DP_TCP_CNT_##n,
 enum dp_tcp_cnt {

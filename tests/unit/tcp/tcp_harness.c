@@ -136,6 +136,8 @@ dp_ip4_output(struct dp_net *n, struct rte_mbuf *m, uint32_t src_ip, uint32_t ds
 		rte_pktmbuf_free(m);
 		return -EINVAL;
 	}
+	if (m->pkt_len > 1500 - 20)
+		h_failf(e, "segment of %u bytes does not fit the MTU", m->pkt_len);
 	if (rte_pktmbuf_headroom(m) < DP_IP4_HEADROOM)
 		h_failf(e, "segment with headroom %u < %u", rte_pktmbuf_headroom(m),
 			DP_IP4_HEADROOM);

@@ -765,6 +765,36 @@ START_TEST(rto_backoff)
 END_TEST
 
 static void
+send_3000(struct h_env *e)
+{
+	if (h_send(e, h_app_for(e, 0), 3000) != 0)
+		h_failf(e, "send failed");
+}
+
+/* After a timeout SND.NXT goes back to SND.UNA; a pure ACK sent then must still carry the highest
+ * sequence sent, or Linux drops it as below its window (and never sees the acknowledgment). */
+START_TEST(ack_seq_after_rto)
+{
+	struct h_env *e = env_new();
+	static const struct h_row rows[] = {
+		PASSIVE_OPEN,
+		CALL(H_MS(100), send_3000),
+		OUT(H_MS(100), ".", 1, 1, -1, "", 1448),
+		OUT(H_MS(100), ".", 1449, 1, -1, "", 1448),
+		OUT(H_MS(100), "P.", 2897, 1, -1, "", 104),
+		OUT(H_MS(300), ".", 1, 1, -1, "", 1448),        /* RTO: back to SND.UNA, cwnd 1 */
+		IN(H_MS(310), "P.", 1, 1, 1000, "ts=300", 100),
+		OUT(H_MS(310), ".", 3001, 101, -1, "", 0),      /* SEQ = SND.MAX, not 1449 */
+		END,
+	};
+
+	START(e);
+	RUN(e, rows);
+	STOP(e);
+}
+END_TEST
+
+static void
 chk_karn(struct h_env *e)
 {
 	struct dp_tcp_info i = info_of(e, 0);
@@ -954,6 +984,62 @@ START_TEST(mss_opts)
 
 	START(e);
 	RUN(e, rows);
+	STOP(e);
+}
+END_TEST
+
+/* TCP.md 5.4: while the mbuf pool is short, windows close (right edge kept, never pulled back);
+ * when it recovers, a window update goes out without waiting for the peer's probe. */
+START_TEST(pool_low_window)
+{
+	struct h_env *e = env_new();
+	static const struct h_row rows[] = {
+		CALL(0, do_listen),
+		IN(0, "S", 0, 0, 65535, "mss=1460", 0),
+		OUT(0, "S.", 0, 1, 4096, "", 0),
+		IN(H_MS(10), ".", 1, 1, 65535, "", 0),
+		IN(H_MS(20), "P.", 1, 1, 65535, "", 1000),
+		OUT(H_MS(20), ".", 1, 1001, 4096, "", 0),
+		END,
+	};
+	struct rte_mbuf *held[16384];
+	unsigned n = 0, i;
+
+	e->conf.rcv_buf_bytes = 4096;
+	e->conf.timestamps = false;
+	START(e);
+	RUN(e, rows);
+	/* Take the pool below its reserve (an eighth of it). */
+	while (rte_mempool_avail_count(h_pool()) > 1000 && n < RTE_DIM(held))
+		held[n++] = rte_pktmbuf_alloc(h_pool());
+	h_loop_once(e);
+	for (i = 0; i < 3; i++) {
+		struct h_row d = IN(H_MS(30), "P.", 1001 + 1000 * i, 1, 65535, "", 1000);
+
+		h_inject(e, &d);
+		ck_assert_uint_eq(e->ncap - e->rd, 1);
+		ck_assert_uint_eq(e->cap[e->rd].ack - e->peer_isn, 2001 + 1000 * i);
+		/* same right edge: 1001 + 4096 */
+		ck_assert_uint_eq(e->cap[e->rd].ack - e->peer_isn + e->cap[e->rd].win, 5097);
+		e->rd++;
+	}
+	{
+		struct h_row d = IN(H_MS(30), "P.", 4001, 1, 65535, "", 1096);
+
+		h_inject(e, &d);
+		ck_assert_uint_eq(e->cap[e->rd].win, 0);
+		e->rd++;
+	}
+	ck_assert_uint_ge(CNT(e, POOL_LOW), 1);
+	for (i = 0; i < n; i++)
+		rte_pktmbuf_free(held[i]);
+	h_advance(e, e->t0 + H_MS(31));
+	ck_assert_uint_eq(e->ncap - e->rd, 1);    /* the update, unprompted */
+	ck_assert_uint_eq(e->cap[e->rd].ack - e->peer_isn, 5097);
+	ck_assert_uint_eq(e->cap[e->rd].win, 4096);
+	e->rd++;
+	ck_assert_uint_eq(h_app_for(e, 0)->rx_bytes, 5096);
+	ck_assert(!h_app_for(e, 0)->rx_bad);
 	STOP(e);
 }
 END_TEST
@@ -1474,11 +1560,13 @@ tcp_suite(void)
 	tcase_add_test(tc, ooo_cap);
 	tcase_add_test(tc, rto_backoff);
 	tcase_add_test(tc, karn);
+	tcase_add_test(tc, ack_seq_after_rto);
 	tcase_add_test(tc, newreno_fr);
 	tcase_add_test(tc, sack_recovery);
 	tcase_add_test(tc, iw10);
 	tcase_add_test(tc, persist);
 	tcase_add_test(tc, mss_opts);
+	tcase_add_test(tc, pool_low_window);
 	tcase_add_test(tc, delack);
 	tcase_add_test(tc, quickack_piggyback);
 	tcase_add_test(tc, active_close_time_wait);

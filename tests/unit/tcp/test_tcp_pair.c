@@ -59,7 +59,7 @@ struct p_env {
 	uint64_t now_us;
 	uint64_t rng;
 	struct p_fault fault;
-	uint64_t dropped, reordered, duplicated;
+	uint64_t dropped, reordered, duplicated, oversize;
 	bool overflow;
 };
 
@@ -108,6 +108,8 @@ dp_ip4_output(struct dp_net *n, struct rte_mbuf *m, uint32_t src_ip, uint32_t ds
 
 	(void)n;
 	(void)proto;
+	if (m->pkt_len > 1500 - 20)
+		e->oversize++;   /* would not fit the 1500-byte MTU the stack was configured for */
 	c = rte_pktmbuf_copy(m, p_mp, 0, UINT32_MAX);
 	rte_pktmbuf_free(m);
 	if (c == NULL)
@@ -407,6 +409,8 @@ p_run(uint64_t bytes, struct p_fault f, uint64_t seed, void (*tweak)(struct dp_t
 		e->now_us = next;
 	}
 	ck_assert_msg(!e->overflow, "wire overflow");
+	ck_assert_msg(e->oversize == 0, "%lu segments larger than the MTU",
+		      (unsigned long)e->oversize);
 	ck_assert_msg(e->a.closed && e->b.closed,
 		      "transfer did not finish: a tx %lu rx %lu, b rx %lu, t=%lu s, wire %u",
 		      (unsigned long)e->a.tx_bytes, (unsigned long)e->a.rx_bytes,
