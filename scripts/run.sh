@@ -12,6 +12,8 @@
 #   scripts/run.sh                   5 s of load (4 connections x 4 in flight)
 #   scripts/run.sh --duration 10     10 s of load
 #   scripts/run.sh --posix           both ends on the posix stack over loopback (no root needed)
+#   scripts/run.sh --memif           native to native: skiff-load on the native stack too, the two
+#                                    processes joined by net_memif (CPU 0 and CPU 1, busy polling)
 #   scripts/run.sh --demo            the runtime-only demo (skiffd: cores pinging each other)
 #   scripts/run.sh -- ARGS           extra skiff-load arguments (e.g. -- --model stream)
 #   SKIFF_NO_SETUP=1                 skip scripts/setup.sh (packages, hugepages)
@@ -33,10 +35,11 @@ while [ $# -gt 0 ]; do
 			{ echo "run: --duration needs seconds (1..3600)" >&2; exit 2; }
 		duration=$2; shift 2 ;;
 	--posix) mode=posix; shift ;;
+	--memif) mode=memif; shift ;;
 	--demo) mode=demo; shift ;;
 	--) shift; extra=("$@"); break ;;
 	-h|--help)
-		sed -n '3,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+		sed -n '3,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "run: unknown argument $1 (try --help)" >&2; exit 2 ;;
 	esac
 done
@@ -64,7 +67,8 @@ cleanup() {
 	[ -n "$server_pid" ] && { skiff_stop "$server_pid" 5 || true; }
 	for p in $server_pid $load_pid; do
 		rm -rf /var/run/dpdk/skiff-echo-tap_"$p" /var/run/dpdk/skiff-echo_"$p" \
-			/var/run/dpdk/skiff-load_"$p" 2>/dev/null || true
+			/var/run/dpdk/skiff-load_"$p" /var/run/dpdk/skiff-echo-memif_"$p" \
+			/var/run/dpdk/skiff-load-memif_"$p" 2>/dev/null || true
 	done
 	[ -n "$ns" ] && ip netns del "$ns" 2>/dev/null || true
 	rm -rf "$tmp"
@@ -105,14 +109,20 @@ start_server() {
 	read -r -a eal <<<"$(skiff_eal_sets)"
 	[ -n "$ns" ] && pre=(ip netns exec "$ns")
 	say "starting: ${pre[*]} build/apps/echo/skiff-echo -c $conf ${eal[*]}"
+	[ "$mode" = memif ] && eal+=(--set "port.0.dev=net_memif0,role=server,socket=$tmp/memif.sock")
 	"${pre[@]}" build/apps/echo/skiff-echo -c "$conf" "${eal[@]}" >"$tmp/server.log" 2>&1 &
 	server_pid=$!
 	if [ -n "$ns" ]; then
 		skiff_wait_link "$ns" sktap0 20 || { cat "$tmp/server.log"; say "tap never appeared"; exit 1; }
 		skiff_tap_up "$ns" sktap0 198.18.0.1/24
 	fi
-	skiff_wait_tcp "$ns" "$ip" 7878 20 ||
-		{ cat "$tmp/server.log"; say "skiff-echo does not accept on $ip:7878"; exit 1; }
+	if [ "$mode" = memif ]; then
+		# No kernel path to probe: wait for the server's banner (it listens before printing it).
+		for _ in $(seq 1 200); do grep -q 'listening' "$tmp/server.log" && break; sleep 0.1; done
+	else
+		skiff_wait_tcp "$ns" "$ip" 7878 20 ||
+			{ cat "$tmp/server.log"; say "skiff-echo does not accept on $ip:7878"; exit 1; }
+	fi
 	grep '^skiff-echo:' "$tmp/server.log" | sed 's/^/  /'
 }
 
@@ -121,7 +131,12 @@ run_load() {
 	local -a eal
 	read -r -a eal <<<"$(skiff_eal_sets)"
 	[ -n "$ns" ] && pre=(ip netns exec "$ns")
-	local args=(-c conf/load.conf "${eal[@]}" --target "$ip:7878" --connections 4 --inflight 4
+	local conf=conf/load.conf
+	if [ "$mode" = memif ]; then
+		conf=conf/load-memif.conf
+		eal+=(--set "port.0.dev=net_memif0,role=client,socket=$tmp/memif.sock")
+	fi
+	local args=(-c "$conf" "${eal[@]}" --target "$ip:7878" --connections 4 --inflight 4
 		--duration "$duration" "${extra[@]}")
 	say "load: ${pre[*]} build/apps/load/skiff-load ${args[*]}"
 	"${pre[@]}" build/apps/load/skiff-load "${args[@]}" >"$tmp/load.out" 2>"$tmp/load.err" &
@@ -174,6 +189,10 @@ main() {
 		say "namespace $ns: skiff-echo on the native stack (net_tap sktap0, 198.18.0.2), kernel side 198.18.0.1"
 		ip=198.18.0.2
 		start_server "$ip" conf/echo-tap.conf ;;
+	memif)
+		say "native to native: skiff-echo (198.18.0.2) and skiff-load (198.18.0.1) over net_memif"
+		ip=198.18.0.2
+		start_server "$ip" conf/echo-memif.conf ;;
 	posix)
 		say "loopback: skiff-echo and skiff-load on the posix stack"
 		ip=127.0.0.1
@@ -182,6 +201,8 @@ main() {
 	run_load "$ip" || rc=$?
 	if [ "$mode" = native ]; then
 		show_stats "skiff-echo-tap_$server_pid"
+	elif [ "$mode" = memif ]; then
+		show_stats "skiff-echo-memif_$server_pid"
 	else
 		show_stats "skiff-echo_$server_pid"
 	fi

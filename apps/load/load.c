@@ -56,6 +56,7 @@ struct load_conn {
 	struct load_core *lc;
 	struct sk_conn c;
 	bool ready, closed;
+	bool barrier; /**< fnf at stop: a request-response sent after the last fnf, not answered yet */
 	uint32_t inflight;
 	struct load_slot *slots; /**< inflight slots */
 };
@@ -188,6 +189,34 @@ load_on_cancel(struct sk_ctx *cx, struct sk_stream s, void *ctx)
 	load_on_error(cx, s, ctx, SK_ERR_CANCELED, "cancelled", 9);
 }
 
+/* fnf at stop: the answer to a request sent after the last fire-and-forget (a response or an
+ * ERROR, both fine) proves the server has processed every fire-and-forget before it, since frames
+ * of a connection are handled in order; only then may the connection close (the engine drops TX
+ * frames still queued at close). */
+static void
+load_barrier_done(struct sk_ctx *cx, struct sk_stream s, void *ctx)
+{
+	(void)cx;
+	(void)s;
+	((struct load_conn *)ctx)->barrier = false;
+}
+
+static void
+load_barrier_error(struct sk_ctx *cx, struct sk_stream s, void *ctx, uint32_t code, const char *msg,
+		   size_t len)
+{
+	(void)code;
+	(void)msg;
+	(void)len;
+	load_barrier_done(cx, s, ctx);
+}
+
+static const struct sk_stream_cbs load_barrier_cbs = {
+	.on_complete = load_barrier_done,
+	.on_error = load_barrier_error,
+	.on_cancel = load_barrier_done,
+};
+
 static const struct sk_stream_cbs load_stream_cbs = {
 	.on_next = load_on_next,
 	.on_complete = load_on_complete,
@@ -289,6 +318,7 @@ load_on_closed(struct sk_ctx *cx, struct sk_conn h, void *ctx, uint32_t code, co
 	(void)h;
 	conn->closed = true;
 	conn->inflight = 0;
+	conn->barrier = false;
 	if (!c->stopping || code != 0) {
 		if (c->conn_errors == 0)
 			fprintf(stderr, "skiff-load: core %u: connection closed (0x%x) %.*s\n",
@@ -368,9 +398,24 @@ load_stop(struct sk_ctx *cx, void *state)
 {
 	struct load_core *c = state;
 
-	(void)cx;
-	if (c != NULL)
-		c->stopping = true;
+	if (c == NULL)
+		return;
+	c->stopping = true;
+	if (load_o.model != LOAD_FNF)
+		return;
+	for (unsigned i = 0; i < c->n_conns; i++) {
+		struct load_conn *conn = &c->conns[i];
+		struct sk_payload p = {.metadata = c->md,
+				       .metadata_len = c->md_len,
+				       .has_metadata = true,
+				       .data = load_payload,
+				       .data_len = 0};
+		struct sk_stream h;
+
+		if (conn->ready && !conn->closed &&
+		    sk_request_response(cx, conn->c, &p, &load_barrier_cbs, conn, &h) == 0)
+			conn->barrier = true;
+	}
 }
 
 static bool
@@ -382,7 +427,7 @@ load_drained(struct sk_ctx *cx, void *state)
 	if (c == NULL)
 		return true;
 	for (unsigned i = 0; i < c->n_conns; i++)
-		if (!c->conns[i].closed && c->conns[i].inflight != 0)
+		if (!c->conns[i].closed && (c->conns[i].inflight != 0 || c->conns[i].barrier))
 			return false;
 	return true;
 }
