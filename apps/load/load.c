@@ -569,6 +569,24 @@ load_setup(void)
 	return 0;
 }
 
+/* Everything load_setup() and load_core_init() allocated (LeakSanitizer checks the process). */
+static void
+load_free(char **av)
+{
+	for (unsigned k = 0; k < LOAD_MAX_CORES; k++) {
+		struct load_core *c = &load_cores[k];
+
+		for (unsigned i = 0; c->conns != NULL && i < c->n_conns; i++)
+			free(c->conns[i].slots);
+		free(c->conns);
+		c->conns = NULL;
+		c->n_conns = 0;
+	}
+	free(load_payload);
+	load_payload = NULL;
+	free(av);
+}
+
 static double
 load_percentile(const uint64_t *h, uint64_t total, double q)
 {
@@ -665,10 +683,15 @@ main(int argc, char **argv)
 	if (av == NULL)
 		return 1;
 	n = load_parse(argc, argv, av);
-	if (n == -1)
+	if (n == -1) {
+		free(av);
 		return 2;
-	if (n <= -3) /* --help: sk_main prints the common part and our usage */
-		return sk_main(&mc, -2 - n, av);
+	}
+	if (n <= -3) { /* --help: sk_main prints the common part and our usage */
+		rc = sk_main(&mc, -2 - n, av);
+		free(av);
+		return rc;
+	}
 	/* --duration S goes to the runtime: it stops the run, in-flight requests then drain. */
 	snprintf(dur, sizeof(dur), "%u", load_o.duration_s);
 	memmove(av + 3, av + 1, (size_t)(n - 1) * sizeof(char *));
@@ -679,11 +702,17 @@ main(int argc, char **argv)
 		load_o.route = load_o.model == LOAD_RR	   ? "echo"
 			       : load_o.model == LOAD_STREAM ? "stream"
 							     : "fnf";
-	if (load_setup() != 0)
+	if (load_setup() != 0) {
+		load_free(av);
 		return 1;
+	}
 	rc = sk_main(&mc, n, av);
-	if (sk_main_cores() == 0)
+	if (sk_main_cores() == 0) {
+		load_free(av);
 		return rc; /* --check-config, or nothing started: no report */
+	}
 	cores = sk_main_cores();
-	return load_report(rc, cores) != 0 || rc != 0 ? 1 : 0;
+	rc = load_report(rc, cores) != 0 || rc != 0 ? 1 : 0;
+	load_free(av);
+	return rc;
 }
