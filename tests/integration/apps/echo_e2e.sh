@@ -42,6 +42,9 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
+# memif without hugepages: with --in-memory the memif PMD can crash the server when a client
+# disconnects (DPDK 22.11, rings unmapped by the control thread during a worker's rx burst).
+[ "$mode" = memif-load ] && export SKIFF_NO_HUGE=1
 read -r -a eal <<<"$(skiff_eal_sets)"
 
 lconf=$src/conf/load.conf
