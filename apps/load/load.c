@@ -12,8 +12,10 @@
  * completion callback, into a per-core log-linear histogram (16 sub-buckets per power of two,
  * about 6 % wide): no allocation per request.
  *
- * The run is bounded: --duration seconds of load (the runtime's --duration stop), then in-flight
- * requests drain within [limits] stop_timeout_ms. Exit status: 0 if every answer was right and no
+ * The run is bounded: each core loads for --duration seconds from its first ready connection
+ * (so slow connection set-up, e.g. a memif link coming up, does not eat the measurement); when
+ * every core is done the app asks for the stop, in-flight requests drain within [limits]
+ * stop_timeout_ms. The runtime's own --duration (load duration + 10 s) bounds connection set-up. Exit status: 0 if every answer was right and no
  * connection failed; 1 otherwise (or if nothing completed); 2 on usage errors.
  */
 #include <errno.h>
@@ -64,6 +66,9 @@ struct load_conn {
 struct load_core {
 	unsigned id;
 	bool started, stopping;
+	bool done;		 /**< this core's load time is over (or it has no connection) */
+	bool barriers_sent;	 /**< load_stop ran */
+	uint64_t end_tsc;	 /**< first ready + duration (0: no connection ready yet) */
 	unsigned n_conns;
 	struct load_conn *conns;
 	uint8_t md[LOAD_MD_MAX];
@@ -85,6 +90,7 @@ static struct load_opts load_o = {
 };
 static struct load_core load_cores[LOAD_MAX_CORES];
 static uint8_t *load_payload;
+static unsigned load_cores_done; /**< atomic: cores whose load time is over */
 
 static inline unsigned
 load_hist_index(uint64_t v)
@@ -114,6 +120,7 @@ load_hist_value(unsigned i)
 }
 
 static void load_issue(struct sk_ctx *cx, struct load_conn *lc, struct load_slot *sl);
+static void load_stop(struct sk_ctx *cx, void *state);
 
 static void
 load_slot_done(struct sk_ctx *cx, struct load_slot *sl, bool ok)
@@ -302,6 +309,8 @@ load_on_ready(struct sk_ctx *cx, struct sk_conn h, void *ctx)
 
 	(void)h;
 	conn->ready = true;
+	if (conn->lc->end_tsc == 0)
+		conn->lc->end_tsc = rte_rdtsc() + (uint64_t)load_o.duration_s * rte_get_tsc_hz();
 	if (!conn->lc->stopping && load_o.model != LOAD_FNF)
 		for (unsigned k = 0; k < load_o.inflight; k++)
 			load_issue(cx, conn, &conn->slots[k]);
@@ -371,6 +380,15 @@ load_poll(struct sk_ctx *cx, void *state)
 
 	if (c == NULL || c->stopping)
 		return 0;
+	/* This core's load time is over: no new requests; the last core done stops the run. */
+	if (!c->done && (c->n_conns == 0 || (c->end_tsc != 0 && rte_rdtsc() >= c->end_tsc))) {
+		c->done = true;
+		c->stopping = true;
+		load_stop(cx, c);
+		if (__atomic_add_fetch(&load_cores_done, 1, __ATOMIC_ACQ_REL) == sk_main_cores())
+			sk_main_request_stop();
+		return 1;
+	}
 	if (!c->started) {
 		c->started = true;
 		for (unsigned i = 0; i < c->n_conns; i++) {
@@ -398,9 +416,10 @@ load_stop(struct sk_ctx *cx, void *state)
 {
 	struct load_core *c = state;
 
-	if (c == NULL)
+	if (c == NULL || c->barriers_sent)
 		return;
 	c->stopping = true;
+	c->barriers_sent = true;
 	if (load_o.model != LOAD_FNF)
 		return;
 	for (unsigned i = 0; i < c->n_conns; i++) {
@@ -692,8 +711,9 @@ main(int argc, char **argv)
 		free(av);
 		return rc;
 	}
-	/* --duration S goes to the runtime: it stops the run, in-flight requests then drain. */
-	snprintf(dur, sizeof(dur), "%u", load_o.duration_s);
+	/* The runtime's --duration is only the bound (connection set-up included): the cores stop
+	 * the run themselves after --duration seconds of load. */
+	snprintf(dur, sizeof(dur), "%u", load_o.duration_s + 10);
 	memmove(av + 3, av + 1, (size_t)(n - 1) * sizeof(char *));
 	av[1] = "--duration";
 	av[2] = dur;

@@ -48,6 +48,10 @@ struct sk_main_conf {
  */
 int sk_main(const struct sk_main_conf *mc, int argc, char **argv);
 
+/** Ask the running application to stop, as SIGTERM would (graceful). Any thread, any time;
+ * async-signal-safe. No-op before start. */
+void sk_main_request_stop(void);
+
 /** Number of worker cores of the running application (after start; 0 before). Any thread. */
 unsigned sk_main_cores(void);
 

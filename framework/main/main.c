@@ -29,6 +29,15 @@
 
 static struct sk_main sk_main_g;
 
+void
+sk_main_request_stop(void)
+{
+	struct sk_runtime *rt = __atomic_load_n(&sk_main_g.rt, __ATOMIC_ACQUIRE);
+
+	if (rt != NULL)
+		sk_runtime_request_stop(rt);
+}
+
 unsigned
 sk_main_cores(void)
 {
@@ -419,7 +428,7 @@ sk_main_serve(struct sk_main *m, const struct sk_main_opts *o, int argc, char **
 		fprintf(stderr, "%s: EAL start failed: %s\n", m->prog, strerror(-rc));
 		return 1;
 	}
-	rc = sk_runtime_create(&m->cfg, &m->rt);
+	rc = sk_runtime_create(&m->cfg, &m->rt); /* published before any worker runs */
 	if (rc != 0) {
 		fprintf(stderr, "%s: runtime start failed: %s\n", m->prog, strerror(-rc));
 		sk_eal_stop();
