@@ -331,10 +331,11 @@ sk_main_configure(struct sk_main *m, const struct sk_main_opts *o)
 	int rc;
 
 	rc = sk_config_load(&m->cfg, o->conf, &err);
-	for (unsigned i = 0; rc == 0 && i < o->n_sets; i++)
-		rc = sk_main_apply_set(m, o->sets[i], &err);
+	/* --lcores first: a --set port.0.queues=2 is checked against the workers it names. */
 	if (rc == 0 && o->lcores != NULL)
 		rc = sk_config_set(&m->cfg, "workers", "lcores", o->lcores, &err);
+	for (unsigned i = 0; rc == 0 && i < o->n_sets; i++)
+		rc = sk_main_apply_set(m, o->sets[i], &err);
 	if (rc == 0)
 		rc = sk_stack_resolve(&m->cfg, &m->stack, &err);
 	if (rc != 0) {
