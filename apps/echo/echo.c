@@ -31,8 +31,8 @@
 struct echo_stream {
 	struct sk_stream s;
 	uint32_t next, total;
-	bool numbered;			/**< items are "item-<i>" */
-	struct sk_held held;		/**< the request's data, when items copy it */
+	bool numbered;	     /**< items are "item-<i>" */
+	struct sk_held held; /**< the request's data, when items copy it */
 };
 
 struct echo_core {
@@ -187,8 +187,8 @@ echo_stream_end(struct sk_ctx *cx, struct sk_stream s, void *ctx)
 }
 
 static void
-echo_stream_error(struct sk_ctx *cx, struct sk_stream s, void *ctx, uint32_t code,
-		  const char *msg, size_t len)
+echo_stream_error(struct sk_ctx *cx, struct sk_stream s, void *ctx, uint32_t code, const char *msg,
+		  size_t len)
 {
 	(void)code;
 	(void)msg;
@@ -285,15 +285,21 @@ main(int argc, char **argv)
 	static const struct sk_main_conf mc = {
 		.app = &echo_app,
 		.default_config = "conf/echo.conf",
-		.usage = "An RSocket echo service. Routes: echo (request-response: the request's data),\n"
-			 "stream (request-stream: N items; data \"N\" gives item-0..item-N-1, other\n"
+		.usage = "An RSocket echo service. Routes: echo (request-response: the request's "
+			 "data),\n"
+			 "stream (request-stream: N items; data \"N\" gives item-0..item-N-1, "
+			 "other\n"
 			 "data is repeated 10 times), channel (echoes every item), fnf\n"
-			 "(fire-and-forget, counted), stats (request-response: \"fnf=.. md=.. rr=..\"\n"
-			 "of the answering core); metadata push is counted. Requests without routing\n"
+			 "(fire-and-forget, counted), stats (request-response: \"fnf=.. md=.. "
+			 "rr=..\"\n"
+			 "of the answering core); metadata push is counted. Requests without "
+			 "routing\n"
 			 "metadata go to [routes] fallback (echo in conf/echo.conf).\n"
 			 "\n"
-			 "  skiff-echo -c conf/echo.conf                 posix stack on 127.0.0.1:7878\n"
-			 "  skiff-echo -c conf/echo-tap.conf             native stack on a net_tap port\n"
+			 "  skiff-echo -c conf/echo.conf                 posix stack on "
+			 "127.0.0.1:7878\n"
+			 "  skiff-echo -c conf/echo-tap.conf             native stack on a net_tap "
+			 "port\n"
 			 "  skiff-echo --set stack.kind=posix --set listen.port=9000\n",
 	};
 	uint64_t t[6] = {0};
@@ -311,6 +317,7 @@ main(int argc, char **argv)
 		printf("skiff-echo: served request-response %llu, streams %llu, channels %llu, "
 		       "fire-and-forget %llu, metadata push %llu, items sent %llu\n",
 		       (unsigned long long)t[0], (unsigned long long)t[1], (unsigned long long)t[2],
-		       (unsigned long long)t[3], (unsigned long long)t[4], (unsigned long long)t[5]);
+		       (unsigned long long)t[3], (unsigned long long)t[4],
+		       (unsigned long long)t[5]);
 	return rc;
 }

@@ -15,8 +15,9 @@
  * The run is bounded: each core loads for --duration seconds from its first ready connection
  * (so slow connection set-up, e.g. a memif link coming up, does not eat the measurement); when
  * every core is done the app asks for the stop, in-flight requests drain within [limits]
- * stop_timeout_ms. The runtime's own --duration (load duration + 10 s) bounds connection set-up. Exit status: 0 if every answer was right and no
- * connection failed; 1 otherwise (or if nothing completed); 2 on usage errors.
+ * stop_timeout_ms. The runtime's own --duration (load duration + 10 s) bounds connection set-up.
+ * Exit status: 0 if every answer was right and no connection failed; 1 otherwise (or if nothing
+ * completed); 2 on usage errors.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -58,7 +59,8 @@ struct load_conn {
 	struct load_core *lc;
 	struct sk_conn c;
 	bool ready, closed;
-	bool barrier; /**< fnf at stop: a request-response sent after the last fnf, not answered yet */
+	bool barrier; /**< fnf at stop: a request-response sent after the last fnf, not answered yet
+		       */
 	uint32_t inflight;
 	struct load_slot *slots; /**< inflight slots */
 };
@@ -66,9 +68,9 @@ struct load_conn {
 struct load_core {
 	unsigned id;
 	bool started, stopping;
-	bool done;		 /**< this core's load time is over (or it has no connection) */
-	bool barriers_sent;	 /**< load_stop ran */
-	uint64_t end_tsc;	 /**< first ready + duration (0: no connection ready yet) */
+	bool done;	    /**< this core's load time is over (or it has no connection) */
+	bool barriers_sent; /**< load_stop ran */
+	uint64_t end_tsc;   /**< first ready + duration (0: no connection ready yet) */
 	unsigned n_conns;
 	struct load_conn *conns;
 	uint8_t md[LOAD_MD_MAX];
@@ -537,9 +539,9 @@ load_parse(int argc, char **argv, char **out)
 			out[n++] = argv[i];
 			return -2 - n;
 		}
-		if (strcmp(a, "--connections") && strcmp(a, "--inflight") && strcmp(a, "--duration") &&
-		    strcmp(a, "--size") && strcmp(a, "--route") && strcmp(a, "--model") &&
-		    strcmp(a, "--target")) {
+		if (strcmp(a, "--connections") && strcmp(a, "--inflight") &&
+		    strcmp(a, "--duration") && strcmp(a, "--size") && strcmp(a, "--route") &&
+		    strcmp(a, "--model") && strcmp(a, "--target")) {
 			out[n++] = argv[i];
 			continue;
 		}
@@ -655,7 +657,8 @@ load_report(int rc_main, unsigned cores)
 	p999 = load_percentile(hist, load_o.model == LOAD_FNF ? 0 : ok, 0.999) * us;
 	pass = rc_main == 0 && ok > 0 && bad == 0 && errors == 0 && conn_errors == 0;
 	if (load_o.json) {
-		printf("{\"tool\":\"skiff-load\",\"stack\":\"%s\",\"model\":\"%s\",\"route\":\"%s\","
+		printf("{\"tool\":\"skiff-load\",\"stack\":\"%s\",\"model\":\"%s\",\"route\":\"%"
+		       "s\","
 		       "\"size\":%u,\"connections\":%u,\"inflight\":%u,\"duration_s\":%u,"
 		       "\"cores\":%u,\"sent\":%llu,\"ok\":%llu,\"bad\":%llu,\"errors\":%llu,"
 		       "\"conn_errors\":%llu,\"seconds\":%.3f,\"requests_per_s\":%.1f,"
@@ -667,11 +670,13 @@ load_report(int rc_main, unsigned cores)
 		       (unsigned long long)conn_errors, secs, rps, p50, p99, p999,
 		       pass ? "true" : "false");
 	} else {
-		printf("skiff-load: %s route=%s size=%u connections=%u inflight=%u over %.2f s on %u "
+		printf("skiff-load: %s route=%s size=%u connections=%u inflight=%u over %.2f s on "
+		       "%u "
 		       "core%s\n",
 		       models[load_o.model], load_o.route, load_o.size, load_o.connections,
 		       load_o.inflight, secs, cores, cores == 1 ? "" : "s");
-		printf("  %.0f %s/s", rps, load_o.model == LOAD_FNF ? "fire-and-forget" : "requests");
+		printf("  %.0f %s/s", rps,
+		       load_o.model == LOAD_FNF ? "fire-and-forget" : "requests");
 		if (load_o.model != LOAD_FNF)
 			printf("   latency p50 %.1f us  p99 %.1f us  p999 %.1f us", p50, p99, p999);
 		printf("\n  sent %llu, ok %llu, wrong answers %llu, stream errors %llu, connection "
@@ -719,7 +724,7 @@ main(int argc, char **argv)
 	av[2] = dur;
 	n += 2;
 	if (load_o.route == NULL)
-		load_o.route = load_o.model == LOAD_RR	   ? "echo"
+		load_o.route = load_o.model == LOAD_RR	     ? "echo"
 			       : load_o.model == LOAD_STREAM ? "stream"
 							     : "fnf";
 	if (load_setup() != 0) {

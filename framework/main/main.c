@@ -52,7 +52,8 @@ sk_main_stack_kind(void)
 	return sk_main_g.stack.kind == SK_STACK_CHOICE_NATIVE ? "native" : "posix";
 }
 
-/* ---- per-core hooks --------------------------------------------------------------------------- */
+/* ---- per-core hooks ---------------------------------------------------------------------------
+ */
 
 static void *
 sk_main_accept(void *listen_ctx, struct dp_stream *s)
@@ -177,7 +178,8 @@ sk_main_core_fini(struct sk_core *c)
 	}
 }
 
-/* ---- command line ----------------------------------------------------------------------------- */
+/* ---- command line -----------------------------------------------------------------------------
+ */
 
 struct sk_main_opts {
 	const char *conf;
@@ -201,7 +203,8 @@ sk_main_usage(struct sk_main *m, FILE *f)
 		"\n"
 		"Common options:\n"
 		"  -c, --config FILE        configuration file (INI; sections below)%s%s%s\n"
-		"      --set SEC.KEY=VALUE  override one key (repeatable), e.g. --set stack.kind=posix\n"
+		"      --set SEC.KEY=VALUE  override one key (repeatable), e.g. --set "
+		"stack.kind=posix\n"
 		"      --lcores LIST        worker CPUs, overrides [workers] lcores\n"
 		"      --duration SEC       stop by itself after SEC seconds\n"
 		"      --stats              one-line live summary every [stats] interval_ms\n"
@@ -353,7 +356,8 @@ sk_main_configure(struct sk_main *m, const struct sk_main_opts *o)
 	return 0;
 }
 
-/* ---- run -------------------------------------------------------------------------------------- */
+/* ---- run --------------------------------------------------------------------------------------
+ */
 
 struct sk_main_tick {
 	struct sk_stats_snapshot prev;
@@ -446,26 +450,27 @@ sk_main_serve(struct sk_main *m, const struct sk_main_opts *o, int argc, char **
 	if (!m->mc->quiet) {
 		char ip[16];
 
-		snprintf(ip, sizeof(ip), "%u.%u.%u.%u", m->listen.ip >> 24, m->listen.ip >> 16 & 255,
-			 m->listen.ip >> 8 & 255, m->listen.ip & 255);
+		snprintf(ip, sizeof(ip), "%u.%u.%u.%u", m->listen.ip >> 24,
+			 m->listen.ip >> 16 & 255, m->listen.ip >> 8 & 255, m->listen.ip & 255);
 		if (m->listen.port != 0)
 			printf("%s: %s stack, %u worker%s, listening on %s:%u; telemetry: "
 			       "dpdk-telemetry.py -f %s\n",
-			       m->prog, sk_main_stack_kind(), m->n_cores, m->n_cores == 1 ? "" : "s",
+			       m->prog, sk_main_stack_kind(), m->n_cores,
+			       m->n_cores == 1 ? "" : "s",
 			       m->stack.kind == SK_STACK_CHOICE_NATIVE && m->listen.ip == 0
 				       ? "(port address)"
 				       : ip,
 			       m->listen.port, prefix);
 		else
 			printf("%s: %s stack, %u worker%s; telemetry: dpdk-telemetry.py -f %s\n",
-			       m->prog, sk_main_stack_kind(), m->n_cores, m->n_cores == 1 ? "" : "s",
-			       prefix);
+			       m->prog, sk_main_stack_kind(), m->n_cores,
+			       m->n_cores == 1 ? "" : "s", prefix);
 		fflush(stdout);
 	}
-	rc = sk_runtime_run(m->rt, &(struct sk_run_opts){.tick = sk_main_tick,
-							 .tick_arg = &tick,
-							 .tick_ms = tick.live ? m->cfg.stats.interval_ms
-									      : 50});
+	rc = sk_runtime_run(
+		m->rt, &(struct sk_run_opts){.tick = sk_main_tick,
+					     .tick_arg = &tick,
+					     .tick_ms = tick.live ? m->cfg.stats.interval_ms : 50});
 	if (rc == -ETIMEDOUT)
 		fprintf(stderr, "%s: stopped at the %u ms bound with work in flight\n", m->prog,
 			m->cfg.limits.stop_timeout_ms);
@@ -508,8 +513,8 @@ sk_main(const struct sk_main_conf *mc, int argc, char **argv)
 	if (o.check) {
 		printf("%s: OK: %s stack, %u worker%s, %u port%s, %u route%s, listen port %u\n",
 		       o.conf, m->stack.kind == SK_STACK_CHOICE_NATIVE ? "native" : "posix",
-		       m->cfg.workers.n_cpus, m->cfg.workers.n_cpus == 1 ? "" : "s",
-		       m->cfg.n_ports, m->cfg.n_ports == 1 ? "" : "s", sk_router_count(m->router),
+		       m->cfg.workers.n_cpus, m->cfg.workers.n_cpus == 1 ? "" : "s", m->cfg.n_ports,
+		       m->cfg.n_ports == 1 ? "" : "s", sk_router_count(m->router),
 		       sk_router_count(m->router) == 1 ? "" : "s", m->listen.port);
 		sk_router_free(m->router);
 		return 0;

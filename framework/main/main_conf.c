@@ -23,28 +23,25 @@
 
 #include "main_priv.h"
 
-/* ---- [rsocket] -------------------------------------------------------------------------------- */
+/* ---- [rsocket] --------------------------------------------------------------------------------
+ */
 
 #define SK_MAIN_RS_UINT(n, f, lo, hi, h)                                                           \
-	{.name = n,                                                                                \
-	 .type = SK_CFG_UINT,                                                                      \
-	 .min = lo,                                                                                \
-	 .max = hi,                                                                                \
-	 .offset = offsetof(struct sk_main_rsocket, f),                                            \
-	 .size = sizeof(((struct sk_main_rsocket *)0)->f),                                         \
-	 .help = h}
+	{                                                                                          \
+		.name = n, .type = SK_CFG_UINT, .min = lo, .max = hi,                              \
+		.offset = offsetof(struct sk_main_rsocket, f),                                     \
+		.size = sizeof(((struct sk_main_rsocket *)0)->f), .help = h                        \
+	}
 #define SK_MAIN_RS_STR(n, f, h)                                                                    \
-	{.name = n,                                                                                \
-	 .type = SK_CFG_STR,                                                                       \
-	 .offset = offsetof(struct sk_main_rsocket, f),                                            \
-	 .size = sizeof(((struct sk_main_rsocket *)0)->f),                                         \
-	 .help = h}
+	{                                                                                          \
+		.name = n, .type = SK_CFG_STR, .offset = offsetof(struct sk_main_rsocket, f),      \
+		.size = sizeof(((struct sk_main_rsocket *)0)->f), .help = h                        \
+	}
 #define SK_MAIN_RS_BOOL(n, f, h)                                                                   \
-	{.name = n,                                                                                \
-	 .type = SK_CFG_BOOL,                                                                      \
-	 .offset = offsetof(struct sk_main_rsocket, f),                                            \
-	 .size = sizeof(bool),                                                                     \
-	 .help = h}
+	{                                                                                          \
+		.name = n, .type = SK_CFG_BOOL, .offset = offsetof(struct sk_main_rsocket, f),     \
+		.size = sizeof(bool), .help = h                                                    \
+	}
 
 /* Defaults come from rs_engine_conf_default() (sk_main_conf_add), so the keys carry none. */
 static const struct sk_config_key sk_main_rs_keys[] = {
@@ -62,8 +59,7 @@ static const struct sk_config_key sk_main_rs_keys[] = {
 	SK_MAIN_RS_STR("accept_data_mime", accept_data_mime,
 		       "server: accept only this data MIME (any)"),
 	SK_MAIN_RS_BOOL("lease", lease, "server accepts L=1, client sends L=1 (no)"),
-	SK_MAIN_RS_UINT("lease_ttl_ms", lease_ttl_ms, 1, 86400000,
-			"TTL of issued leases (30000)"),
+	SK_MAIN_RS_UINT("lease_ttl_ms", lease_ttl_ms, 1, 86400000, "TTL of issued leases (30000)"),
 	SK_MAIN_RS_UINT("lease_requests", lease_requests, 1, 0x7fffffff,
 			"requests per issued lease (1000)"),
 	SK_MAIN_RS_UINT("fragment_size", fragment_size, 0, 0xffffff,
@@ -170,7 +166,8 @@ sk_main_rs_to_engine(const struct sk_main_rsocket *r, struct rs_engine_conf *e)
 	e->max_conns = r->max_conns;
 }
 
-/* ---- [routes] --------------------------------------------------------------------------------- */
+/* ---- [routes] ---------------------------------------------------------------------------------
+ */
 
 static bool
 sk_main_app_has(const struct sk_app *app, const char *name)
@@ -272,7 +269,8 @@ static const struct sk_config_section sk_main_routes_section = {
 		"routes not listed match their own name",
 };
 
-/* ---- [listen] --------------------------------------------------------------------------------- */
+/* ---- [listen] ---------------------------------------------------------------------------------
+ */
 
 static const struct sk_config_key sk_main_listen_keys[] = {
 	{.name = "ip",
@@ -329,8 +327,9 @@ sk_main_router_build(struct sk_main *m, char *err, size_t err_len)
 	unsigned n = 0;
 
 	for (unsigned i = 0; i < r->n; i++)
-		routes[n++] = (struct sk_router_route){
-			r->name[i], r->text[i], r->pattern[i] ? SK_ROUTER_PATTERN : SK_ROUTER_EXACT};
+		routes[n++] = (struct sk_router_route){r->name[i], r->text[i],
+						       r->pattern[i] ? SK_ROUTER_PATTERN
+								     : SK_ROUTER_EXACT};
 	for (uint32_t a = 0; a < app->nb_routes; a++) {
 		bool declared = false;
 

@@ -56,7 +56,7 @@ struct sk_main_core {
 	struct rs_engine *e;
 	struct dp_stream_cbs listen_cbs; /**< the engine's, with accept refusing while stopping */
 	bool stopping;
-	bool closing; /**< connections were asked to close */
+	bool closing;		  /**< connections were asked to close */
 	uint64_t ctr[RS_CTR_MAX]; /**< engine counters copied at fini */
 };
 

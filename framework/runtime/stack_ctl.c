@@ -33,21 +33,16 @@
 static const char *const sk_stack_kinds[] = {"auto", "native", "posix", NULL};
 
 #define SK_STACK_KEY_UINT(n, f, lo, hi, d, h)                                                      \
-	{.name = n,                                                                                \
-	 .type = SK_CFG_UINT,                                                                      \
-	 .min = lo,                                                                                \
-	 .max = hi,                                                                                \
-	 .offset = offsetof(struct sk_stack_conf, f),                                              \
-	 .size = sizeof(uint32_t),                                                                 \
-	 .def = d,                                                                                 \
-	 .help = h}
+	{                                                                                          \
+		.name = n, .type = SK_CFG_UINT, .min = lo, .max = hi,                              \
+		.offset = offsetof(struct sk_stack_conf, f), .size = sizeof(uint32_t), .def = d,   \
+		.help = h                                                                          \
+	}
 #define SK_STACK_KEY_BOOL(n, f, d, h)                                                              \
-	{.name = n,                                                                                \
-	 .type = SK_CFG_BOOL,                                                                      \
-	 .offset = offsetof(struct sk_stack_conf, f),                                              \
-	 .size = sizeof(bool),                                                                     \
-	 .def = d,                                                                                 \
-	 .help = h}
+	{                                                                                          \
+		.name = n, .type = SK_CFG_BOOL, .offset = offsetof(struct sk_stack_conf, f),       \
+		.size = sizeof(bool), .def = d, .help = h                                          \
+	}
 
 static const struct sk_config_key sk_stack_keys[] = {
 	{.name = "kind",
@@ -66,8 +61,9 @@ static const struct sk_config_key sk_stack_keys[] = {
 			  "native: receive window, in KiB"),
 	SK_STACK_KEY_UINT("delack_us", delack_us, 1, 500000, "40000",
 			  "native: delayed-ACK timeout"),
-	SK_STACK_KEY_BOOL("quickack", quickack, "yes",
-			  "native: acknowledge data at once (riding on the answer when there is one)"),
+	SK_STACK_KEY_BOOL(
+		"quickack", quickack, "yes",
+		"native: acknowledge data at once (riding on the answer when there is one)"),
 	SK_STACK_KEY_BOOL("nagle", nagle, "no", "native: Nagle's algorithm"),
 	SK_STACK_KEY_UINT("time_wait_ms", time_wait_ms, 1, 240000, "2000",
 			  "native: TIME-WAIT duration (2*MSL)"),
@@ -104,10 +100,11 @@ sk_stack_resolve(const struct sk_config *cfg, struct sk_stack_conf *sc, struct s
 		sc->kind = cfg->n_ports > 0 ? SK_STACK_CHOICE_NATIVE : SK_STACK_CHOICE_POSIX;
 	if (sc->kind == SK_STACK_CHOICE_NATIVE && cfg->n_ports == 0) {
 		if (sc->section_line != 0)
-			sk_config_errf(err,
-				       "%s:%u: [stack] kind = native needs a port: add a [port.0] "
-				       "section (e.g. dev = net_tap0,iface=sktap0) or use kind = posix",
-				       cfg->path, sc->section_line);
+			sk_config_errf(
+				err,
+				"%s:%u: [stack] kind = native needs a port: add a [port.0] "
+				"section (e.g. dev = net_tap0,iface=sktap0) or use kind = posix",
+				cfg->path, sc->section_line);
 		else
 			sk_config_errf(err,
 				       "%s: [stack] kind = native needs a port: add a [port.0] "
