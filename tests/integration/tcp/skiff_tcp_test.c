@@ -11,6 +11,7 @@
  *   --connect IP:PORT --bytes N [--conns K]
  *                        open K connections, send N pattern bytes on each, shut down writing and
  *                        check every byte the peer echoes back; "client ok" when all match.
+ * --busy polls without the adaptive idle sleep (benchmarks on a core of their own).
  * Runs until --seconds elapse, SIGTERM, or (client roles) all connections are done; then prints
  * "tcp <counter> <n>", "net drop|stat <name> <n>", "result ..." lines and exits 0 (1 when a client
  * role failed).
@@ -271,6 +272,7 @@ struct tt_opts {
 	struct dp_addr4 connect;
 	uint64_t bytes;
 	uint32_t rto_min_us;
+	bool busy;                 /* poll without idle sleeps (benchmarks, own core) */
 };
 
 static int
@@ -307,6 +309,7 @@ tt_parse(int argc, char **argv, struct tt_opts *o)
 		{ "rto-min-ms", required_argument, NULL, 'm' },
 		{ "fault", required_argument, NULL, 'f' },
 		{ "seed", required_argument, NULL, 'S' },
+		{ "busy", no_argument, NULL, 'B' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct in_addr in;
@@ -366,6 +369,9 @@ tt_parse(int argc, char **argv, struct tt_opts *o)
 		}
 		case 'S':
 			o->port.fault.seed = strtoull(optarg, NULL, 0);
+			break;
+		case 'B':
+			o->busy = true;
 			break;
 		default:
 			return -1;
@@ -546,7 +552,7 @@ main(int argc, char **argv)
 			if (end_us > now + 200000)
 				end_us = now + 200000;
 		}
-		if (work != 0) {
+		if (work != 0 || o.busy) {
 			idle = 0;
 		} else if (++idle > 512) {
 			struct timespec ts = { 0, idle > 8192 ? 500000 : 50000 };
