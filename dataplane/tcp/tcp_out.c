@@ -602,7 +602,8 @@ dp_tcp_output_data(struct dp_tcp_conn *c)
 			continue;
 		}
 		pipe = dp_tcp_pipe(c);
-		ucwnd = c->cwnd > pipe ? c->cwnd - pipe : 0;
+		/* RFC 3042: dup ACKs 1 and 2 each let one new segment out past cwnd. */
+		ucwnd = c->cwnd + c->lt_extra > pipe ? c->cwnd + c->lt_extra - pipe : 0;
 		uwnd = dp_tcp_seq_gt(c->snd_una + c->snd_wnd, c->snd_nxt)
 			       ? c->snd_una + c->snd_wnd - c->snd_nxt
 			       : 0;

@@ -876,6 +876,50 @@ START_TEST(newreno_fr)
 END_TEST
 
 static void
+send_12seg(struct h_env *e)
+{
+	if (h_send(e, h_app_for(e, 0), 12 * 1460) != 0)
+		h_failf(e, "send failed");
+}
+
+static void
+chk_cwnd_iw(struct h_env *e)
+{
+	struct dp_tcp_info i = info_of(e, 0);
+
+	if (i.cwnd != 10 * 1460 || i.in_recovery)
+		h_failf(e, "limited transmit must leave cwnd alone: %u (recovery %d)", i.cwnd,
+			i.in_recovery);
+}
+
+/* RFC 3042: with cwnd full (IW10), dup ACKs 1 and 2 each release one new segment; the third
+ * starts fast retransmit. */
+START_TEST(limited_xmit)
+{
+	struct h_env *e = env_new();
+	struct h_row rows[32] = { PASSIVE_OPEN_PLAIN, CALL(H_MS(100), send_12seg) };
+	unsigned i, n = 5;
+
+	for (i = 0; i < 10; i++)
+		rows[n++] = (struct h_row)OUT(H_MS(100), ".", 1 + 1460 * i, 1, -1, "", 1460);
+	rows[n++] = (struct h_row)NOTHING(H_MS(105));
+	rows[n++] = (struct h_row)IN(H_MS(110), ".", 1, 1, 1000, "", 0);
+	rows[n++] = (struct h_row)OUT(H_MS(110), ".", 1 + 1460 * 10, 1, -1, "", 1460);
+	rows[n++] = (struct h_row)CALL(H_MS(110), chk_cwnd_iw);
+	rows[n++] = (struct h_row)IN(H_MS(111), ".", 1, 1, 1000, "", 0);
+	rows[n++] = (struct h_row)OUT(H_MS(111), ".", 1 + 1460 * 11, 1, -1, "", 1460);
+	rows[n++] = (struct h_row)IN(H_MS(112), ".", 1, 1, 1000, "", 0);
+	rows[n++] = (struct h_row)OUT(H_MS(112), ".", 1, 1, -1, "", 1460);
+	rows[n++] = (struct h_row)END;
+	START(e);
+	RUN(e, rows);
+	ck_assert_uint_eq(CNT(e, REXMIT_FAST), 1);
+	e->rd = e->ncap;
+	STOP(e);
+}
+END_TEST
+
+static void
 send_8seg(struct h_env *e)
 {
 	if (h_send(e, h_app_for(e, 0), 8 * 1448) != 0)
@@ -1571,6 +1615,7 @@ tcp_suite(void)
 	tcase_add_test(tc, ack_seq_after_rto);
 	tcase_add_test(tc, newreno_fr);
 	tcase_add_test(tc, sack_recovery);
+	tcase_add_test(tc, limited_xmit);
 	tcase_add_test(tc, iw10);
 	tcase_add_test(tc, persist);
 	tcase_add_test(tc, mss_opts);
