@@ -9,12 +9,23 @@
 #include "tcp_priv.h"
 
 #define DP_TCP_SIP_ROTL(x, b) (uint64_t)(((x) << (b)) | ((x) >> (64 - (b))))
-#define DP_TCP_SIP_ROUND(v0, v1, v2, v3) do { \
-	v0 += v1; v1 = DP_TCP_SIP_ROTL(v1, 13); v1 ^= v0; v0 = DP_TCP_SIP_ROTL(v0, 32); \
-	v2 += v3; v3 = DP_TCP_SIP_ROTL(v3, 16); v3 ^= v2; \
-	v0 += v3; v3 = DP_TCP_SIP_ROTL(v3, 21); v3 ^= v0; \
-	v2 += v1; v1 = DP_TCP_SIP_ROTL(v1, 17); v1 ^= v2; v2 = DP_TCP_SIP_ROTL(v2, 32); \
-} while (0)
+#define DP_TCP_SIP_ROUND(v0, v1, v2, v3)                                                           \
+	do {                                                                                       \
+		v0 += v1;                                                                          \
+		v1 = DP_TCP_SIP_ROTL(v1, 13);                                                      \
+		v1 ^= v0;                                                                          \
+		v0 = DP_TCP_SIP_ROTL(v0, 32);                                                      \
+		v2 += v3;                                                                          \
+		v3 = DP_TCP_SIP_ROTL(v3, 16);                                                      \
+		v3 ^= v2;                                                                          \
+		v0 += v3;                                                                          \
+		v3 = DP_TCP_SIP_ROTL(v3, 21);                                                      \
+		v3 ^= v0;                                                                          \
+		v2 += v1;                                                                          \
+		v1 = DP_TCP_SIP_ROTL(v1, 17);                                                      \
+		v1 ^= v2;                                                                          \
+		v2 = DP_TCP_SIP_ROTL(v2, 32);                                                      \
+	} while (0)
 
 /* SipHash-2-4 (Aumasson, Bernstein), little-endian word loads. */
 uint64_t
@@ -53,7 +64,7 @@ static uint32_t
 dp_tcp_tuple_hash(const uint64_t key[2], uint32_t lip, uint16_t lport, uint32_t rip, uint16_t rport,
 		  uint32_t extra)
 {
-	uint32_t w[4] = { lip, rip, ((uint32_t)lport << 16) | rport, extra };
+	uint32_t w[4] = {lip, rip, ((uint32_t)lport << 16) | rport, extra};
 
 	return (uint32_t)dp_tcp_siphash(key, w, sizeof(w));
 }
@@ -75,7 +86,7 @@ dp_tcp_ts_offset(const struct dp_tcp *t, uint32_t lip, uint32_t rip)
 }
 
 /* MSS values a cookie can carry (Linux's table, TCP.md 4); the peer's MSS is rounded down. */
-static const uint16_t dp_tcp_cookie_mss[4] = { 536, 1300, 1440, 1460 };
+static const uint16_t dp_tcp_cookie_mss[4] = {536, 1300, 1440, 1460};
 
 #define DP_TCP_COOKIE_BITS 24
 #define DP_TCP_COOKIE_MASK ((1u << DP_TCP_COOKIE_BITS) - 1)
@@ -107,7 +118,8 @@ dp_tcp_cookie_make(const struct dp_tcp *t, uint32_t lip, uint16_t lport, uint32_
 		DP_TCP_COOKIE_MASK);
 }
 
-/* Reverse dp_tcp_cookie_make(): 0 and the MSS if the cookie is ours and fresh, -EINVAL otherwise. */
+/* Reverse dp_tcp_cookie_make(): 0 and the MSS if the cookie is ours and fresh, -EINVAL otherwise.
+ */
 int
 dp_tcp_cookie_check(const struct dp_tcp *t, uint32_t lip, uint16_t lport, uint32_t rip,
 		    uint16_t rport, uint32_t peer_isn, uint32_t cookie, uint16_t *mss_out)
@@ -120,8 +132,8 @@ dp_tcp_cookie_check(const struct dp_tcp *t, uint32_t lip, uint16_t lport, uint32
 
 	if (age >= DP_TCP_COOKIE_MAX_AGE)
 		return -EINVAL;
-	idx = (v - dp_tcp_tuple_hash(&t->conf.secret[2], lip, lport, rip, rport,
-				     count - age + 1)) & DP_TCP_COOKIE_MASK;
+	idx = (v - dp_tcp_tuple_hash(&t->conf.secret[2], lip, lport, rip, rport, count - age + 1)) &
+	      DP_TCP_COOKIE_MASK;
 	if (idx >= 4)
 		return -EINVAL;
 	*mss_out = dp_tcp_cookie_mss[idx];

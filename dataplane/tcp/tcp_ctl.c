@@ -15,7 +15,7 @@
 #include "tcp_priv.h"
 
 #define DP_TCP_CNT_NAME(n) #n,
-static const char *const dp_tcp_cnt_names[] = { DP_TCP_COUNTERS(DP_TCP_CNT_NAME) };
+static const char *const dp_tcp_cnt_names[] = {DP_TCP_COUNTERS(DP_TCP_CNT_NAME)};
 #undef DP_TCP_CNT_NAME
 
 const char *
@@ -76,8 +76,9 @@ dp_tcp_conf_ok(const struct dp_tcp_conf *conf)
 	return conf != NULL && conf->max_conns > 0 && conf->max_conns < (1u << 24) &&
 	       conf->max_listeners > 0 && conf->hdr_pool != NULL && conf->clone_pool != NULL &&
 	       conf->wheel != NULL && conf->mss >= 88 && conf->rcv_buf_bytes >= conf->mss &&
-	       conf->snd_buf_bytes > 0 && conf->rto_min_us > 0 && conf->rto_max_us >= conf->rto_min_us &&
-	       conf->eph_lo > 0 && conf->eph_hi >= conf->eph_lo && conf->delack_us > 0;
+	       conf->snd_buf_bytes > 0 && conf->rto_min_us > 0 &&
+	       conf->rto_max_us >= conf->rto_min_us && conf->eph_lo > 0 &&
+	       conf->eph_hi >= conf->eph_lo && conf->delack_us > 0;
 }
 
 size_t
@@ -165,12 +166,13 @@ dp_tcp_time_wait_count(const struct dp_tcp *t)
 static uint32_t
 dp_tcp_tuple_hash32(uint32_t lip, uint16_t lport, uint32_t rip, uint16_t rport)
 {
-	uint64_t x = ((uint64_t)rip << 32 | lip) ^ ((uint64_t)rport << 16 | lport) * 0x9e3779b97f4a7c15ULL;
+	uint64_t x = ((uint64_t)rip << 32 | lip) ^
+		     ((uint64_t)rport << 16 | lport) * 0x9e3779b97f4a7c15ULL;
 
 	x ^= x >> 29;
 	x *= 0xbf58476d1ce4e5b9ULL;
 	x ^= x >> 32;
-	return (uint32_t)x | 1u;   /* 0 marks an empty slot */
+	return (uint32_t)x | 1u; /* 0 marks an empty slot */
 }
 
 struct dp_tcp_conn *
@@ -188,8 +190,8 @@ dp_tcp_conn_lookup(struct dp_tcp *t, uint32_t lip, uint16_t lport, uint32_t rip,
 		if (sl->hash != h)
 			continue;
 		c = &t->conns[sl->idx];
-		if (c->s.local.port == lport && c->s.remote.port == rport && c->s.remote.ip == rip &&
-		    c->s.local.ip == lip)
+		if (c->s.local.port == lport && c->s.remote.port == rport &&
+		    c->s.remote.ip == rip && c->s.local.ip == lip)
 			return c;
 	}
 }
@@ -335,7 +337,7 @@ dp_tcp_conn_finish(struct dp_tcp_conn *c, int err)
 	if (c->user && !c->close_notified) {
 		c->close_notified = true;
 		c->ev_err = err;
-		c->ev &= (uint16_t)~(DP_TCP_EV_DATA | DP_TCP_EV_WRITABLE | DP_TCP_EV_PEER_FIN);
+		c->ev &= (uint16_t) ~(DP_TCP_EV_DATA | DP_TCP_EV_WRITABLE | DP_TCP_EV_PEER_FIN);
 		if (c->ev & DP_TCP_EV_ACCEPT) {
 			/* Never accepted by the user: drop silently. */
 			c->ev = 0;
@@ -522,7 +524,7 @@ dp_tcp_stream_close(struct dp_stream *s)
 	if (c->zombie || c->user_closed)
 		return;
 	c->user_closed = true;
-	c->ev &= (uint16_t)~(DP_TCP_EV_DATA | DP_TCP_EV_PEER_FIN | DP_TCP_EV_WRITABLE);
+	c->ev &= (uint16_t) ~(DP_TCP_EV_DATA | DP_TCP_EV_PEER_FIN | DP_TCP_EV_WRITABLE);
 	switch (c->state) {
 	case DP_TCP_SYN_SENT:
 	case DP_TCP_SYN_RCVD:
@@ -638,7 +640,8 @@ dp_tcp_listen(struct dp_stack *st, const struct dp_addr4 *local, const struct dp
 }
 
 /* Pick a local port for an active open: free in the table and, with RSS, steering the returning
- * tuple to this core (TCP.md 5.1). Starts from a rotating point in the ephemeral range (RFC 6056). */
+ * tuple to this core (TCP.md 5.1). Starts from a rotating point in the ephemeral range (RFC 6056).
+ */
 static int
 dp_tcp_pick_port(struct dp_tcp *t, uint32_t rip, uint16_t rport, uint16_t *out)
 {
@@ -758,8 +761,9 @@ dp_tcp_poll(struct dp_stack *st, uint64_t now_us)
 
 				c->ev &= (uint16_t)~DP_TCP_EV_ACCEPT;
 				c->s.cbs = l != NULL ? l->cbs : NULL;
-				c->s.ctx = (l != NULL && c->s.cbs != NULL) ?
-						   c->s.cbs->accept(l->ctx, &c->s) : NULL;
+				c->s.ctx = (l != NULL && c->s.cbs != NULL)
+						   ? c->s.cbs->accept(l->ctx, &c->s)
+						   : NULL;
 				c->lst = NULL;
 				if (c->s.ctx == NULL) {
 					/* Refused by the user: reset (stream.h accept()). */
@@ -808,7 +812,8 @@ dp_tcp_poll(struct dp_stack *st, uint64_t now_us)
 			if (c->ev & DP_TCP_EV_CLOSED) {
 				c->ev = 0;
 				c->user = false;
-				/* stream.h: a failed active open reports through connected() only. */
+				/* stream.h: a failed active open reports through connected() only.
+				 */
 				if (c->connecting && c->ev_err != 0) {
 					if (cbs != NULL && cbs->connected != NULL)
 						cbs->connected(c->s.ctx, &c->s, c->ev_err);

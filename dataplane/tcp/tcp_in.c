@@ -440,11 +440,11 @@ dp_tcp_rcv_text(struct dp_tcp_conn *c, const struct dp_tcp_seg *seg, struct rte_
 			if (len > 0)
 				DP_TCP_CNT(t, DROP_DUP_DATA);
 			if (d > len)
-				fin = false;   /* an old FIN already consumed */
+				fin = false; /* an old FIN already consumed */
 			len = 0;
 			seq = c->rcv_nxt;
 			if (!fin) {
-				dp_tcp_ack_now(c);   /* duplicate: tell the peer where we are */
+				dp_tcp_ack_now(c); /* duplicate: tell the peer where we are */
 				return;
 			}
 		} else {
@@ -498,7 +498,7 @@ dp_tcp_rcv_text(struct dp_tcp_conn *c, const struct dp_tcp_seg *seg, struct rte_
 	}
 	if (m != NULL) {
 		if (c->rq_head != NULL && c->rq_head->nb_segs > 60000) {
-			rte_pktmbuf_free(m);   /* receive chain full of tiny segments: let it retry */
+			rte_pktmbuf_free(m); /* receive chain full of tiny segments: let it retry */
 			DP_TCP_CNT(t, DROP_OOO_FULL);
 			dp_tcp_ack_now(c);
 			return;
@@ -567,7 +567,7 @@ dp_tcp_sb_update(struct dp_tcp_conn *c, const struct dp_tcp_seg *seg)
 			;
 		if (c->sb_n == DP_TCP_SB_MAX) {
 			if (i == DP_TCP_SB_MAX)
-				continue;   /* highest: dropped (bounded board) */
+				continue; /* highest: dropped (bounded board) */
 			c->sb_n--;
 		}
 		memmove(&c->sb[i + 1], &c->sb[i], (c->sb_n - i) * sizeof(c->sb[0]));
@@ -657,9 +657,9 @@ dp_tcp_rcv_ack(struct dp_tcp_conn *c, const struct dp_tcp_seg *seg)
 		if (c->in_recovery) {
 			if (dp_tcp_seq_geq(ack, c->recover)) {
 				/* RFC 6582 3.2 step 3 full ACK: deflate, leave recovery. */
-				c->cwnd = dp_tcp_umin(c->ssthresh,
-						  dp_tcp_umax(c->snd_max - ack, (uint32_t)c->smss) +
-							  c->smss);
+				c->cwnd = dp_tcp_umin(
+					c->ssthresh,
+					dp_tcp_umax(c->snd_max - ack, (uint32_t)c->smss) + c->smss);
 				c->in_recovery = false;
 				c->dupacks = 0;
 			} else {
@@ -669,13 +669,13 @@ dp_tcp_rcv_ack(struct dp_tcp_conn *c, const struct dp_tcp_seg *seg)
 				c->cwnd = c->cwnd > acked ? c->cwnd - acked : c->smss;
 				if (acked >= c->smss)
 					c->cwnd += c->smss;
-				if (!c->sack_ok || !dp_tcp_sb_contains(c, ack, &(uint32_t){ 0 }))
+				if (!c->sack_ok || !dp_tcp_sb_contains(c, ack, &(uint32_t){0}))
 					c->need_rexmit = true;
 			}
 		} else {
 			c->dupacks = 0;
 			if (c->cwnd < c->ssthresh)
-				c->cwnd += dp_tcp_umin(acked, (uint32_t)c->smss);    /* slow start */
+				c->cwnd += dp_tcp_umin(acked, (uint32_t)c->smss); /* slow start */
 			else
 				c->cwnd += dp_tcp_umax(1u, (uint32_t)c->smss * c->smss / c->cwnd);
 		}
@@ -727,10 +727,9 @@ dp_tcp_rcv_ack(struct dp_tcp_conn *c, const struct dp_tcp_seg *seg)
 			c->dupacks++;
 		if (c->in_recovery) {
 			if (!c->sack_ok)
-				c->cwnd += c->smss;   /* RFC 5681 3.2 step 4: inflate */
+				c->cwnd += c->smss; /* RFC 5681 3.2 step 4: inflate */
 			dp_tcp_out_push(c);
-		} else if ((c->dupacks >= 3 ||
-			    (c->sack_ok && c->sacked_bytes > 2u * c->smss)) &&
+		} else if ((c->dupacks >= 3 || (c->sack_ok && c->sacked_bytes > 2u * c->smss)) &&
 			   dp_tcp_seq_geq(ack, c->recover)) {
 			/* DupThresh reached, or RFC 6675 IsLost(SND.UNA): more than
 			 * (DupThresh - 1) * SMSS bytes SACKed above it. */
@@ -793,8 +792,8 @@ dp_tcp_send_cookie_synack(struct dp_tcp *t, const struct dp_tcp_seg *seg, uint32
 	optlen = dp_tcp_opts_syn(&tmp, opts, true, tsval);
 	DP_TCP_CNT(t, SYNCOOKIES_SENT);
 	(void)dp_tcp_send_ctl(t, lip, rip, lport, rport, cookie, seg->seq + 1,
-			      DP_TCP_SYN | DP_TCP_ACK, (uint16_t)dp_tcp_umin(t->conf.rcv_buf_bytes, 65535u),
-			      opts, optlen);
+			      DP_TCP_SYN | DP_TCP_ACK,
+			      (uint16_t)dp_tcp_umin(t->conf.rcv_buf_bytes, 65535u), opts, optlen);
 }
 
 /* The third ACK of a cookie handshake: rebuild the connection from the cookie (TCP.md 4). */
@@ -833,7 +832,8 @@ dp_tcp_cookie_accept(struct dp_tcp *t, struct dp_tcp_listener *l, const struct d
 		c->ts_recent_us = t->now_us;
 		c->sack_ok = (seg->tsecr & 0x10) && t->conf.sack;
 		c->ws_ok = ws != 0xf && t->conf.wscale;
-		c->snd_wscale = c->ws_ok ? (uint8_t)dp_tcp_umin(ws, (uint32_t)DP_TCP_MAX_WSCALE) : 0;
+		c->snd_wscale =
+			c->ws_ok ? (uint8_t)dp_tcp_umin(ws, (uint32_t)DP_TCP_MAX_WSCALE) : 0;
 		c->rcv_wscale = c->ws_ok ? t->rcv_wscale : 0;
 	}
 	dp_tcp_set_smss(c);
@@ -878,7 +878,8 @@ dp_tcp_listen_input(struct dp_tcp *t, struct dp_tcp_listener *l, struct dp_tcp_s
 		} else {
 			DP_TCP_CNT(t, DROP_LISTEN_ACK);
 		}
-		(void)dp_tcp_send_ctl(t, lip, rip, lport, rport, seg->ack, 0, DP_TCP_RST, 0, NULL, 0);
+		(void)dp_tcp_send_ctl(t, lip, rip, lport, rport, seg->ack, 0, DP_TCP_RST, 0, NULL,
+				      0);
 		goto drop;
 	}
 	/* third: SYN */
@@ -887,9 +888,8 @@ dp_tcp_listen_input(struct dp_tcp *t, struct dp_tcp_listener *l, struct dp_tcp_s
 		goto drop;
 	}
 	/* SYN flood defence (TCP.md 4): a bounded SYN queue per listener, cookies past it. */
-	cookie = t->conf.syncookies == 2 ||
-		 (l->syn_count >= t->conf.syn_backlog ||
-		  (t->free_list == NULL && t->tw_head == NULL));
+	cookie = t->conf.syncookies == 2 || (l->syn_count >= t->conf.syn_backlog ||
+					     (t->free_list == NULL && t->tw_head == NULL));
 	if (cookie) {
 		if (t->conf.syncookies == 0) {
 			DP_TCP_CNT(t, DROP_SYN_QUEUE_FULL);
@@ -917,7 +917,7 @@ dp_tcp_listen_input(struct dp_tcp *t, struct dp_tcp_listener *l, struct dp_tcp_s
 	c->iss = iss_given ? iss : dp_tcp_isn(t, lip, lport, rip, rport);
 	c->snd_una = c->iss;
 	c->snd_end = c->iss + 1;
-	c->snd_wnd = seg->wnd;   /* RFC 7323 2.2: never scaled in a SYN */
+	c->snd_wnd = seg->wnd; /* RFC 7323 2.2: never scaled in a SYN */
 	c->max_snd_wnd = seg->wnd;
 	c->snd_wl1 = seg->seq;
 	c->snd_wl2 = c->iss;
@@ -946,7 +946,8 @@ dp_tcp_synsent_input(struct dp_tcp_conn *c, struct dp_tcp_seg *seg, struct rte_m
 	    (dp_tcp_seq_leq(seg->ack, c->iss) || dp_tcp_seq_gt(seg->ack, c->snd_max))) {
 		if (!(seg->flags & DP_TCP_RST))
 			(void)dp_tcp_send_ctl(t, c->s.local.ip, c->s.remote.ip, c->s.local.port,
-					      c->s.remote.port, seg->ack, 0, DP_TCP_RST, 0, NULL, 0);
+					      c->s.remote.port, seg->ack, 0, DP_TCP_RST, 0, NULL,
+					      0);
 		DP_TCP_CNT(t, DROP_SYNSENT_BAD_ACK);
 		goto drop;
 	}
@@ -975,7 +976,7 @@ dp_tcp_synsent_input(struct dp_tcp_conn *c, struct dp_tcp_seg *seg, struct rte_m
 		c->snd_una = seg->ack;
 		c->snd_end = seg->ack;
 		c->snd_nxt = seg->ack;
-		c->snd_wnd = seg->wnd;   /* unscaled in a SYN-ACK */
+		c->snd_wnd = seg->wnd; /* unscaled in a SYN-ACK */
 		c->max_snd_wnd = seg->wnd;
 		c->snd_wl1 = seg->seq;
 		c->snd_wl2 = seg->ack;
@@ -1109,12 +1110,12 @@ dp_tcp_conn_input(struct dp_tcp_conn *c, struct dp_tcp_seg *seg, struct rte_mbuf
 			if (m != NULL)
 				rte_pktmbuf_free(m);
 			if (c->state == DP_TCP_SYN_RCVD && c->passive) {
-				dp_tcp_conn_destroy(c);   /* back to LISTEN: the listener stays */
+				dp_tcp_conn_destroy(c); /* back to LISTEN: the listener stays */
 				return;
 			}
 			DP_TCP_CNT(t, ESTAB_RESETS);
-			dp_tcp_conn_finish(c, c->state == DP_TCP_SYN_RCVD ? -ECONNREFUSED :
-									   -ECONNRESET);
+			dp_tcp_conn_finish(c, c->state == DP_TCP_SYN_RCVD ? -ECONNREFUSED
+									  : -ECONNRESET);
 			return;
 		}
 		DP_TCP_CNT(t, DROP_RST_CHALLENGED);
@@ -1130,7 +1131,7 @@ dp_tcp_conn_input(struct dp_tcp_conn *c, struct dp_tcp_seg *seg, struct rte_mbuf
 			goto drop;
 		}
 		DP_TCP_CNT(t, DROP_SYN_CHALLENGED);
-		dp_tcp_challenge_ack(c);   /* RFC 5961 4.2 */
+		dp_tcp_challenge_ack(c); /* RFC 5961 4.2 */
 		goto drop;
 	}
 	/* fifth: ACK */
@@ -1160,7 +1161,8 @@ dp_tcp_conn_input(struct dp_tcp_conn *c, struct dp_tcp_seg *seg, struct rte_mbuf
 			}
 		} else {
 			(void)dp_tcp_send_ctl(t, c->s.local.ip, c->s.remote.ip, c->s.local.port,
-					      c->s.remote.port, seg->ack, 0, DP_TCP_RST, 0, NULL, 0);
+					      c->s.remote.port, seg->ack, 0, DP_TCP_RST, 0, NULL,
+					      0);
 			DP_TCP_CNT(t, DROP_SYNRCVD_BAD_ACK);
 			goto drop;
 		}

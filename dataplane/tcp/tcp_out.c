@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * TCP output: segment building (header, options in Linux's layouts, TCP.md 1.5), zero-copy payload
- * (a fresh header mbuf with indirect clones of the queued data chained behind it, DPDK.md 5.3; small
- * payloads copied), the send loop run by dp_stack_flush() (congestion and receive windows, sender
- * SWS, Nagle, FIN), retransmission of single segments for fast recovery and SACK holes (RFC 6582,
- * RFC 6675), pure ACKs, window probes, and stateless RST / SYN-ACK replies.
+ * (a fresh header mbuf with indirect clones of the queued data chained behind it, DPDK.md 5.3;
+ * small payloads copied), the send loop run by dp_stack_flush() (congestion and receive windows,
+ * sender SWS, Nagle, FIN), retransmission of single segments for fast recovery and SACK holes (RFC
+ * 6582, RFC 6675), pure ACKs, window probes, and stateless RST / SYN-ACK replies.
  */
 #include <errno.h>
 #include <string.h>
@@ -167,10 +167,11 @@ dp_tcp_sack_blocks(const struct dp_tcp_conn *c, uint32_t blk[][2], unsigned max)
 	for (i = 0; i < c->sack_hist_n && n < max; i++) {
 		for (j = 0; j < nruns; j++) {
 			if (dp_tcp_seq_geq(c->sack_hist[i], runs[j][0]) &&
-			    dp_tcp_seq_lt(c->sack_hist[i], runs[j][1]) && runs[j][0] != runs[j][1]) {
+			    dp_tcp_seq_lt(c->sack_hist[i], runs[j][1]) &&
+			    runs[j][0] != runs[j][1]) {
 				blk[n][0] = runs[j][0];
 				blk[n][1] = runs[j][1];
-				runs[j][1] = runs[j][0];   /* used */
+				runs[j][1] = runs[j][0]; /* used */
 				n++;
 				break;
 			}
@@ -578,8 +579,7 @@ dp_tcp_output_data(struct dp_tcp_conn *c)
 		c->need_rexmit = false;
 		if (len > 0 && dp_tcp_seq_lt(c->snd_una, c->snd_max))
 			(void)dp_tcp_emit(c, c->snd_una, len, DP_TCP_ACK | DP_TCP_PSH);
-		else if (c->fin_pending && c->snd_una == c->snd_end &&
-			 c->snd_max == c->snd_end + 1)
+		else if (c->fin_pending && c->snd_una == c->snd_end && c->snd_max == c->snd_end + 1)
 			(void)dp_tcp_emit(c, c->snd_end, 0, DP_TCP_ACK | DP_TCP_FIN);
 		if (c->sack_ok && c->in_recovery)
 			c->high_rxt = dp_tcp_seq_max(c->high_rxt, c->snd_una + len);
@@ -594,16 +594,19 @@ dp_tcp_output_data(struct dp_tcp_conn *c)
 		int rc;
 
 		if (dp_tcp_seq_gt(c->snd_nxt, c->snd_end))
-			break;   /* FIN already sent at SND.NXT-1 */
+			break; /* FIN already sent at SND.NXT-1 */
 		/* After a timeout SND.NXT is rolled back: skip what the peer SACKed. */
-		if (dp_tcp_seq_lt(c->snd_nxt, c->snd_max) && dp_tcp_sb_contains(c, c->snd_nxt, &end)) {
+		if (dp_tcp_seq_lt(c->snd_nxt, c->snd_max) &&
+		    dp_tcp_sb_contains(c, c->snd_nxt, &end)) {
 			c->snd_nxt = dp_tcp_seq_min(end, c->snd_max);
 			continue;
 		}
 		pipe = dp_tcp_pipe(c);
-		ucwnd = c->cwnd > pipe ? c->cwnd - pipe : 0;
-		uwnd = dp_tcp_seq_gt(c->snd_una + c->snd_wnd, c->snd_nxt) ?
-			       c->snd_una + c->snd_wnd - c->snd_nxt : 0;
+		/* RFC 3042: dup ACKs 1 and 2 each let one new segment out past cwnd. */
+		ucwnd = c->cwnd + c->lt_extra > pipe ? c->cwnd + c->lt_extra - pipe : 0;
+		uwnd = dp_tcp_seq_gt(c->snd_una + c->snd_wnd, c->snd_nxt)
+			       ? c->snd_una + c->snd_wnd - c->snd_nxt
+			       : 0;
 		segmax = dp_tcp_seg_max(c);
 		len = dp_tcp_umin(dp_tcp_umin(avail, segmax), dp_tcp_umin(ucwnd, uwnd));
 		if (avail == 0) {
@@ -670,7 +673,8 @@ dp_tcp_output(struct dp_tcp_conn *c)
 	dp_tcp_output_data(c);
 	if (c->ack_now)
 		dp_tcp_send_ack(c);
-	/* Outstanding data needs the RTO; a zero window with data waiting needs the persist timer. */
+	/* Outstanding data needs the RTO; a zero window with data waiting needs the persist timer.
+	 */
 	if (c->snd_max != c->snd_una) {
 		if (c->tmode != DP_TCP_TM_RTO)
 			dp_tcp_timer_rearm(c);

@@ -19,12 +19,12 @@
 #include <dp/tcp.h>
 #include <dp/timer.h>
 
-#define DP_TCP_SB_MAX 8          /* sender SACK scoreboard ranges */
-#define DP_TCP_SACK_HIST 4       /* receiver: most recent out-of-order arrivals */
-#define DP_TCP_COPY_MAX 128      /* payloads up to this size are copied into the header mbuf */
-#define DP_TCP_QUICK_SEGS 16     /* Linux-like quick-ACK budget at connection start */
-#define DP_TCP_IW_SEGS 10        /* RFC 6928 */
-#define DP_TCP_TS_HZ_DIV 1000u   /* TS clock: 1 ms ticks (RFC 7323 5.4) */
+#define DP_TCP_SB_MAX 8	       /* sender SACK scoreboard ranges */
+#define DP_TCP_SACK_HIST 4     /* receiver: most recent out-of-order arrivals */
+#define DP_TCP_COPY_MAX 128    /* payloads up to this size are copied into the header mbuf */
+#define DP_TCP_QUICK_SEGS 16   /* Linux-like quick-ACK budget at connection start */
+#define DP_TCP_IW_SEGS 10      /* RFC 6928 */
+#define DP_TCP_TS_HZ_DIV 1000u /* TS clock: 1 ms ticks (RFC 7323 5.4) */
 #define DP_TCP_MIN_SMSS 48
 
 #define DP_TCP_CNT(t, n) ((t)->cnt[DP_TCP_CNT_##n]++)
@@ -41,8 +41,8 @@ enum {
 
 /* A received segment, parsed once at the edge (host order). */
 struct dp_tcp_seg {
-	uint32_t seq, ack, len;   /* len: payload bytes */
-	uint32_t wnd;             /* raw, unscaled */
+	uint32_t seq, ack, len; /* len: payload bytes */
+	uint32_t wnd;		/* raw, unscaled */
 	uint8_t flags;
 	uint16_t hdr_len;
 	/* options */
@@ -64,7 +64,7 @@ struct dp_tcp_listener {
 };
 
 struct dp_tcp_conn {
-	struct dp_stream s;                 /* first: the transport interface's view */
+	struct dp_stream s; /* first: the transport interface's view */
 	struct dp_tcp *t;
 	uint8_t state;
 	bool in_use, zombie, user, user_closed, close_notified, passive, fin_pending;
@@ -77,29 +77,29 @@ struct dp_tcp_conn {
 
 	/* send sequence space (RFC 9293 3.3.1, plus SND.MAX and MAX.SND.WND) */
 	uint32_t iss, snd_una, snd_nxt, snd_max, snd_wnd, snd_wl1, snd_wl2, max_snd_wnd;
-	uint32_t snd_end;                   /* sequence after the last queued byte */
+	uint32_t snd_end;		    /* sequence after the last queued byte */
 	struct rte_mbuf *sq_head, *sq_tail; /* queued data, one mbuf segment per link */
-	uint32_t sq_off;                    /* bytes of sq_head already acknowledged */
-	struct rte_mbuf *sq_cur;            /* cursor: a queued mbuf ... */
-	uint32_t sq_cur_seq;                /* ... and the sequence of its first byte */
+	uint32_t sq_off;		    /* bytes of sq_head already acknowledged */
+	struct rte_mbuf *sq_cur;	    /* cursor: a queued mbuf ... */
+	uint32_t sq_cur_seq;		    /* ... and the sequence of its first byte */
 	/* receive sequence space */
 	uint32_t irs, rcv_nxt, rcv_adv;
 	struct rte_mbuf *rq_head, *rq_tail; /* in-order payload waiting for the data() upcall */
 	uint32_t rq_bytes;
-	struct rte_mbuf *ooo_head;          /* out-of-order segments, sorted, seq in hash.usr */
+	struct rte_mbuf *ooo_head; /* out-of-order segments, sorted, seq in hash.usr */
 	uint32_t ooo_segs, ooo_bytes, ooo_fin_seq;
 	uint32_t sack_hist[DP_TCP_SACK_HIST];
 	uint8_t sack_hist_n;
 
 	/* options */
-	uint16_t peer_mss, smss;            /* smss: payload per full segment, options included */
+	uint16_t peer_mss, smss; /* smss: payload per full segment, options included */
 	uint8_t snd_wscale, rcv_wscale;
 	uint32_t ts_recent, last_ack_sent, ts_off;
 	uint64_t ts_recent_us;
 
 	/* congestion control, recovery and the SACK scoreboard */
 	uint32_t cwnd, ssthresh, recover, high_rxt, sacked_bytes;
-	uint32_t lt_extra;                  /* RFC 3042 limited transmit allowance */
+	uint32_t lt_extra; /* RFC 3042 limited transmit allowance */
 	uint8_t dupacks, sb_n;
 	uint32_t sb[DP_TCP_SB_MAX][2];
 
@@ -107,16 +107,16 @@ struct dp_tcp_conn {
 	uint32_t srtt_us, rttvar_us, rto_us, rtt_seq;
 	uint64_t rtt_start_us;
 	uint8_t backoff, retries, ka_probes, quick_left, ack_segs, tmode, persist_backoff;
-	bool need_rexmit;                   /* retransmit one segment at SND.UNA at the next output */
+	bool need_rexmit; /* retransmit one segment at SND.UNA at the next output */
 	uint64_t last_rx_us;
-	struct dp_timer rtx_tmr;            /* SYN/RTO/persist/keepalive/FIN-WAIT-2/TIME-WAIT */
+	struct dp_timer rtx_tmr; /* SYN/RTO/persist/keepalive/FIN-WAIT-2/TIME-WAIT */
 	struct dp_timer delack_tmr;
 	uint64_t chack_start_us;
 	uint32_t chack_count;
 
 	/* intrusive lists */
 	struct dp_tcp_conn *ev_next, *out_next;
-	struct dp_tcp_conn *tw_prev, *tw_next;  /* TIME-WAIT FIFO; free list uses tw_next */
+	struct dp_tcp_conn *tw_prev, *tw_next; /* TIME-WAIT FIFO; free list uses tw_next */
 };
 
 /* What the shared retransmission-slot timer is armed for (TCP.md 5.3). */
@@ -131,12 +131,12 @@ enum {
 };
 
 struct dp_tcp_slot {
-	uint32_t hash;   /* 0: empty */
+	uint32_t hash; /* 0: empty */
 	uint32_t idx;
 };
 
 struct dp_tcp {
-	struct dp_stack stack;              /* first: dp_tcp_stack() */
+	struct dp_stack stack; /* first: dp_tcp_stack() */
 	struct dp_tcp_conf conf;
 	uint64_t now_us;
 	struct dp_tcp_conn *conns;
@@ -151,7 +151,7 @@ struct dp_tcp {
 	uint32_t tw_count;
 	uint16_t eph_next;
 	uint8_t rcv_wscale;
-	bool pool_low;                      /* mbufs scarce: windows closed (tcp_ctl.c poll) */
+	bool pool_low; /* mbufs scarce: windows closed (tcp_ctl.c poll) */
 	uint32_t pool_reserve;
 	uint64_t cnt[DP_TCP_CNT_MAX];
 };
@@ -191,8 +191,8 @@ dp_tcp_synchronized(uint8_t state)
 extern const struct dp_stream_ops dp_tcp_stream_ops;
 struct dp_tcp_conn *dp_tcp_conn_alloc(struct dp_tcp *t);
 int dp_tcp_conn_hash_insert(struct dp_tcp *t, struct dp_tcp_conn *c);
-struct dp_tcp_conn *dp_tcp_conn_lookup(struct dp_tcp *t, uint32_t lip, uint16_t lport,
-				       uint32_t rip, uint16_t rport);
+struct dp_tcp_conn *dp_tcp_conn_lookup(struct dp_tcp *t, uint32_t lip, uint16_t lport, uint32_t rip,
+				       uint16_t rport);
 struct dp_tcp_listener *dp_tcp_listener_find(struct dp_tcp *t, uint32_t lip, uint16_t lport);
 void dp_tcp_conn_destroy(struct dp_tcp_conn *c);
 void dp_tcp_conn_finish(struct dp_tcp_conn *c, int err);
@@ -236,7 +236,8 @@ uint32_t dp_tcp_isn(const struct dp_tcp *t, uint32_t lip, uint16_t lport, uint32
 		    uint16_t rport);
 uint32_t dp_tcp_ts_offset(const struct dp_tcp *t, uint32_t lip, uint32_t rip);
 uint32_t dp_tcp_cookie_make(const struct dp_tcp *t, uint32_t lip, uint16_t lport, uint32_t rip,
-			    uint16_t rport, uint32_t peer_isn, uint16_t peer_mss, uint16_t *mss_out);
+			    uint16_t rport, uint32_t peer_isn, uint16_t peer_mss,
+			    uint16_t *mss_out);
 int dp_tcp_cookie_check(const struct dp_tcp *t, uint32_t lip, uint16_t lport, uint32_t rip,
 			uint16_t rport, uint32_t peer_isn, uint32_t cookie, uint16_t *mss_out);
 uint32_t dp_tcp_cookie_tsval(uint32_t now_ts, int wscale, bool sackok);

@@ -35,7 +35,7 @@ dp_tcp_rtt_sample(struct dp_tcp_conn *c, uint32_t rtt_us)
 	if (rto > cf->rto_max_us)
 		rto = cf->rto_max_us;
 	c->rto_us = (uint32_t)rto;
-	c->backoff = 0;   /* RFC 6298 5.7: a clean sample ends the backed-off period */
+	c->backoff = 0; /* RFC 6298 5.7: a clean sample ends the backed-off period */
 }
 
 static uint64_t
@@ -82,8 +82,8 @@ dp_tcp_timer_rearm(struct dp_tcp_conn *c)
 			at = t->now_us + t->conf.fin_wait2_us;
 		} else if (dp_tcp_ka_on(c)) {
 			c->tmode = DP_TCP_TM_KEEPALIVE;
-			at = c->ka_probes > 0 ? t->now_us + t->conf.keepalive_intvl_us :
-						c->last_rx_us + t->conf.keepalive_idle_us;
+			at = c->ka_probes > 0 ? t->now_us + t->conf.keepalive_intvl_us
+					      : c->last_rx_us + t->conf.keepalive_idle_us;
 		} else {
 			c->tmode = DP_TCP_TM_NONE;
 			dp_timer_cancel(t->conf.wheel, &c->rtx_tmr);
@@ -105,13 +105,13 @@ dp_tcp_rto(struct dp_tcp_conn *c)
 	if (++c->retries > t->conf.rto_retries) {
 		DP_TCP_CNT(t, CONN_TIMEOUTS);
 		(void)dp_tcp_send_ctl(t, c->s.local.ip, c->s.remote.ip, c->s.local.port,
-				      c->s.remote.port, c->snd_nxt, c->rcv_nxt, DP_TCP_RST | DP_TCP_ACK,
-				      0, NULL, 0);
+				      c->s.remote.port, c->snd_nxt, c->rcv_nxt,
+				      DP_TCP_RST | DP_TCP_ACK, 0, NULL, 0);
 		dp_tcp_conn_finish(c, -ETIMEDOUT);
 		return;
 	}
 	DP_TCP_CNT(t, REXMIT_RTO);
-	if (c->backoff == 0)   /* RFC 5681 3.1 eq. 4: only on the first timeout */
+	if (c->backoff == 0) /* RFC 5681 3.1 eq. 4: only on the first timeout */
 		c->ssthresh = dp_tcp_umax(flight / 2, 2u * c->smss);
 	c->cwnd = c->smss;
 	c->in_recovery = false;
@@ -120,12 +120,12 @@ dp_tcp_rto(struct dp_tcp_conn *c)
 	c->sb_n = 0;
 	c->sacked_bytes = 0;
 	c->high_rxt = c->snd_una;
-	c->rtt_timing = false;   /* Karn */
+	c->rtt_timing = false; /* Karn */
 	c->lt_extra = 0;
 	c->rto_us = (uint32_t)dp_tcp_umin((uint64_t)c->rto_us * 2, (uint64_t)t->conf.rto_max_us);
 	if (c->backoff < 30)
 		c->backoff++;
-	c->snd_nxt = c->snd_una;   /* go back: resend from the first unacknowledged byte */
+	c->snd_nxt = c->snd_una; /* go back: resend from the first unacknowledged byte */
 	c->tmode = DP_TCP_TM_NONE;
 	dp_tcp_output(c);
 	dp_tcp_timer_rearm(c);
@@ -149,8 +149,8 @@ dp_tcp_rtx_fire(struct dp_timer *tm, void *arg)
 		return;
 	case DP_TCP_TM_SYN:
 		/* RFC 6298 5.7 / RFC 9293: resend SYN or SYN-ACK with backoff, then give up. */
-		if (++c->retries > (c->state == DP_TCP_SYN_SENT ? t->conf.syn_retries :
-								  t->conf.synack_retries)) {
+		if (++c->retries >
+		    (c->state == DP_TCP_SYN_SENT ? t->conf.syn_retries : t->conf.synack_retries)) {
 			DP_TCP_CNT(t, CONN_TIMEOUTS);
 			dp_tcp_conn_finish(c, -ETIMEDOUT);
 			return;
@@ -160,7 +160,8 @@ dp_tcp_rtx_fire(struct dp_timer *tm, void *arg)
 		else
 			DP_TCP_CNT(t, REXMIT_SYNACK);
 		c->syn_rexmitted = true;
-		c->rto_us = (uint32_t)dp_tcp_umin((uint64_t)c->rto_us * 2, (uint64_t)t->conf.rto_max_us);
+		c->rto_us = (uint32_t)dp_tcp_umin((uint64_t)c->rto_us * 2,
+						  (uint64_t)t->conf.rto_max_us);
 		if (c->backoff < 30)
 			c->backoff++;
 		(void)dp_tcp_send_syn(c);
@@ -192,7 +193,7 @@ dp_tcp_rtx_fire(struct dp_timer *tm, void *arg)
 			return;
 		}
 		if (c->ka_probes == 0 && t->now_us < c->last_rx_us + t->conf.keepalive_idle_us) {
-			dp_tcp_timer_rearm(c);   /* lazy re-arm: traffic since */
+			dp_tcp_timer_rearm(c); /* lazy re-arm: traffic since */
 			return;
 		}
 		if (c->ka_probes >= t->conf.keepalive_probes) {

@@ -81,11 +81,10 @@ struct bt_wire {
 
 static struct bt_side bt_a, bt_b;
 static struct bt_wire bt_w;
-static int bt_mode;   /* 0 bulk, 1 pingpong, 2 conns */
+static int bt_mode; /* 0 bulk, 1 pingpong, 2 conns */
 
 int
-dp_ip4_output(struct dp_net *n, struct rte_mbuf *m, uint32_t src_ip, uint32_t dst_ip,
-	      uint8_t proto)
+dp_ip4_output(struct dp_net *n, struct rte_mbuf *m, uint32_t src_ip, uint32_t dst_ip, uint8_t proto)
 {
 	(void)n;
 	(void)src_ip;
@@ -153,7 +152,7 @@ bt_data(void *ctx, struct dp_stream *s, struct rte_mbuf *chain)
 	x->rx += chain->pkt_len;
 	rte_pktmbuf_free(chain);
 	if (x == &bt_b && bt_mode != 0 && x->rx % BT_MSG == 0)
-		(void)bt_send_bytes(s, BT_MSG);   /* the response */
+		(void)bt_send_bytes(s, BT_MSG); /* the response */
 	if (x == &bt_a && bt_mode != 0 && x->rx % BT_MSG == 0)
 		x->replies++;
 }
@@ -185,8 +184,12 @@ bt_closed(void *ctx, struct dp_stream *s, int err)
 }
 
 static const struct dp_stream_cbs bt_cbs = {
-	.accept = bt_accept, .connected = bt_connected, .data = bt_data,
-	.writable = bt_writable, .peer_closed = bt_peer_closed, .closed = bt_closed,
+	.accept = bt_accept,
+	.connected = bt_connected,
+	.data = bt_data,
+	.writable = bt_writable,
+	.peer_closed = bt_peer_closed,
+	.closed = bt_closed,
 };
 
 static uint64_t bt_clock_us;
@@ -194,7 +197,7 @@ static uint64_t bt_clock_us;
 static void
 bt_side_init(struct bt_side *x, uint32_t ip)
 {
-	struct dp_timer_wheel_conf wc = { .tick_us = 100, .start_us = 1 };
+	struct dp_timer_wheel_conf wc = {.tick_us = 100, .start_us = 1};
 	struct dp_tcp_conf c;
 
 	dp_tcp_conf_defaults(&c);
@@ -251,7 +254,7 @@ bt_iter(void)
 static int
 bt_native_connect(void)
 {
-	struct dp_addr4 r = { .ip = BT_IP_B, .port = BT_PORT };
+	struct dp_addr4 r = {.ip = BT_IP_B, .port = BT_PORT};
 	struct dp_stream *s;
 	uint64_t guard = 0;
 
@@ -281,8 +284,8 @@ struct bt_res {
 static struct bt_res
 bt_native(uint64_t bytes, unsigned rounds, unsigned conns)
 {
-	struct dp_addr4 l = { .ip = 0, .port = BT_PORT };
-	struct bt_res r = { 0, 0, 0, 0 };
+	struct dp_addr4 l = {.ip = 0, .port = BT_PORT};
+	struct bt_res r = {0, 0, 0, 0};
 	uint64_t *lat = calloc(rounds, sizeof(*lat));
 	uint64_t t0, t1;
 	unsigned i;
@@ -401,7 +404,7 @@ bt_lx_server(void *arg)
 static int
 bt_lx_connect(uint16_t port)
 {
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(port) };
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(port)};
 	int fd = socket(AF_INET, SOCK_STREAM, 0), one = 1;
 
 	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
@@ -417,15 +420,15 @@ bt_lx_connect(uint16_t port)
 static struct bt_res
 bt_linux(uint64_t bytes, unsigned rounds, unsigned conns)
 {
-	struct bt_res r = { 0, 0, 0, 0 };
-	struct sockaddr_in a = { .sin_family = AF_INET };
+	struct bt_res r = {0, 0, 0, 0};
+	struct sockaddr_in a = {.sin_family = AF_INET};
 	socklen_t al = sizeof(a);
 	uint64_t *lat = calloc(rounds, sizeof(*lat));
 	char *buf = calloc(1, 1 << 16);
 	int mode, one = 1;
 
 	for (mode = 0; mode < 3; mode++) {
-		struct bt_lx x = { .mode = mode, .bytes = bytes, .rounds = rounds, .conns = conns };
+		struct bt_lx x = {.mode = mode, .bytes = bytes, .rounds = rounds, .conns = conns};
 		pthread_t th;
 		uint64_t t0, t1;
 		unsigned i;
@@ -445,7 +448,8 @@ bt_linux(uint64_t bytes, unsigned rounds, unsigned conns)
 
 			fd = bt_lx_connect(ntohs(a.sin_port));
 			while (fd >= 0 && sent < bytes) {
-				ssize_t w = write(fd, buf, bytes - sent < (1 << 16) ? bytes - sent : 1 << 16);
+				ssize_t w = write(
+					fd, buf, bytes - sent < (1 << 16) ? bytes - sent : 1 << 16);
 
 				if (w <= 0)
 					break;
@@ -461,7 +465,8 @@ bt_linux(uint64_t bytes, unsigned rounds, unsigned conns)
 			for (i = 0; fd >= 0 && i < rounds; i++) {
 				uint64_t s0 = bt_now_ns();
 
-				if (write(fd, buf, BT_MSG) != BT_MSG || bt_read_full(fd, buf, BT_MSG) != 0)
+				if (write(fd, buf, BT_MSG) != BT_MSG ||
+				    bt_read_full(fd, buf, BT_MSG) != 0)
 					break;
 				lat[i] = bt_now_ns() - s0;
 			}
@@ -494,31 +499,52 @@ int
 main(int argc, char **argv)
 {
 	static const struct option lo[] = {
-		{ "stack", required_argument, NULL, 's' }, { "bytes", required_argument, NULL, 'b' },
-		{ "rounds", required_argument, NULL, 'r' }, { "conns", required_argument, NULL, 'c' },
-		{ "json", no_argument, NULL, 'j' }, { NULL, 0, NULL, 0 },
+		{"stack", required_argument, NULL, 's'},  {"bytes", required_argument, NULL, 'b'},
+		{"rounds", required_argument, NULL, 'r'}, {"conns", required_argument, NULL, 'c'},
+		{"json", no_argument, NULL, 'j'},	  {NULL, 0, NULL, 0},
 	};
 	char pfx[64];
-	char *eal[] = { "skiff-bench-tcp", "-l", "0", "--no-huge", "-m", "512", "--no-pci",
-			"--no-shconf", "--no-telemetry", "--log-level", "lib.*:error", "--file-prefix",
-			pfx, NULL };
+	char *eal[] = {"skiff-bench-tcp",
+		       "-l",
+		       "0",
+		       "--no-huge",
+		       "-m",
+		       "512",
+		       "--no-pci",
+		       "--no-shconf",
+		       "--no-telemetry",
+		       "--log-level",
+		       "lib.*:error",
+		       "--file-prefix",
+		       pfx,
+		       NULL};
 	const char *stack = "both";
 	uint64_t bytes = 1ull << 30;
 	unsigned rounds = 20000, conns = 2000;
 	bool json = false;
-	struct bt_res n = { 0, 0, 0, 0 }, l = { 0, 0, 0, 0 };
+	struct bt_res n = {0, 0, 0, 0}, l = {0, 0, 0, 0};
 	int c;
 
 	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
 		switch (c) {
-		case 's': stack = optarg; break;
-		case 'b': bytes = strtoull(optarg, NULL, 0); break;
-		case 'r': rounds = (unsigned)atoi(optarg); break;
-		case 'c': conns = (unsigned)atoi(optarg); break;
-		case 'j': json = true; break;
+		case 's':
+			stack = optarg;
+			break;
+		case 'b':
+			bytes = strtoull(optarg, NULL, 0);
+			break;
+		case 'r':
+			rounds = (unsigned)atoi(optarg);
+			break;
+		case 'c':
+			conns = (unsigned)atoi(optarg);
+			break;
+		case 'j':
+			json = true;
+			break;
 		default:
 			fprintf(stderr, "usage: skiff-bench-tcp [--stack native|linux|both] "
-				"[--bytes N] [--rounds N] [--conns N] [--json]\n");
+					"[--bytes N] [--rounds N] [--conns N] [--json]\n");
 			return 2;
 		}
 	}
@@ -528,7 +554,8 @@ main(int argc, char **argv)
 		snprintf(pfx, sizeof(pfx), "bt%d", (int)getpid());
 		if (rte_eal_init(13, eal) < 0)
 			return 1;
-		bt_mp = rte_pktmbuf_pool_create("bt_mp", 65535, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE, 0);
+		bt_mp = rte_pktmbuf_pool_create("bt_mp", 65535, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
+						0);
 		if (bt_mp == NULL)
 			return 1;
 		n = bt_native(bytes, rounds, conns);
@@ -541,18 +568,18 @@ main(int argc, char **argv)
 		       "\"pingpong_p99_us\": %.2f, \"conns_per_s\": %.0f}, "
 		       "\"linux_loopback\": {\"bulk_gbps\": %.2f, \"pingpong_p50_us\": %.2f, "
 		       "\"pingpong_p99_us\": %.2f, \"conns_per_s\": %.0f}}\n",
-		       (unsigned long)bytes, rounds, conns, n.gbps, n.p50_us, n.p99_us, n.conns_per_s,
-		       l.gbps, l.p50_us, l.p99_us, l.conns_per_s);
+		       (unsigned long)bytes, rounds, conns, n.gbps, n.p50_us, n.p99_us,
+		       n.conns_per_s, l.gbps, l.p50_us, l.p99_us, l.conns_per_s);
 	} else {
 		printf("skiff-bench-tcp (provisional: shared machine)\n");
 		printf("%-16s %12s %14s %14s %12s\n", "stack", "bulk Gbit/s", "pingpong p50",
 		       "pingpong p99", "conns/s");
 		if (strcmp(stack, "linux") != 0)
-			printf("%-16s %12.2f %11.2f us %11.2f us %12.0f\n", "native (1 core)", n.gbps,
-			       n.p50_us, n.p99_us, n.conns_per_s);
+			printf("%-16s %12.2f %11.2f us %11.2f us %12.0f\n", "native (1 core)",
+			       n.gbps, n.p50_us, n.p99_us, n.conns_per_s);
 		if (strcmp(stack, "native") != 0)
-			printf("%-16s %12.2f %11.2f us %11.2f us %12.0f\n", "linux loopback", l.gbps,
-			       l.p50_us, l.p99_us, l.conns_per_s);
+			printf("%-16s %12.2f %11.2f us %11.2f us %12.0f\n", "linux loopback",
+			       l.gbps, l.p50_us, l.p99_us, l.conns_per_s);
 	}
 	if (bt_mp != NULL) {
 		rte_mempool_free(bt_mp);

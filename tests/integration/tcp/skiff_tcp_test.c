@@ -11,6 +11,7 @@
  *   --connect IP:PORT --bytes N [--conns K]
  *                        open K connections, send N pattern bytes on each, shut down writing and
  *                        check every byte the peer echoes back; "client ok" when all match.
+ * --busy polls without the adaptive idle sleep (benchmarks on a core of their own).
  * Runs until --seconds elapse, SIGTERM, or (client roles) all connections are done; then prints
  * "tcp <counter> <n>", "net drop|stat <name> <n>", "result ..." lines and exits 0 (1 when a client
  * role failed).
@@ -48,7 +49,7 @@ struct tt_conn {
 	struct dp_stream *s;
 	bool used, echo, done, failed, shut;
 	uint64_t tx, rx, total, rx_total;
-	struct rte_mbuf *pending;   /* echo: chain waiting for send space */
+	struct rte_mbuf *pending; /* echo: chain waiting for send space */
 	bool peer_fin;
 };
 
@@ -134,7 +135,7 @@ tt_client_fill(struct tt_conn *c)
 			p[i] = tt_byte(c->tx + i);
 		if (dp_stream_send(c->s, m) != 0) {
 			rte_pktmbuf_free(m);
-			return;   /* -EAGAIN: writable() follows */
+			return; /* -EAGAIN: writable() follows */
 		}
 		c->tx += n;
 	}
@@ -271,6 +272,7 @@ struct tt_opts {
 	struct dp_addr4 connect;
 	uint64_t bytes;
 	uint32_t rto_min_us;
+	bool busy; /* poll without idle sleeps (benchmarks, own core) */
 };
 
 static int
@@ -295,19 +297,20 @@ static int
 tt_parse(int argc, char **argv, struct tt_opts *o)
 {
 	static const struct option lo[] = {
-		{ "dev", required_argument, NULL, 'd' },
-		{ "ip", required_argument, NULL, 'i' },
-		{ "prefix", required_argument, NULL, 'p' },
-		{ "seconds", required_argument, NULL, 's' },
-		{ "ready", required_argument, NULL, 'r' },
-		{ "echo", required_argument, NULL, 'e' },
-		{ "connect", required_argument, NULL, 'c' },
-		{ "bytes", required_argument, NULL, 'b' },
-		{ "conns", required_argument, NULL, 'n' },
-		{ "rto-min-ms", required_argument, NULL, 'm' },
-		{ "fault", required_argument, NULL, 'f' },
-		{ "seed", required_argument, NULL, 'S' },
-		{ NULL, 0, NULL, 0 },
+		{"dev", required_argument, NULL, 'd'},
+		{"ip", required_argument, NULL, 'i'},
+		{"prefix", required_argument, NULL, 'p'},
+		{"seconds", required_argument, NULL, 's'},
+		{"ready", required_argument, NULL, 'r'},
+		{"echo", required_argument, NULL, 'e'},
+		{"connect", required_argument, NULL, 'c'},
+		{"bytes", required_argument, NULL, 'b'},
+		{"conns", required_argument, NULL, 'n'},
+		{"rto-min-ms", required_argument, NULL, 'm'},
+		{"fault", required_argument, NULL, 'f'},
+		{"seed", required_argument, NULL, 'S'},
+		{"busy", no_argument, NULL, 'B'},
+		{NULL, 0, NULL, 0},
 	};
 	struct in_addr in;
 	int c;
@@ -366,6 +369,9 @@ tt_parse(int argc, char **argv, struct tt_opts *o)
 		}
 		case 'S':
 			o->port.fault.seed = strtoull(optarg, NULL, 0);
+			break;
+		case 'B':
+			o->busy = true;
 			break;
 		default:
 			return -1;
@@ -490,7 +496,7 @@ main(int argc, char **argv)
 	dp_tcp_set_now(tt.t, start_us);
 	dp_net_start(tt.n, start_us);
 	if (o.echo_port != 0) {
-		struct dp_addr4 l = { .ip = 0, .port = o.echo_port };
+		struct dp_addr4 l = {.ip = 0, .port = o.echo_port};
 
 		if (dp_stack_listen(st, &l, &tt_cbs, NULL) != 0) {
 			fprintf(stderr, "skiff-tcp-test: listen failed\n");
@@ -510,7 +516,7 @@ main(int argc, char **argv)
 		}
 	}
 	end_us = start_us + (uint64_t)o.seconds * 1000000;
-	connect_at_us = start_us + 300000;   /* let the link and ARP settle */
+	connect_at_us = start_us + 300000; /* let the link and ARP settle */
 	while (!tt_stop) {
 		uint64_t now = rte_rdtsc() / hz_per_us;
 		unsigned work;
@@ -546,10 +552,10 @@ main(int argc, char **argv)
 			if (end_us > now + 200000)
 				end_us = now + 200000;
 		}
-		if (work != 0) {
+		if (work != 0 || o.busy) {
 			idle = 0;
 		} else if (++idle > 512) {
-			struct timespec ts = { 0, idle > 8192 ? 500000 : 50000 };
+			struct timespec ts = {0, idle > 8192 ? 500000 : 50000};
 
 			nanosleep(&ts, NULL);
 		}

@@ -163,10 +163,11 @@ fault_run() {  # name, ppm spec drop,dup,reorder,corrupt, bytes, expect-retransm
 	stop_stack
 	echo "    stack: rexmit bytes $(counter tcp REXMIT_BYTES), rto $(counter tcp REXMIT_RTO)," \
 		"fast $(counter tcp REXMIT_FAST), sack $(counter tcp REXMIT_SACK);" \
-		"injected drop $(counter net drop fault), dup $(counter net stat fault_dup)," \
+		"injected drop rx $(counter net drop fault_rx) tx $(counter net drop fault_tx), dup $(counter net stat fault_dup)," \
 		"reorder $(counter net stat fault_reorder), corrupt $(counter net stat fault_corrupt);" \
 		"kernel retransmitted $((${kr1:-0} - ${kr0:-0})) segments"
 	if [ "$want_rexmit" = 1 ]; then
+		check "fault $name: faults were injected" ge "$(( $(counter net drop fault_rx) + $(counter net drop fault_tx) + $(counter net stat fault_corrupt) ))" 1
 		check "fault $name: the stack retransmitted" ge "$(counter tcp REXMIT_BYTES)" 1
 		check "fault $name: the kernel retransmitted" ge "$((${kr1:-0} - ${kr0:-0}))" 1
 	fi

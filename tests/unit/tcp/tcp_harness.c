@@ -20,14 +20,17 @@
 #include "tcp_harness.h"
 
 static struct rte_mempool *h_mp;
-static struct h_env *h_cur;   /* the environment dp_ip4_output() captures into */
+static struct h_env *h_cur; /* the environment dp_ip4_output() captures into */
 
 void
 h_global_init(void)
 {
 	char pfx[64];
-	char *argv[] = { "test_tcp", "-l", "0", "--no-huge", "-m", "128", "--no-pci", "--no-shconf",
-			 "--no-telemetry", "--log-level", "lib.*:error", "--file-prefix", pfx, NULL };
+	char *argv[] = {"test_tcp",    "-l",	      "0",
+			"--no-huge",   "-m",	      "128",
+			"--no-pci",    "--no-shconf", "--no-telemetry",
+			"--log-level", "lib.*:error", "--file-prefix",
+			pfx,	       NULL};
 
 	snprintf(pfx, sizeof(pfx), "t%d", (int)getpid());
 	if (rte_eal_init(13, argv) < 0) {
@@ -121,8 +124,7 @@ h_parse_cap(struct h_cap *c, const uint8_t *b, unsigned hl)
 }
 
 int
-dp_ip4_output(struct dp_net *n, struct rte_mbuf *m, uint32_t src_ip, uint32_t dst_ip,
-	      uint8_t proto)
+dp_ip4_output(struct dp_net *n, struct rte_mbuf *m, uint32_t src_ip, uint32_t dst_ip, uint8_t proto)
 {
 	struct h_env *e = h_cur;
 	uint8_t hdr[60];
@@ -193,7 +195,7 @@ dp_ip4_output(struct dp_net *n, struct rte_mbuf *m, uint32_t src_ip, uint32_t ds
 	rte_pktmbuf_free(m);
 	if (e->drop_out > 0) {
 		e->drop_out--;
-		return 0;   /* lost on the wire */
+		return 0; /* lost on the wire */
 	}
 	e->ncap++;
 	return 0;
@@ -233,14 +235,14 @@ h_env_conf(struct h_env *e)
 	e->conf.secret[2] = 0x99aabbccddeeff00ULL;
 	e->conf.secret[3] = 0x0f1e2d3c4b5a6978ULL;
 	e->peer_isn = 1000000;
-	e->now_us = 1000000;   /* not zero: a realistic clock */
+	e->now_us = 1000000; /* not zero: a realistic clock */
 	e->t0 = e->now_us;
 }
 
 void
 h_env_start(struct h_env *e)
 {
-	struct dp_timer_wheel_conf wc = { .tick_us = 100, .start_us = e->now_us };
+	struct dp_timer_wheel_conf wc = {.tick_us = 100, .start_us = e->now_us};
 	size_t sz;
 
 	e->mbuf_baseline = rte_mempool_avail_count(h_mp);
@@ -396,7 +398,7 @@ h_cb_closed(void *ctx, struct dp_stream *s, int err)
 void
 h_listen(struct h_env *e, uint16_t port)
 {
-	struct dp_addr4 l = { .ip = 0, .port = port };
+	struct dp_addr4 l = {.ip = 0, .port = port};
 
 	if (dp_stack_listen(e->st, &l, &h_cbs, e) != 0)
 		h_failf(e, "listen failed");
@@ -405,7 +407,7 @@ h_listen(struct h_env *e, uint16_t port)
 void
 h_connect(struct h_env *e, uint16_t rport)
 {
-	struct dp_addr4 r = { .ip = H_REMOTE_IP, .port = rport };
+	struct dp_addr4 r = {.ip = H_REMOTE_IP, .port = rport};
 	struct h_app *a = h_app_for(e, rport);
 	struct dp_stream *s;
 	int rc = dp_stack_connect(e->st, &r, &h_cbs, a, &s);
@@ -502,12 +504,23 @@ h_flags(const char *f)
 
 	for (; *f; f++) {
 		switch (*f) {
-		case 'S': v |= DP_TCP_SYN; break;
-		case 'F': v |= DP_TCP_FIN; break;
-		case 'R': v |= DP_TCP_RST; break;
-		case 'P': v |= DP_TCP_PSH; break;
-		case '.': v |= DP_TCP_ACK; break;
-		default: break;
+		case 'S':
+			v |= DP_TCP_SYN;
+			break;
+		case 'F':
+			v |= DP_TCP_FIN;
+			break;
+		case 'R':
+			v |= DP_TCP_RST;
+			break;
+		case 'P':
+			v |= DP_TCP_PSH;
+			break;
+		case '.':
+			v |= DP_TCP_ACK;
+			break;
+		default:
+			break;
 		}
 	}
 	return v;
@@ -529,36 +542,58 @@ h_build_opts(struct h_env *e, const char *spec, uint16_t rport, uint8_t *o)
 		if (strncmp(tok, "mss=", 4) == 0) {
 			unsigned v = (unsigned)atoi(tok + 4);
 
-			o[n++] = 2; o[n++] = 4; o[n++] = (uint8_t)(v >> 8); o[n++] = (uint8_t)v;
+			o[n++] = 2;
+			o[n++] = 4;
+			o[n++] = (uint8_t)(v >> 8);
+			o[n++] = (uint8_t)v;
 		} else if (strncmp(tok, "ws=", 3) == 0) {
-			o[n++] = 1; o[n++] = 3; o[n++] = 3; o[n++] = (uint8_t)atoi(tok + 3);
+			o[n++] = 1;
+			o[n++] = 3;
+			o[n++] = 3;
+			o[n++] = (uint8_t)atoi(tok + 3);
 		} else if (strcmp(tok, "sackok") == 0) {
-			o[n++] = 1; o[n++] = 1; o[n++] = 4; o[n++] = 2;
+			o[n++] = 1;
+			o[n++] = 1;
+			o[n++] = 4;
+			o[n++] = 2;
 		} else if (strncmp(tok, "ts=", 3) == 0) {
 			uint32_t v = (uint32_t)strtoul(tok + 3, NULL, 10), ecr = e->last_tsval;
 			char *c = strchr(tok + 3, ':');
 
 			if (c != NULL)
 				ecr = (uint32_t)strtoul(c + 1, NULL, 10);
-			o[n++] = 1; o[n++] = 1; o[n++] = 8; o[n++] = 10;
-			o[n++] = (uint8_t)(v >> 24); o[n++] = (uint8_t)(v >> 16);
-			o[n++] = (uint8_t)(v >> 8); o[n++] = (uint8_t)v;
-			o[n++] = (uint8_t)(ecr >> 24); o[n++] = (uint8_t)(ecr >> 16);
-			o[n++] = (uint8_t)(ecr >> 8); o[n++] = (uint8_t)ecr;
+			o[n++] = 1;
+			o[n++] = 1;
+			o[n++] = 8;
+			o[n++] = 10;
+			o[n++] = (uint8_t)(v >> 24);
+			o[n++] = (uint8_t)(v >> 16);
+			o[n++] = (uint8_t)(v >> 8);
+			o[n++] = (uint8_t)v;
+			o[n++] = (uint8_t)(ecr >> 24);
+			o[n++] = (uint8_t)(ecr >> 16);
+			o[n++] = (uint8_t)(ecr >> 8);
+			o[n++] = (uint8_t)ecr;
 		} else if (strncmp(tok, "sack=", 5) == 0) {
 			char *p = tok + 5;
 			unsigned nb = 0, lenpos;
 
-			o[n++] = 1; o[n++] = 1; o[n++] = 5;
+			o[n++] = 1;
+			o[n++] = 1;
+			o[n++] = 5;
 			lenpos = n++;
 			while (*p && nb < 4) {
 				uint32_t l = (uint32_t)strtoul(p, &p, 10) + iss;
 				uint32_t r = (uint32_t)strtoul(p + 1, &p, 10) + iss;
 
-				o[n++] = (uint8_t)(l >> 24); o[n++] = (uint8_t)(l >> 16);
-				o[n++] = (uint8_t)(l >> 8); o[n++] = (uint8_t)l;
-				o[n++] = (uint8_t)(r >> 24); o[n++] = (uint8_t)(r >> 16);
-				o[n++] = (uint8_t)(r >> 8); o[n++] = (uint8_t)r;
+				o[n++] = (uint8_t)(l >> 24);
+				o[n++] = (uint8_t)(l >> 16);
+				o[n++] = (uint8_t)(l >> 8);
+				o[n++] = (uint8_t)l;
+				o[n++] = (uint8_t)(r >> 24);
+				o[n++] = (uint8_t)(r >> 16);
+				o[n++] = (uint8_t)(r >> 8);
+				o[n++] = (uint8_t)r;
 				nb++;
 				if (*p == '/')
 					p++;
@@ -590,15 +625,22 @@ h_inject(struct h_env *e, const struct h_row *r)
 	}
 	b = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)(hl + r->len));
 	memset(b, 0, hl);
-	b[0] = (uint8_t)(rport >> 8); b[1] = (uint8_t)rport;
-	b[2] = (uint8_t)(lport >> 8); b[3] = (uint8_t)lport;
-	b[4] = (uint8_t)(seq >> 24); b[5] = (uint8_t)(seq >> 16);
-	b[6] = (uint8_t)(seq >> 8); b[7] = (uint8_t)seq;
-	b[8] = (uint8_t)(ack >> 24); b[9] = (uint8_t)(ack >> 16);
-	b[10] = (uint8_t)(ack >> 8); b[11] = (uint8_t)ack;
+	b[0] = (uint8_t)(rport >> 8);
+	b[1] = (uint8_t)rport;
+	b[2] = (uint8_t)(lport >> 8);
+	b[3] = (uint8_t)lport;
+	b[4] = (uint8_t)(seq >> 24);
+	b[5] = (uint8_t)(seq >> 16);
+	b[6] = (uint8_t)(seq >> 8);
+	b[7] = (uint8_t)seq;
+	b[8] = (uint8_t)(ack >> 24);
+	b[9] = (uint8_t)(ack >> 16);
+	b[10] = (uint8_t)(ack >> 8);
+	b[11] = (uint8_t)ack;
 	b[12] = (uint8_t)((hl / 4) << 4);
 	b[13] = flags;
-	b[14] = (uint8_t)((uint32_t)r->win >> 8); b[15] = (uint8_t)r->win;
+	b[14] = (uint8_t)((uint32_t)r->win >> 8);
+	b[15] = (uint8_t)r->win;
 	memcpy(b + 20, opts, ol);
 	/* payload: the peer's pattern at its relative sequence (SYN takes relative 0) */
 	for (i = 0; i < r->len; i++)
@@ -623,7 +665,8 @@ h_check_opts(struct h_env *e, const struct h_cap *c, const char *spec, unsigned 
 				h_failf(e, "row %u: mss %u, want %s", row, c->mss, tok);
 		} else if (strncmp(tok, "ws=", 3) == 0) {
 			if (!c->has_ws || c->ws != atoi(tok + 3))
-				h_failf(e, "row %u: ws %u (%d), want %s", row, c->ws, c->has_ws, tok);
+				h_failf(e, "row %u: ws %u (%d), want %s", row, c->ws, c->has_ws,
+					tok);
 		} else if (strcmp(tok, "nows") == 0) {
 			if (c->has_ws)
 				h_failf(e, "row %u: unexpected ws", row);
@@ -655,7 +698,8 @@ h_check_opts(struct h_env *e, const struct h_cap *c, const char *spec, unsigned 
 
 				if (nb >= c->nsack || c->sack[nb][0] - e->peer_isn != l ||
 				    c->sack[nb][1] - e->peer_isn != r) {
-					h_failf(e, "row %u: sack block %u is %u:%u, want %u:%u (n=%u)",
+					h_failf(e,
+						"row %u: sack block %u is %u:%u, want %u:%u (n=%u)",
 						row, nb, c->sack[nb][0] - e->peer_isn,
 						c->sack[nb][1] - e->peer_isn, l, r, c->nsack);
 					return;
@@ -672,12 +716,13 @@ h_check_opts(struct h_env *e, const struct h_cap *c, const char *spec, unsigned 
 			unsigned i = 0;
 
 			for (; p[0] && p[1]; p += 2, i++) {
-				char hx[3] = { p[0], p[1], 0 };
+				char hx[3] = {p[0], p[1], 0};
 
 				if (p[0] == 't')
 					continue;
 				if (i >= c->optlen || c->opt_bytes[i] != strtoul(hx, NULL, 16)) {
-					h_failf(e, "row %u: option byte %u differs (%s)", row, i, tok);
+					h_failf(e, "row %u: option byte %u differs (%s)", row, i,
+						tok);
 					return;
 				}
 			}
@@ -690,9 +735,9 @@ h_check_opts(struct h_env *e, const struct h_cap *c, const char *spec, unsigned 
 static void
 h_describe(const struct h_env *e, const struct h_cap *c, uint16_t rport, char *out, size_t n)
 {
-	snprintf(out, n, "t=+%lu flags=%02x seq=%u ack=%u win=%u len=%u", (unsigned long)(c->t_us - e->t0),
-		 c->flags, c->seq - h_iss((struct h_env *)e, rport), c->ack - e->peer_isn, c->win,
-		 c->len);
+	snprintf(out, n, "t=+%lu flags=%02x seq=%u ack=%u win=%u len=%u",
+		 (unsigned long)(c->t_us - e->t0), c->flags,
+		 c->seq - h_iss((struct h_env *)e, rport), c->ack - e->peer_isn, c->win, c->len);
 }
 
 static void
@@ -717,8 +762,9 @@ h_expect(struct h_env *e, const struct h_row *r, unsigned row)
 		h_loop_once(e);
 	}
 	if (e->rd >= e->ncap) {
-		h_failf(e, "row %u: expected %s seq=%u ack=%u at t=%lu, nothing sent (now %lu)", row,
-			r->flags, r->seq, r->ack, (unsigned long)r->t_us, (unsigned long)e->now_us);
+		h_failf(e, "row %u: expected %s seq=%u ack=%u at t=%lu, nothing sent (now %lu)",
+			row, r->flags, r->seq, r->ack, (unsigned long)r->t_us,
+			(unsigned long)e->now_us);
 		return;
 	}
 	c = &e->cap[e->rd++];

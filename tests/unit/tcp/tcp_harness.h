@@ -19,12 +19,12 @@
 #include <dp/tcp.h>
 #include <dp/timer.h>
 
-#define H_LOCAL_IP 0xC6120002u   /* 198.18.0.2 */
-#define H_REMOTE_IP 0xC6120001u  /* 198.18.0.1 */
+#define H_LOCAL_IP 0xC6120002u	/* 198.18.0.2 */
+#define H_REMOTE_IP 0xC6120001u /* 198.18.0.1 */
 #define H_LPORT 8080
 #define H_RPORT 40000
 #define H_ANY 0xFFFFFFFFu
-#define H_MS(x) ((uint64_t)(x) * 1000u)
+#define H_MS(x) ((uint64_t)(x)*1000u)
 
 enum h_op { H_IN, H_OUT, H_NOTHING, H_CALL, H_END };
 
@@ -34,22 +34,43 @@ typedef void h_fn(struct h_env *e);
 struct h_row {
 	uint64_t t_us;
 	enum h_op op;
-	const char *flags;   /* "S", "S.", ".", "P.", "F.", "R", "R." (P is not compared) */
+	const char *flags; /* "S", "S.", ".", "P.", "F.", "R", "R." (P is not compared) */
 	uint32_t seq, ack;
-	int32_t win;         /* outbound: -1 = any */
-	const char *opts;    /* "mss=1460 ws=7 sackok ts=100[:ecr] sack=l:r nots nosack ..." */
+	int32_t win;	  /* outbound: -1 = any */
+	const char *opts; /* "mss=1460 ws=7 sackok ts=100[:ecr] sack=l:r nots nosack ..." */
 	uint32_t len;
 	h_fn *fn;
-	uint16_t rport;      /* 0: H_RPORT */
+	uint16_t rport; /* 0: H_RPORT */
 };
 
-#define IN(t, f, s, a, w, o, l) { (t), H_IN, (f), (s), (a), (w), (o), (l), NULL, 0 }
-#define OUT(t, f, s, a, w, o, l) { (t), H_OUT, (f), (s), (a), (w), (o), (l), NULL, 0 }
-#define INP(p, t, f, s, a, w, o, l) { (t), H_IN, (f), (s), (a), (w), (o), (l), NULL, (p) }
-#define OUTP(p, t, f, s, a, w, o, l) { (t), H_OUT, (f), (s), (a), (w), (o), (l), NULL, (p) }
-#define NOTHING(t) { (t), H_NOTHING, NULL, 0, 0, 0, NULL, 0, NULL, 0 }
-#define CALL(t, f) { (t), H_CALL, NULL, 0, 0, 0, NULL, 0, (f), 0 }
-#define END { 0, H_END, NULL, 0, 0, 0, NULL, 0, NULL, 0 }
+#define IN(t, f, s, a, w, o, l)                                                                    \
+	{                                                                                          \
+		(t), H_IN, (f), (s), (a), (w), (o), (l), NULL, 0                                   \
+	}
+#define OUT(t, f, s, a, w, o, l)                                                                   \
+	{                                                                                          \
+		(t), H_OUT, (f), (s), (a), (w), (o), (l), NULL, 0                                  \
+	}
+#define INP(p, t, f, s, a, w, o, l)                                                                \
+	{                                                                                          \
+		(t), H_IN, (f), (s), (a), (w), (o), (l), NULL, (p)                                 \
+	}
+#define OUTP(p, t, f, s, a, w, o, l)                                                               \
+	{                                                                                          \
+		(t), H_OUT, (f), (s), (a), (w), (o), (l), NULL, (p)                                \
+	}
+#define NOTHING(t)                                                                                 \
+	{                                                                                          \
+		(t), H_NOTHING, NULL, 0, 0, 0, NULL, 0, NULL, 0                                    \
+	}
+#define CALL(t, f)                                                                                 \
+	{                                                                                          \
+		(t), H_CALL, NULL, 0, 0, 0, NULL, 0, (f), 0                                        \
+	}
+#define END                                                                                        \
+	{                                                                                          \
+		0, H_END, NULL, 0, 0, 0, NULL, 0, NULL, 0                                          \
+	}
 
 /* A segment the stack emitted, parsed by the harness's own parser. */
 struct h_cap {
@@ -68,8 +89,8 @@ struct h_cap {
 	uint32_t sack[4][2];
 	uint8_t opt_bytes[40];
 	unsigned optlen;
-	uint8_t payload[64];   /* first bytes of the payload */
-	bool payload_ok;       /* every payload byte matched our send pattern */
+	uint8_t payload[64]; /* first bytes of the payload */
+	bool payload_ok;     /* every payload byte matched our send pattern */
 };
 
 /* What the test application saw. */
@@ -78,12 +99,12 @@ struct h_app {
 	unsigned accepted, connected_calls, peer_closed, closed_calls, writable;
 	int connected_err, closed_err;
 	uint64_t rx_bytes;
-	uint32_t rx_next;           /* next expected peer-relative sequence (pattern check) */
+	uint32_t rx_next; /* next expected peer-relative sequence (pattern check) */
 	bool rx_bad;
-	bool echo;                  /* send back what arrives */
-	uint32_t reply_len;         /* send this many bytes on every data() upcall */
+	bool echo;	    /* send back what arrives */
+	uint32_t reply_len; /* send this many bytes on every data() upcall */
 	bool refuse;
-	uint64_t tx_sent;           /* bytes queued so far (our relative sequence - 1) */
+	uint64_t tx_sent; /* bytes queued so far (our relative sequence - 1) */
 	struct h_env *e;
 	uint16_t rport;
 };
@@ -97,15 +118,19 @@ struct h_env {
 	struct dp_timer_wheel *wheel;
 	void *tcp_mem, *wheel_mem;
 	uint64_t now_us;
-	uint64_t t0;                /* script times are relative to this */
+	uint64_t t0; /* script times are relative to this */
 	uint32_t peer_isn;
-	uint16_t lport;             /* our port for injected segments (0: H_LPORT) */
-	struct { uint16_t rport; uint32_t iss; bool known; } iss[64];
-	uint32_t last_tsval;        /* our last TSval (for inbound ts ecr defaults) */
+	uint16_t lport; /* our port for injected segments (0: H_LPORT) */
+	struct {
+		uint16_t rport;
+		uint32_t iss;
+		bool known;
+	} iss[64];
+	uint32_t last_tsval; /* our last TSval (for inbound ts ecr defaults) */
 	struct h_cap cap[H_CAP_MAX];
 	unsigned ncap, rd;
-	uint32_t drop_out;          /* drop the next N emitted segments (loss injection) */
-	struct h_app app[64];       /* app[0]: first stream; per remote port for listeners */
+	uint32_t drop_out;    /* drop the next N emitted segments (loss injection) */
+	struct h_app app[64]; /* app[0]: first stream; per remote port for listeners */
 	unsigned napp;
 	unsigned mbuf_baseline;
 	char fail[512];

@@ -26,9 +26,18 @@ env_new(void)
 	return e;
 }
 
-#define START(e) do { h_env_start(e); ck_assert_msg(!(e)->failed, "%s", (e)->fail); } while (0)
+#define START(e)                                                                                   \
+	do {                                                                                       \
+		h_env_start(e);                                                                    \
+		ck_assert_msg(!(e)->failed, "%s", (e)->fail);                                      \
+	} while (0)
 #define RUN(e, rows) ck_assert_msg(h_run((e), (rows)), "%s", (e)->fail)
-#define STOP(e) do { bool ok_ = h_env_stop(e); ck_assert_msg(ok_, "%s", (e)->fail); free(e); } while (0)
+#define STOP(e)                                                                                    \
+	do {                                                                                       \
+		bool ok_ = h_env_stop(e);                                                          \
+		ck_assert_msg(ok_, "%s", (e)->fail);                                               \
+		free(e);                                                                           \
+	} while (0)
 #define CNT(e, n) dp_tcp_counter((e)->t, DP_TCP_CNT_##n)
 
 static struct dp_tcp_info
@@ -85,18 +94,16 @@ do_shutdown(struct h_env *e)
 }
 
 /* The passive handshake with Linux's SYN options (TS, SACK, wscale 7). */
-#define PASSIVE_OPEN \
-	CALL(0, do_listen), \
-	IN(0, "S", 0, 0, 65535, "mss=1460 sackok ts=100:0 ws=7", 0), \
-	OUT(0, "S.", 0, 1, 65535, "layout=020405b40402080atttttttt0000006401030303", 0), \
-	IN(H_MS(10), ".", 1, 1, 1000, "ts=110", 0)
+#define PASSIVE_OPEN                                                                               \
+	CALL(0, do_listen), IN(0, "S", 0, 0, 65535, "mss=1460 sackok ts=100:0 ws=7", 0),           \
+		OUT(0, "S.", 0, 1, 65535, "layout=020405b40402080atttttttt0000006401030303", 0),   \
+		IN(H_MS(10), ".", 1, 1, 1000, "ts=110", 0)
 
 /* The same without timestamps and SACK (NewReno paths, 1460-byte segments). */
-#define PASSIVE_OPEN_PLAIN \
-	CALL(0, do_listen), \
-	IN(0, "S", 0, 0, 65535, "mss=1460 ws=7", 0), \
-	OUT(0, "S.", 0, 1, 65535, "layout=020405b401030303", 0), \
-	IN(H_MS(10), ".", 1, 1, 1000, "", 0)
+#define PASSIVE_OPEN_PLAIN                                                                         \
+	CALL(0, do_listen), IN(0, "S", 0, 0, 65535, "mss=1460 ws=7", 0),                           \
+		OUT(0, "S.", 0, 1, 65535, "layout=020405b401030303", 0),                           \
+		IN(H_MS(10), ".", 1, 1, 1000, "", 0)
 
 /* ---- handshakes ---- */
 
@@ -351,7 +358,7 @@ START_TEST(accept_refused)
 	static const struct h_row rows[] = {
 		CALL(0, set_refuse),
 		PASSIVE_OPEN,
-		OUT(H_MS(10), "R.", 1, 1, 0, "", 0),   /* accept() said no: reset */
+		OUT(H_MS(10), "R.", 1, 1, 0, "", 0), /* accept() said no: reset */
 		CALL(H_MS(11), chk_refused_gone),
 		END,
 	};
@@ -476,15 +483,15 @@ START_TEST(rst_inwindow)
 	static const struct h_row rows[] = {
 		PASSIVE_OPEN,
 		IN(H_MS(20), "R", 11, 0, 0, "", 0),
-		OUT(H_MS(20), ".", 1, 1, -1, "", 0),     /* challenge ACK (RFC 5961 3.2) */
+		OUT(H_MS(20), ".", 1, 1, -1, "", 0), /* challenge ACK (RFC 5961 3.2) */
 		CALL(H_MS(21), chk_alive),
 		IN(H_MS(30), "R", 1000000, 0, 0, "", 0), /* out of window: silently dropped */
 		NOTHING(H_MS(31)),
 		CALL(H_MS(31), chk_alive),
 		IN(H_MS(40), "S", 500, 0, 65535, "mss=1460", 0),
-		OUT(H_MS(40), ".", 1, 1, -1, "", 0),     /* SYN: challenge ACK (RFC 5961 4.2) */
+		OUT(H_MS(40), ".", 1, 1, -1, "", 0), /* SYN: challenge ACK (RFC 5961 4.2) */
 		CALL(H_MS(41), chk_alive),
-		IN(H_MS(50), "R", 1, 0, 0, "", 0),       /* exact: reset */
+		IN(H_MS(50), "R", 1, 0, 0, "", 0), /* exact: reset */
 		CALL(H_MS(51), chk_reset),
 		END,
 	};
@@ -502,7 +509,7 @@ END_TEST
 START_TEST(chack_ratelimit)
 {
 	struct h_env *e = env_new();
-	static const struct h_row rows[] = { PASSIVE_OPEN, END };
+	static const struct h_row rows[] = {PASSIVE_OPEN, END};
 	struct h_row rst = IN(H_MS(20), "R", 11, 0, 0, "", 0);
 	unsigned i;
 
@@ -511,7 +518,7 @@ START_TEST(chack_ratelimit)
 	h_advance(e, e->t0 + H_MS(20));
 	for (i = 0; i < 100; i++)
 		h_inject(e, &rst);
-	ck_assert_uint_eq(e->ncap - e->rd, 10);   /* conf.chack_per_sec */
+	ck_assert_uint_eq(e->ncap - e->rd, 10); /* conf.chack_per_sec */
 	ck_assert_uint_eq(CNT(e, CHALLENGE_ACKS_LIMITED), 90);
 	e->rd = e->ncap;
 	STOP(e);
@@ -566,10 +573,10 @@ START_TEST(paws)
 	struct h_env *e = env_new();
 	static const struct h_row rows[] = {
 		PASSIVE_OPEN,
-		IN(H_MS(20), "P.", 1, 1, 1000, "ts=50", 100),   /* older than TS.Recent 110 */
+		IN(H_MS(20), "P.", 1, 1, 1000, "ts=50", 100), /* older than TS.Recent 110 */
 		OUT(H_MS(20), ".", 1, 1, -1, "ts=*:110", 0),
 		CALL(H_MS(21), chk_rx_0),
-		IN(H_MS(30), "R", 1, 0, 0, "ts=40", 0),       /* RSTs are exempt */
+		IN(H_MS(30), "R", 1, 0, 0, "ts=40", 0), /* RSTs are exempt */
 		CALL(H_MS(31), chk_reset),
 		END,
 	};
@@ -625,7 +632,7 @@ START_TEST(sack_order)
 		OUT(H_MS(22), ".", 1, 1, -1, "sack=3001:3101/2001:2101/1001:1101", 0),
 		IN(H_MS(23), "P.", 5001, 1, 1000, "ts=123", 100),
 		OUT(H_MS(23), ".", 1, 1, -1, "sack=5001:5101/3001:3101/2001:2101", 0),
-		IN(H_MS(24), "P.", 1101, 1, 1000, "ts=124", 100),  /* extends block 1001 */
+		IN(H_MS(24), "P.", 1101, 1, 1000, "ts=124", 100), /* extends block 1001 */
 		OUT(H_MS(24), ".", 1, 1, -1, "sack=1001:1201/5001:5101/3001:3101", 0),
 		END,
 	};
@@ -705,7 +712,7 @@ END_TEST
 START_TEST(ooo_cap)
 {
 	struct h_env *e = env_new();
-	static const struct h_row rows[] = { PASSIVE_OPEN, END };
+	static const struct h_row rows[] = {PASSIVE_OPEN, END};
 	unsigned i, base;
 
 	e->conf.ooo_max_segs = 32;
@@ -720,7 +727,7 @@ START_TEST(ooo_cap)
 			h_advance(e, e->t0 + H_MS(20));
 		h_inject(e, &r);
 		ck_assert_uint_le(info_of(e, 0).ooo_segs, 32);
-		e->ncap = e->rd = 0;   /* each one drew a dup ACK; not of interest here */
+		e->ncap = e->rd = 0; /* each one drew a dup ACK; not of interest here */
 	}
 	ck_assert_uint_ge(rte_mempool_avail_count(h_pool()) + 40, base);
 	ck_assert_uint_ge(CNT(e, DROP_OOO_FULL), 10000 - 32);
@@ -750,9 +757,9 @@ START_TEST(rto_backoff)
 		PASSIVE_OPEN,
 		CALL(H_MS(100), send_1000),
 		OUT(H_MS(100), "P.", 1, 1, -1, "", 1000),
-		OUT(H_MS(300), "P.", 1, 1, -1, "", 1000),    /* RTO 200 ms */
-		OUT(H_MS(700), "P.", 1, 1, -1, "", 1000),    /* 400 ms */
-		OUT(H_MS(1500), "P.", 1, 1, -1, "", 1000),   /* 800 ms */
+		OUT(H_MS(300), "P.", 1, 1, -1, "", 1000),  /* RTO 200 ms */
+		OUT(H_MS(700), "P.", 1, 1, -1, "", 1000),  /* 400 ms */
+		OUT(H_MS(1500), "P.", 1, 1, -1, "", 1000), /* 800 ms */
 		IN(H_MS(1510), ".", 1, 1001, 1000, "ts=200", 0),
 		CALL(H_MS(1511), chk_rto),
 		END,
@@ -782,9 +789,9 @@ START_TEST(ack_seq_after_rto)
 		OUT(H_MS(100), ".", 1, 1, -1, "", 1448),
 		OUT(H_MS(100), ".", 1449, 1, -1, "", 1448),
 		OUT(H_MS(100), "P.", 2897, 1, -1, "", 104),
-		OUT(H_MS(300), ".", 1, 1, -1, "", 1448),        /* RTO: back to SND.UNA, cwnd 1 */
+		OUT(H_MS(300), ".", 1, 1, -1, "", 1448), /* RTO: back to SND.UNA, cwnd 1 */
 		IN(H_MS(310), "P.", 1, 1, 1000, "ts=300", 100),
-		OUT(H_MS(310), ".", 3001, 101, -1, "", 0),      /* SEQ = SND.MAX, not 1449 */
+		OUT(H_MS(310), ".", 3001, 101, -1, "", 0), /* SEQ = SND.MAX, not 1449 */
 		END,
 	};
 
@@ -817,7 +824,7 @@ START_TEST(karn)
 		CALL(H_MS(751), chk_karn),
 		CALL(H_MS(800), send_1000),
 		OUT(H_MS(800), "P.", 1001, 1, -1, "", 1000),
-		IN(H_MS(810), ".", 1, 2001, 1000, "", 0),     /* clean sample: RTO recomputed */
+		IN(H_MS(810), ".", 1, 2001, 1000, "", 0), /* clean sample: RTO recomputed */
 		END,
 	};
 
@@ -850,10 +857,10 @@ START_TEST(newreno_fr)
 		IN(H_MS(111), ".", 1, 1, 1000, "", 0),
 		NOTHING(H_MS(111)),
 		IN(H_MS(112), ".", 1, 1, 1000, "", 0),
-		OUT(H_MS(112), ".", 1, 1, -1, "", 1460),       /* fast retransmit */
-		IN(H_MS(120), ".", 1, 2921, 1000, "", 0),      /* partial ACK */
-		OUT(H_MS(120), ".", 2921, 1, -1, "", 1460),    /* next hole (RFC 6582) */
-		IN(H_MS(130), ".", 1, 7301, 1000, "", 0),      /* full ACK */
+		OUT(H_MS(112), ".", 1, 1, -1, "", 1460),    /* fast retransmit */
+		IN(H_MS(120), ".", 1, 2921, 1000, "", 0),   /* partial ACK */
+		OUT(H_MS(120), ".", 2921, 1, -1, "", 1460), /* next hole (RFC 6582) */
+		IN(H_MS(130), ".", 1, 7301, 1000, "", 0),   /* full ACK */
 		NOTHING(H_MS(500)),
 		END,
 	};
@@ -864,6 +871,50 @@ START_TEST(newreno_fr)
 	ck_assert_uint_eq(CNT(e, REXMIT_PARTIAL), 1);
 	ck_assert_uint_eq(CNT(e, REXMIT_RTO), 0);
 	ck_assert(!info_of(e, 0).in_recovery);
+	STOP(e);
+}
+END_TEST
+
+static void
+send_12seg(struct h_env *e)
+{
+	if (h_send(e, h_app_for(e, 0), 12 * 1460) != 0)
+		h_failf(e, "send failed");
+}
+
+static void
+chk_cwnd_iw(struct h_env *e)
+{
+	struct dp_tcp_info i = info_of(e, 0);
+
+	if (i.cwnd != 10 * 1460 || i.in_recovery)
+		h_failf(e, "limited transmit must leave cwnd alone: %u (recovery %d)", i.cwnd,
+			i.in_recovery);
+}
+
+/* RFC 3042: with cwnd full (IW10), dup ACKs 1 and 2 each release one new segment; the third
+ * starts fast retransmit. */
+START_TEST(limited_xmit)
+{
+	struct h_env *e = env_new();
+	struct h_row rows[32] = { PASSIVE_OPEN_PLAIN, CALL(H_MS(100), send_12seg) };
+	unsigned i, n = 5;
+
+	for (i = 0; i < 10; i++)
+		rows[n++] = (struct h_row)OUT(H_MS(100), ".", 1 + 1460 * i, 1, -1, "", 1460);
+	rows[n++] = (struct h_row)NOTHING(H_MS(105));
+	rows[n++] = (struct h_row)IN(H_MS(110), ".", 1, 1, 1000, "", 0);
+	rows[n++] = (struct h_row)OUT(H_MS(110), ".", 1 + 1460 * 10, 1, -1, "", 1460);
+	rows[n++] = (struct h_row)CALL(H_MS(110), chk_cwnd_iw);
+	rows[n++] = (struct h_row)IN(H_MS(111), ".", 1, 1, 1000, "", 0);
+	rows[n++] = (struct h_row)OUT(H_MS(111), ".", 1 + 1460 * 11, 1, -1, "", 1460);
+	rows[n++] = (struct h_row)IN(H_MS(112), ".", 1, 1, 1000, "", 0);
+	rows[n++] = (struct h_row)OUT(H_MS(112), ".", 1, 1, -1, "", 1460);
+	rows[n++] = (struct h_row)END;
+	START(e);
+	RUN(e, rows);
+	ck_assert_uint_eq(CNT(e, REXMIT_FAST), 1);
+	e->rd = e->ncap;
 	STOP(e);
 }
 END_TEST
@@ -893,8 +944,8 @@ START_TEST(sack_recovery)
 		IN(H_MS(110), ".", 1, 1, 1000, "ts=200 sack=1449:4345", 0),
 		IN(H_MS(111), ".", 1, 1, 1000, "ts=201 sack=5793:7241/1449:4345", 0),
 		IN(H_MS(112), ".", 1, 1, 1000, "ts=202 sack=5793:8689/1449:4345", 0),
-		OUT(H_MS(112), ".", 1, 1, -1, "", 1448),       /* first hole */
-		OUT(H_MS(112), ".", 4345, 1, -1, "", 1448),    /* second hole, within pipe */
+		OUT(H_MS(112), ".", 1, 1, -1, "", 1448),    /* first hole */
+		OUT(H_MS(112), ".", 4345, 1, -1, "", 1448), /* second hole, within pipe */
 		IN(H_MS(120), ".", 1, 11585, 1000, "ts=210", 0),
 		NOTHING(H_MS(500)),
 		END,
@@ -920,7 +971,7 @@ send_100k(struct h_env *e)
 START_TEST(iw10)
 {
 	struct h_env *e = env_new();
-	struct h_row rows[20] = { PASSIVE_OPEN, CALL(H_MS(100), send_100k) };
+	struct h_row rows[20] = {PASSIVE_OPEN, CALL(H_MS(100), send_100k)};
 	unsigned i, n = 5;
 
 	for (i = 0; i < 10; i++) {
@@ -945,15 +996,15 @@ START_TEST(persist)
 		CALL(0, do_listen),
 		IN(0, "S", 0, 0, 65535, "mss=1460 sackok ts=100:0 ws=7", 0),
 		OUT(0, "S.", 0, 1, 65535, "", 0),
-		IN(H_MS(10), ".", 1, 1, 0, "ts=110", 0),      /* zero window */
+		IN(H_MS(10), ".", 1, 1, 0, "ts=110", 0), /* zero window */
 		CALL(H_MS(100), send_1000),
 		NOTHING(H_MS(299)),
-		OUT(H_MS(300), ".", 0, 1, -1, "", 0),          /* probe at RTO */
+		OUT(H_MS(300), ".", 0, 1, -1, "", 0), /* probe at RTO */
 		IN(H_MS(301), ".", 1, 1, 0, "ts=120", 0),
-		OUT(H_MS(700), ".", 0, 1, -1, "", 0),          /* backed off: 400 ms */
+		OUT(H_MS(700), ".", 0, 1, -1, "", 0), /* backed off: 400 ms */
 		IN(H_MS(701), ".", 1, 1, 0, "ts=130", 0),
-		OUT(H_MS(1500), ".", 0, 1, -1, "", 0),         /* 800 ms */
-		IN(H_MS(1600), ".", 1, 1, 1000, "ts=140", 0),  /* window opens */
+		OUT(H_MS(1500), ".", 0, 1, -1, "", 0),	      /* 800 ms */
+		IN(H_MS(1600), ".", 1, 1, 1000, "ts=140", 0), /* window opens */
 		OUT(H_MS(1600), "P.", 1, 1, -1, "", 1000),
 		END,
 	};
@@ -1034,7 +1085,7 @@ START_TEST(pool_low_window)
 	for (i = 0; i < n; i++)
 		rte_pktmbuf_free(held[i]);
 	h_advance(e, e->t0 + H_MS(31));
-	ck_assert_uint_eq(e->ncap - e->rd, 1);    /* the update, unprompted */
+	ck_assert_uint_eq(e->ncap - e->rd, 1); /* the update, unprompted */
 	ck_assert_uint_eq(e->cap[e->rd].ack - e->peer_isn, 5097);
 	ck_assert_uint_eq(e->cap[e->rd].win, 4096);
 	e->rd++;
@@ -1053,10 +1104,10 @@ START_TEST(delack)
 		PASSIVE_OPEN,
 		IN(H_MS(20), "P.", 1, 1, 1000, "ts=120", 1000),
 		NOTHING(H_MS(24)),
-		OUT(H_MS(25), ".", 1, 1001, -1, "", 0),        /* delack_us = 5 ms */
+		OUT(H_MS(25), ".", 1, 1001, -1, "", 0), /* delack_us = 5 ms */
 		IN(H_MS(40), "P.", 1001, 1, 1000, "ts=130", 1448),
 		IN(H_MS(40), "P.", 2449, 1, 1000, "ts=130", 1448),
-		OUT(H_MS(40), ".", 1, 3897, -1, "", 0),        /* every second segment */
+		OUT(H_MS(40), ".", 1, 3897, -1, "", 0), /* every second segment */
 		NOTHING(H_MS(60)),
 		END,
 	};
@@ -1088,10 +1139,10 @@ START_TEST(quickack_piggyback)
 		PASSIVE_OPEN,
 		CALL(H_MS(15), set_quick),
 		IN(H_MS(20), "P.", 1, 1, 1000, "ts=120", 100),
-		OUT(H_MS(20), ".", 1, 101, -1, "", 0),          /* quick-ACK: at once */
+		OUT(H_MS(20), ".", 1, 101, -1, "", 0), /* quick-ACK: at once */
 		CALL(H_MS(25), set_reply),
 		IN(H_MS(30), "P.", 101, 1, 1000, "ts=130", 100),
-		OUT(H_MS(30), "P.", 1, 201, -1, "", 100),       /* the ACK rides on the reply */
+		OUT(H_MS(30), "P.", 1, 201, -1, "", 100), /* the ACK rides on the reply */
 		NOTHING(H_MS(100)),
 		END,
 	};
@@ -1146,9 +1197,9 @@ START_TEST(active_close_time_wait)
 		IN(H_MS(120), "F.", 1, 2, 1000, "ts=130", 0),
 		OUT(H_MS(120), ".", 2, 2, -1, "", 0),
 		CALL(H_MS(121), chk_tw),
-		IN(H_MS(500), "F.", 1, 2, 1000, "ts=140", 0),   /* FIN again: re-ACK, restart 2MSL */
+		IN(H_MS(500), "F.", 1, 2, 1000, "ts=140", 0), /* FIN again: re-ACK, restart 2MSL */
 		OUT(H_MS(500), ".", 2, 2, -1, "", 0),
-		IN(H_MS(600), "R", 2, 0, 0, "", 0),             /* RFC 1337: ignored */
+		IN(H_MS(600), "R", 2, 0, 0, "", 0), /* RFC 1337: ignored */
 		CALL(H_MS(2400), chk_tw),
 		CALL(H_MS(2600), chk_gone),
 		END,
@@ -1182,7 +1233,7 @@ START_TEST(simul_close)
 		PASSIVE_OPEN,
 		CALL(H_MS(100), do_close),
 		OUT(H_MS(100), "F.", 1, 1, -1, "", 0),
-		IN(H_MS(101), "F.", 1, 1, 1000, "ts=120", 0),   /* does not ACK our FIN */
+		IN(H_MS(101), "F.", 1, 1, 1000, "ts=120", 0), /* does not ACK our FIN */
 		OUT(H_MS(101), ".", 2, 2, -1, "", 0),
 		CALL(H_MS(102), chk_closing),
 		IN(H_MS(110), ".", 2, 2, 1000, "ts=130", 0),
@@ -1224,11 +1275,11 @@ START_TEST(half_close_peer)
 		IN(H_MS(100), "F.", 1, 1, 1000, "ts=120", 0),
 		OUT(H_MS(100), ".", 1, 2, -1, "", 0),
 		CALL(H_MS(101), chk_close_wait),
-		CALL(H_MS(110), send_100),                       /* we keep sending */
+		CALL(H_MS(110), send_100), /* we keep sending */
 		OUT(H_MS(110), "P.", 1, 2, -1, "", 100),
 		IN(H_MS(120), ".", 2, 101, 1000, "ts=130", 0),
 		CALL(H_MS(130), do_close),
-		OUT(H_MS(130), "F.", 101, 2, -1, "", 0),         /* LAST-ACK */
+		OUT(H_MS(130), "F.", 101, 2, -1, "", 0), /* LAST-ACK */
 		IN(H_MS(140), ".", 2, 102, 1000, "ts=140", 0),
 		CALL(H_MS(141), chk_closed0_gone),
 		END,
@@ -1258,7 +1309,7 @@ START_TEST(half_close_ours)
 		CALL(H_MS(100), do_shutdown),
 		OUT(H_MS(100), "F.", 1, 1, -1, "", 0),
 		IN(H_MS(110), ".", 1, 2, 1000, "ts=120", 0),
-		IN(H_MS(120), "P.", 1, 2, 1000, "ts=130", 100),   /* FIN-WAIT-2 still receives */
+		IN(H_MS(120), "P.", 1, 2, 1000, "ts=130", 100), /* FIN-WAIT-2 still receives */
 		OUT(H_MS(120), ".", 2, 101, -1, "", 0),
 		CALL(H_MS(121), chk_rx_100_open),
 		IN(H_MS(130), "F.", 101, 2, 1000, "ts=140", 0),
@@ -1280,8 +1331,8 @@ START_TEST(fin_rexmit)
 		PASSIVE_OPEN,
 		CALL(H_MS(100), do_close),
 		OUT(H_MS(100), "F.", 1, 1, -1, "", 0),
-		OUT(H_MS(300), "F.", 1, 1, -1, "", 0),     /* FIN retransmitted at RTO */
-		OUT(H_MS(700), "F.", 1, 1, -1, "", 0),     /* backed off */
+		OUT(H_MS(300), "F.", 1, 1, -1, "", 0), /* FIN retransmitted at RTO */
+		OUT(H_MS(700), "F.", 1, 1, -1, "", 0), /* backed off */
 		IN(H_MS(710), ".", 1, 2, 1000, "ts=120", 0),
 		NOTHING(H_MS(2000)),
 		END,
@@ -1352,11 +1403,11 @@ START_TEST(tw_new_syn)
 	old_iss = h_iss(e, 41000);
 	e->rd = e->ncap;
 	h_advance(e, e->t0 + H_MS(100));
-	h_inject(e, &old);     /* not above the old RCV.NXT: re-ACK, no new connection */
+	h_inject(e, &old); /* not above the old RCV.NXT: re-ACK, no new connection */
 	ck_assert_uint_eq(e->ncap - e->rd, 1);
 	ck_assert_uint_eq(e->cap[e->rd].flags, DP_TCP_ACK);
 	e->rd = e->ncap;
-	h_inject(e, &syn);     /* above: a new incarnation */
+	h_inject(e, &syn); /* above: a new incarnation */
 	ck_assert_uint_eq(e->ncap - e->rd, 1);
 	c = &e->cap[e->rd];
 	ck_assert_uint_eq(c->flags, DP_TCP_SYN | DP_TCP_ACK);
@@ -1384,11 +1435,11 @@ START_TEST(keepalive)
 	struct h_env *e = env_new();
 	static const struct h_row rows[] = {
 		PASSIVE_OPEN,
-		OUT(H_MS(10010), ".", 0, 1, -1, "", 0),      /* idle 10 s: probe SND.UNA-1 */
-		IN(H_MS(10020), ".", 1, 1, 1000, "ts=200", 0),  /* answered: idle again */
+		OUT(H_MS(10010), ".", 0, 1, -1, "", 0),	       /* idle 10 s: probe SND.UNA-1 */
+		IN(H_MS(10020), ".", 1, 1, 1000, "ts=200", 0), /* answered: idle again */
 		OUT(H_MS(20020), ".", 0, 1, -1, "", 0),
-		OUT(H_MS(21020), ".", 0, 1, -1, "", 0),      /* unanswered: every 1 s */
-		OUT(H_MS(22020), "R.", 1, 1, -1, "", 0),     /* 2 probes lost: give up */
+		OUT(H_MS(21020), ".", 0, 1, -1, "", 0),	 /* unanswered: every 1 s */
+		OUT(H_MS(22020), "R.", 1, 1, -1, "", 0), /* 2 probes lost: give up */
 		CALL(H_MS(22021), chk_ka_dead),
 		END,
 	};
@@ -1413,9 +1464,10 @@ chk_cookie_ts(struct h_env *e)
 	if (h_app_for(e, 0)->accepted != 1 || i.state != DP_TCP_ESTABLISHED || !i.ts_ok ||
 	    !i.sack_ok || i.snd_wscale != 7 || i.rcv_wscale != 3 || i.snd_wnd != 1000u << 7 ||
 	    i.smss != 1448)
-		h_failf(e, "cookie with TS must restore ws/SACK: st %d ts %d sack %d ws %u/%u "
-			"wnd %u smss %u", i.state, i.ts_ok, i.sack_ok, i.snd_wscale, i.rcv_wscale,
-			i.snd_wnd, i.smss);
+		h_failf(e,
+			"cookie with TS must restore ws/SACK: st %d ts %d sack %d ws %u/%u "
+			"wnd %u smss %u",
+			i.state, i.ts_ok, i.sack_ok, i.snd_wscale, i.rcv_wscale, i.snd_wnd, i.smss);
 	if (dp_tcp_conn_count(e->t) != 1)
 		h_failf(e, "conns %u", dp_tcp_conn_count(e->t));
 }
@@ -1465,7 +1517,7 @@ START_TEST(syncookie_plain)
 		OUT(0, "S.", 0, 1, 65535, "layout=020405b4", 0),
 		IN(H_MS(10), ".", 1, 1, 1000, "", 0),
 		CALL(H_MS(10), chk_cookie_plain),
-		IN(H_MS(20), ".", 1, 12345, 1000, "", 0),   /* ACK of unsent data after accept */
+		IN(H_MS(20), ".", 1, 12345, 1000, "", 0), /* ACK of unsent data after accept */
 		OUT(H_MS(20), ".", 1, 1, -1, "", 0),
 		END,
 	};
@@ -1501,7 +1553,7 @@ END_TEST
 START_TEST(syn_flood)
 {
 	struct h_env *e = env_new();
-	static const struct h_row rows[] = { PASSIVE_OPEN, END };
+	static const struct h_row rows[] = {PASSIVE_OPEN, END};
 	unsigned i;
 
 	e->conf.syn_backlog = 4;
@@ -1509,16 +1561,16 @@ START_TEST(syn_flood)
 	START(e);
 	RUN(e, rows);
 	for (i = 0; i < 200; i++) {
-		struct h_row syn = INP((uint16_t)(50000 + i), H_MS(20), "S", 0, 0, 65535, "mss=1460",
-				       0);
+		struct h_row syn =
+			INP((uint16_t)(50000 + i), H_MS(20), "S", 0, 0, 65535, "mss=1460", 0);
 		h_inject(e, &syn);
 		if (i % 20 == 0) {
-			struct h_row d = IN(H_MS(20), "P.", 1 + 10 * (i / 20), 1, 1000, "ts=120",
-					    10);
+			struct h_row d =
+				IN(H_MS(20), "P.", 1 + 10 * (i / 20), 1, 1000, "ts=120", 10);
 			unsigned before = e->ncap;
 
 			h_inject(e, &d);
-			ck_assert_uint_gt(e->ncap, before);   /* ACKed at once (quick start) */
+			ck_assert_uint_gt(e->ncap, before); /* ACKed at once (quick start) */
 		}
 	}
 	ck_assert_uint_eq(dp_tcp_conn_count(e->t), 1 + 4);
@@ -1563,6 +1615,7 @@ tcp_suite(void)
 	tcase_add_test(tc, ack_seq_after_rto);
 	tcase_add_test(tc, newreno_fr);
 	tcase_add_test(tc, sack_recovery);
+	tcase_add_test(tc, limited_xmit);
 	tcase_add_test(tc, iw10);
 	tcase_add_test(tc, persist);
 	tcase_add_test(tc, mss_opts);

@@ -49,7 +49,7 @@ struct p_side {
 	bool rx_bad, peer_fin, closed, connected;
 	int closed_err;
 	uint64_t done_us, closed_us;
-	struct rte_mbuf *pending;   /* B: echo chain waiting for send space */
+	struct rte_mbuf *pending; /* B: echo chain waiting for send space */
 };
 
 struct p_env {
@@ -99,8 +99,7 @@ p_wire_put(struct p_env *e, struct rte_mbuf *m, uint32_t src, uint32_t dst, uint
 /* The wire: what a NIC would do, a copy into fresh single-segment RX mbufs (the original header
  * mbuf and payload clones are freed, releasing their references), plus the configured faults. */
 int
-dp_ip4_output(struct dp_net *n, struct rte_mbuf *m, uint32_t src_ip, uint32_t dst_ip,
-	      uint8_t proto)
+dp_ip4_output(struct dp_net *n, struct rte_mbuf *m, uint32_t src_ip, uint32_t dst_ip, uint8_t proto)
 {
 	struct p_env *e = p_cur;
 	struct rte_mbuf *c;
@@ -109,7 +108,7 @@ dp_ip4_output(struct dp_net *n, struct rte_mbuf *m, uint32_t src_ip, uint32_t ds
 	(void)n;
 	(void)proto;
 	if (m->pkt_len > 1500 - 20)
-		e->oversize++;   /* would not fit the 1500-byte MTU the stack was configured for */
+		e->oversize++; /* would not fit the 1500-byte MTU the stack was configured for */
 	c = rte_pktmbuf_copy(m, p_mp, 0, UINT32_MAX);
 	rte_pktmbuf_free(m);
 	if (c == NULL)
@@ -282,12 +281,18 @@ p_closed(void *ctx, struct dp_stream *s, int err)
 }
 
 static const struct dp_stream_cbs p_cbs_a = {
-	.connected = p_a_connected, .data = p_a_data, .writable = p_writable,
-	.peer_closed = p_peer_closed, .closed = p_closed,
+	.connected = p_a_connected,
+	.data = p_a_data,
+	.writable = p_writable,
+	.peer_closed = p_peer_closed,
+	.closed = p_closed,
 };
 static const struct dp_stream_cbs p_cbs_b = {
-	.accept = p_b_accept, .data = p_b_data, .writable = p_writable,
-	.peer_closed = p_peer_closed, .closed = p_closed,
+	.accept = p_b_accept,
+	.data = p_b_data,
+	.writable = p_writable,
+	.peer_closed = p_peer_closed,
+	.closed = p_closed,
 };
 
 /* ---- set-up and the loop ---- */
@@ -295,7 +300,7 @@ static const struct dp_stream_cbs p_cbs_b = {
 static void
 p_side_init(struct p_env *e, struct p_side *x, uint32_t ip, void (*tweak)(struct dp_tcp_conf *))
 {
-	struct dp_timer_wheel_conf wc = { .tick_us = 50, .start_us = e->now_us };
+	struct dp_timer_wheel_conf wc = {.tick_us = 50, .start_us = e->now_us};
 	size_t sz;
 
 	dp_tcp_conf_defaults(&x->conf);
@@ -377,7 +382,7 @@ static struct p_result
 p_run(uint64_t bytes, struct p_fault f, uint64_t seed, void (*tweak)(struct dp_tcp_conf *))
 {
 	struct p_env *e = calloc(1, sizeof(*e));
-	struct dp_addr4 l = { .ip = 0, .port = P_PORT }, r = { .ip = P_IP_B, .port = P_PORT };
+	struct dp_addr4 l = {.ip = 0, .port = P_PORT}, r = {.ip = P_IP_B, .port = P_PORT};
 	unsigned baseline = rte_mempool_avail_count(p_mp);
 	uint64_t deadline;
 	struct p_result res;
@@ -393,7 +398,7 @@ p_run(uint64_t bytes, struct p_fault f, uint64_t seed, void (*tweak)(struct dp_t
 	e->a.total = bytes;
 	ck_assert_int_eq(dp_stack_listen(dp_tcp_stack(e->b.t), &l, &p_cbs_b, &e->b), 0);
 	ck_assert_int_eq(dp_stack_connect(dp_tcp_stack(e->a.t), &r, &p_cbs_a, &e->a, &e->a.s), 0);
-	deadline = e->now_us + 600ull * 1000000;   /* virtual time */
+	deadline = e->now_us + 600ull * 1000000; /* virtual time */
 	while (!(e->a.closed && e->b.closed) && e->now_us < deadline && iters < 50000000) {
 		uint64_t next;
 
@@ -431,11 +436,14 @@ p_run(uint64_t bytes, struct p_fault f, uint64_t seed, void (*tweak)(struct dp_t
 		ck_assert_uint_gt(e->duplicated, 0);
 	if (f.reorder_ppm > 0)
 		ck_assert_uint_gt(e->reordered, 0);
-	fprintf(stderr, "  %lu bytes each way in %.3f virtual s: wire dropped %lu reordered %lu "
-		"duplicated %lu; rexmit bytes A %lu B %lu (rto %lu/%lu fast %lu/%lu sack %lu/%lu)\n",
-		(unsigned long)bytes, (double)(e->a.done_us - 1000000) / 1e6, (unsigned long)e->dropped,
-		(unsigned long)e->reordered, (unsigned long)e->duplicated,
-		(unsigned long)res.a_rexmit, (unsigned long)res.b_rexmit,
+	fprintf(stderr,
+		"  %lu bytes each way in %.3f virtual s: wire dropped %lu reordered %lu "
+		"duplicated %lu; rexmit bytes A %lu B %lu (rto %lu/%lu fast %lu/%lu sack "
+		"%lu/%lu)\n",
+		(unsigned long)bytes, (double)(e->a.done_us - 1000000) / 1e6,
+		(unsigned long)e->dropped, (unsigned long)e->reordered,
+		(unsigned long)e->duplicated, (unsigned long)res.a_rexmit,
+		(unsigned long)res.b_rexmit,
 		(unsigned long)dp_tcp_counter(e->a.t, DP_TCP_CNT_REXMIT_RTO),
 		(unsigned long)dp_tcp_counter(e->b.t, DP_TCP_CNT_REXMIT_RTO),
 		(unsigned long)dp_tcp_counter(e->a.t, DP_TCP_CNT_REXMIT_FAST),
@@ -446,7 +454,8 @@ p_run(uint64_t bytes, struct p_fault f, uint64_t seed, void (*tweak)(struct dp_t
 		unsigned k;
 
 		fprintf(stderr, "    data done at %.6f, A closed %.6f, B closed %.6f\n",
-			(double)(e->a.done_us - 1000000) / 1e6, (double)(e->a.closed_us - 1000000) / 1e6,
+			(double)(e->a.done_us - 1000000) / 1e6,
+			(double)(e->a.closed_us - 1000000) / 1e6,
 			(double)(e->b.closed_us - 1000000) / 1e6);
 
 		for (k = 0; k < DP_TCP_CNT_MAX; k++)
@@ -479,7 +488,7 @@ p_run(uint64_t bytes, struct p_fault f, uint64_t seed, void (*tweak)(struct dp_t
 
 START_TEST(clean_echo)
 {
-	struct p_result r = p_run(8 * MB, (struct p_fault){ 0, 0, 0 }, 1, NULL);
+	struct p_result r = p_run(8 * MB, (struct p_fault){0, 0, 0}, 1, NULL);
 
 	ck_assert_uint_eq(r.a_rexmit, 0);
 	ck_assert_uint_eq(r.b_rexmit, 0);
@@ -488,31 +497,31 @@ END_TEST
 
 START_TEST(loss_1pct)
 {
-	p_run(4 * MB, (struct p_fault){ 10000, 0, 0 }, 2, NULL);
+	p_run(4 * MB, (struct p_fault){10000, 0, 0}, 2, NULL);
 }
 END_TEST
 
 START_TEST(loss_5pct)
 {
-	p_run(2 * MB, (struct p_fault){ 50000, 0, 0 }, 3, NULL);
+	p_run(2 * MB, (struct p_fault){50000, 0, 0}, 3, NULL);
 }
 END_TEST
 
 START_TEST(reorder_1pct)
 {
-	p_run(4 * MB, (struct p_fault){ 0, 10000, 0 }, 4, NULL);
+	p_run(4 * MB, (struct p_fault){0, 10000, 0}, 4, NULL);
 }
 END_TEST
 
 START_TEST(dup_1pct)
 {
-	p_run(4 * MB, (struct p_fault){ 0, 0, 10000 }, 5, NULL);
+	p_run(4 * MB, (struct p_fault){0, 0, 10000}, 5, NULL);
 }
 END_TEST
 
 START_TEST(mixed_faults)
 {
-	p_run(2 * MB, (struct p_fault){ 20000, 20000, 10000 }, 6, NULL);
+	p_run(2 * MB, (struct p_fault){20000, 20000, 10000}, 6, NULL);
 }
 END_TEST
 
@@ -525,7 +534,7 @@ p_no_sack_ts(struct dp_tcp_conf *c)
 
 START_TEST(loss_newreno_no_ts)
 {
-	p_run(2 * MB, (struct p_fault){ 20000, 5000, 0 }, 7, p_no_sack_ts);
+	p_run(2 * MB, (struct p_fault){20000, 5000, 0}, 7, p_no_sack_ts);
 }
 END_TEST
 
@@ -539,7 +548,7 @@ p_small_bufs(struct dp_tcp_conf *c)
 
 START_TEST(small_windows_nagle)
 {
-	p_run(1 * MB, (struct p_fault){ 10000, 0, 0 }, 8, p_small_bufs);
+	p_run(1 * MB, (struct p_fault){10000, 0, 0}, 8, p_small_bufs);
 }
 END_TEST
 
@@ -547,9 +556,20 @@ int
 main(void)
 {
 	char pfx[64];
-	char *argv[] = { "test_tcp_pair", "-l", "0", "--no-huge", "-m", "256", "--no-pci",
-			 "--no-shconf", "--no-telemetry", "--log-level", "lib.*:error", "--file-prefix",
-			 pfx, NULL };
+	char *argv[] = {"test_tcp_pair",
+			"-l",
+			"0",
+			"--no-huge",
+			"-m",
+			"256",
+			"--no-pci",
+			"--no-shconf",
+			"--no-telemetry",
+			"--log-level",
+			"lib.*:error",
+			"--file-prefix",
+			pfx,
+			NULL};
 	Suite *s = suite_create("tcp_pair");
 	TCase *tc = tcase_create("pair");
 	SRunner *sr;

@@ -16,7 +16,7 @@ struct dp_tcp_hdr {
 	uint16_t dport_be;
 	uint32_t seq_be;
 	uint32_t ack_be;
-	uint8_t doff;       /**< data offset in 32-bit words, high nibble */
+	uint8_t doff; /**< data offset in 32-bit words, high nibble */
 	uint8_t flags;
 	uint16_t win_be;
 	uint16_t cksum_be;
