@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Engine control path: configuration defaults and checks, creation (every connection slot,
- * stream slot and stream table of the core allocated up front), teardown, counters, and the
- * once-per-loop flush. Runs on the control core at start and stop, except rs_engine_flush() and
+ * Engine control path: configuration defaults and checks, the default (libc) allocator, creation
+ * (the connection slots of the core, through conf.alloc; a slot's own memory comes at its first
+ * use, conn.c), teardown (frees all of it), counters, and the once-per-loop flush. Runs on the control core at start and stop, except rs_engine_flush() and
  * rs_engine_set_now(), which the worker calls every loop.
  */
 #include <errno.h>
