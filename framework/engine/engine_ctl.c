@@ -2,8 +2,9 @@
 /*
  * Engine control path: configuration defaults and checks, the default (libc) allocator, creation
  * (the connection slots of the core, through conf.alloc; a slot's own memory comes at its first
- * use, conn.c), teardown (frees all of it), counters, and the once-per-loop flush. Runs on the control core at start and stop, except rs_engine_flush() and
- * rs_engine_set_now(), which the worker calls every loop.
+ * use, conn.c), teardown (frees all of it), counters, and the once-per-loop flush. Runs on the
+ * control core at start and stop, except rs_engine_flush() and rs_engine_set_now(), which the
+ * worker calls every loop.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -207,8 +208,8 @@ rs_engine_create(const struct rs_engine_conf *conf, struct dp_timer_wheel *wheel
 		return -ENOMEM;
 	e->conf = *conf;
 	e->conf.alloc = a;
-	e->gbuf_size = conf->gather_bytes < conf->max_frame_len ? conf->gather_bytes
-								 : conf->max_frame_len;
+	e->gbuf_size =
+		conf->gather_bytes < conf->max_frame_len ? conf->gather_bytes : conf->max_frame_len;
 	e->wheel = wheel;
 	e->pool = pool;
 	e->stack = stack;

@@ -535,8 +535,9 @@ rs_stream_on_request(struct rs_conn *c, struct rs_frame *f)
 			rs_stream_free(s);
 			if (!fnf)
 				rs_stream_refuse(c, sid, RS_ERROR_REJECTED,
-						 rc == -ENOMEM ? "out of memory"
-							       : "reassembled message over the cap");
+						 rc == -ENOMEM
+							 ? "out of memory"
+							 : "reassembled message over the cap");
 		}
 		return;
 	}
@@ -669,8 +670,8 @@ rs_stream_on_payload(struct rs_conn *c, struct rs_frame *f)
 	if (rc != 0) {
 		/* Over the per-stream cap or out of memory: the stream fails, the connection goes
 		 * on. */
-		rs_stream_fail_in(c, s,
-				  rc == -ENOMEM ? "out of memory" : "reassembled message over the cap");
+		rs_stream_fail_in(
+			c, s, rc == -ENOMEM ? "out of memory" : "reassembled message over the cap");
 		return;
 	}
 	if (more)

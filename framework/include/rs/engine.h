@@ -54,7 +54,7 @@ typedef void rs_engine_free_fn(void *ctx, void *p);
  */
 struct rs_engine_alloc {
 	rs_engine_alloc_fn *alloc;
-	rs_engine_alloc_fn *zalloc; /**< zeroed memory, or NULL */
+	rs_engine_alloc_fn *zalloc;    /**< zeroed memory, or NULL */
 	rs_engine_realloc_fn *realloc; /**< or NULL */
 	rs_engine_free_fn *free;
 	void *ctx; /**< per core (e.g. the struct sk_core) */

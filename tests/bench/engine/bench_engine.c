@@ -271,7 +271,8 @@ main(int argc, char **argv)
 		       seconds);
 	else
 		printf("engine (in-memory transport, one thread, provisional):\n"
-		       "  request-response: %.0f round trips/s (64 in flight), %lu allocator calls\n"
+		       "  request-response: %.0f round trips/s (64 in flight), %lu allocator "
+		       "calls\n"
 		       "  request-stream:   %.0f items/s (32-byte items, unbounded credit), %lu "
 		       "allocator calls\n",
 		       rr_rate, (unsigned long)allocs_rr, item_rate, (unsigned long)allocs_stream);

@@ -108,7 +108,8 @@ t_al_check_freed(void)
 		ck_assert_uint_gt(t_al[i].calls, 0);
 		ck_assert_msg(t_al[i].live_blocks == 0 && t_al[i].live_bytes == 0,
 			      "engine %d: %lu blocks, %lu bytes not freed", i,
-			      (unsigned long)t_al[i].live_blocks, (unsigned long)t_al[i].live_bytes);
+			      (unsigned long)t_al[i].live_blocks,
+			      (unsigned long)t_al[i].live_bytes);
 	}
 }
 
@@ -261,7 +262,8 @@ START_TEST(test_engine_alloc_steady_state_free)
 	t_item_len = 8;
 	ck_assert_msg(t_al[0].calls == calls0 && t_al[1].calls == calls1,
 		      "steady state allocated: server %lu, client %lu calls",
-		      (unsigned long)(t_al[0].calls - calls0), (unsigned long)(t_al[1].calls - calls1));
+		      (unsigned long)(t_al[0].calls - calls0),
+		      (unsigned long)(t_al[1].calls - calls1));
 	ck_assert_uint_eq(t_ctr(0)[RS_CTR_RX_GATHER_BIG] + t_ctr(1)[RS_CTR_RX_GATHER_BIG], 0);
 	ck_assert_uint_eq(t_ctr(0)[RS_CTR_RX_NOMEM] + t_ctr(1)[RS_CTR_RX_NOMEM], 0);
 	/* Connection churn reuses the slots' memory. */
