@@ -405,11 +405,9 @@ rs_conn_release(struct rs_conn *c)
 	dp_timer_cancel(e->wheel, &c->t_setup);
 	dp_timer_cancel(e->wheel, &c->t_lease);
 	dp_timer_cancel(e->wheel, &c->t_session);
-	free(c->store);
-	c->store = NULL;
-	free(c->gbuf);
-	c->gbuf = NULL;
-	c->gbuf_cap = 0;
+	/* The store and the gather buffer stay with the slot (engine.h, Memory). */
+	rs_engine_mfree(e, c->gbig);
+	c->gbig = NULL;
 	c->state = RS_CONN_FREE;
 	c->gen++;
 	c->release_pending = false;
@@ -589,15 +587,20 @@ rs_conn_alloc(struct rs_engine *e, bool is_client)
 		uint32_t gen = c->gen;
 		uint32_t *tbl = c->tbl;
 		struct rs_stream *sblock = c->sblock;
+		uint8_t *gbuf = c->gbuf, *store = c->store;
 		bool dirty = c->dirty; /* may still sit on the flush list */
 
-		/* First use of this slot: its stream slots and table, kept for later reuse. */
+		/* First use of this slot: its stream slots, table and gather buffer, kept for later
+		 * reuse (a per-core pool: connection churn allocates nothing after warm-up). */
 		if (sblock == NULL) {
-			sblock = calloc(e->conf.max_streams, sizeof(*sblock));
-			tbl = calloc(e->tbl_size, sizeof(*tbl));
-			if (sblock == NULL || tbl == NULL) {
-				free(sblock);
-				free(tbl);
+			sblock = rs_engine_zalloc(e, (size_t)e->conf.max_streams * sizeof(*sblock));
+			tbl = rs_engine_zalloc(e, (size_t)e->tbl_size * sizeof(*tbl));
+			gbuf = rs_engine_alloc(e, e->gbuf_size);
+			if (sblock == NULL || tbl == NULL || gbuf == NULL) {
+				rs_engine_mfree(e, sblock);
+				rs_engine_mfree(e, tbl);
+				rs_engine_mfree(e, gbuf);
+				rs_engine_count(e, RS_CTR_RX_NOMEM);
 				return NULL;
 			}
 			for (uint32_t k = 0; k < e->conf.max_streams; k++)
@@ -610,6 +613,8 @@ rs_conn_alloc(struct rs_engine *e, bool is_client)
 		c->gen = gen;
 		c->tbl = tbl;
 		c->sblock = sblock;
+		c->gbuf = gbuf;
+		c->store = store;
 		c->tbl_mask = e->tbl_size - 1;
 		memset(tbl, 0, e->tbl_size * sizeof(*tbl));
 		c->is_client = is_client;
@@ -661,41 +666,46 @@ rs_conn_can_request(struct rs_conn *c)
 /* ---- Payload views --------------------------------------------------------------------- */
 
 static const uint8_t *
-rs_conn_gather(struct rs_conn *c, const struct rs_frame_slice *s, uint32_t at)
+rs_conn_gather(uint8_t *buf, const struct rs_frame_slice *s, uint32_t at)
 {
 	if (rs_frame_slice_is_contig(s))
 		return s->ptr;
-	rs_frame_slice_copy(s, c->gbuf + at, s->len);
-	return c->gbuf + at;
+	rs_frame_slice_copy(s, buf + at, s->len);
+	return buf + at;
 }
 
 int
 rs_conn_view(struct rs_conn *c, const struct rs_frame *f, struct sk_payload *p)
 {
+	struct rs_engine *e = c->e;
 	bool has_md = (f->flags & RS_FRAME_FLAG_M) != 0;
 	uint32_t need = 0;
+	uint8_t *buf = c->gbuf;
 
 	if (!rs_frame_slice_is_contig(&f->data))
 		need += f->data.len;
 	if (has_md && !rs_frame_slice_is_contig(&f->metadata))
 		need += f->metadata.len;
-	if (need > c->gbuf_cap) {
-		/* Grows to the largest straddling frame seen, bounded by max_frame_len: not per
-		 * frame in steady state. */
-		uint8_t *nb = realloc(c->gbuf, need);
-
-		if (nb == NULL) {
-			rs_engine_count(c->e, RS_CTR_RX_NOMEM);
-			return -ENOMEM;
+	if (need > e->gbuf_size) {
+		/* Bigger than the slot's gather buffer (gather_bytes): a buffer for this frame
+		 * only, freed once it is dispatched (rs_conn_on_data). Bounded by max_frame_len,
+		 * and rare: the copy it serves costs more than the allocation. Keeping it would
+		 * grow every slot towards max_frame_len. */
+		if (c->gbig == NULL) {
+			c->gbig = rs_engine_alloc(e, need);
+			if (c->gbig == NULL) {
+				rs_engine_count(e, RS_CTR_RX_NOMEM);
+				return -ENOMEM;
+			}
+			rs_engine_count(e, RS_CTR_RX_GATHER_BIG);
 		}
-		c->gbuf = nb;
-		c->gbuf_cap = need;
+		buf = c->gbig;
 	}
 	p->has_metadata = has_md;
 	p->metadata_len = has_md ? f->metadata.len : 0;
-	p->metadata = has_md ? rs_conn_gather(c, &f->metadata, 0) : NULL;
+	p->metadata = has_md ? rs_conn_gather(buf, &f->metadata, 0) : NULL;
 	p->data_len = f->data.len;
-	p->data = rs_conn_gather(c, &f->data,
+	p->data = rs_conn_gather(buf, &f->data,
 				 has_md && !rs_frame_slice_is_contig(&f->metadata) ? f->metadata.len
 										   : 0);
 	return 0;
@@ -783,10 +793,11 @@ rs_conn_on_setup(struct rs_conn *c, const struct rs_frame *f)
 		if (rs_conn_find_token(e, tok, (uint16_t)f->setup.token.len, c) != NULL)
 			return rs_conn_reject_setup(c, RS_CTR_SETUP_TOKEN_IN_USE,
 						    RS_ERROR_REJECTED_SETUP, "resume token in use");
-		c->store = malloc(e->conf.resume_store_bytes);
 		if (c->store == NULL)
-			return rs_conn_reject_setup(c, RS_CTR_SETUP_MALFORMED,
-						    RS_ERROR_REJECTED_SETUP, "out of memory");
+			c->store = rs_engine_alloc(e, e->conf.resume_store_bytes);
+		if (c->store == NULL)
+			return rs_conn_reject_setup(c, RS_CTR_RX_NOMEM, RS_ERROR_REJECTED_SETUP,
+						    "out of memory");
 		c->store_cap = e->conf.resume_store_bytes;
 		memcpy(c->token, tok, f->setup.token.len);
 		c->token_len = (uint16_t)f->setup.token.len;
@@ -1157,6 +1168,12 @@ rs_conn_process(struct rs_conn *c, struct dp_stream *ts)
 		else
 			rs_conn_on_frame(c, &f);
 		e->rx_conn = NULL;
+		if (c->gbig != NULL) {
+			/* The one-frame gather buffer (rs_conn_view): its views ended with the
+			 * frame's callbacks. */
+			rs_engine_mfree(e, c->gbig);
+			c->gbig = NULL;
+		}
 	}
 	done = rs_frame_reader_release(&c->rd);
 	rte_pktmbuf_free(done);
@@ -1202,8 +1219,11 @@ rs_conn_start_client(struct rs_conn *c)
 	c->lifetime_ms = e->conf.max_lifetime_ms;
 	c->lease = e->conf.lease;
 	if (e->conf.resume) {
-		c->store = malloc(e->conf.resume_store_bytes);
-		if (c->store != NULL) {
+		if (c->store == NULL)
+			c->store = rs_engine_alloc(e, e->conf.resume_store_bytes);
+		if (c->store == NULL) {
+			rs_engine_count(e, RS_CTR_RX_NOMEM);
+		} else {
 			c->store_cap = e->conf.resume_store_bytes;
 			c->resume = true;
 			c->token_len = 16;

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Engine control path: configuration defaults and checks, creation (every connection slot,
- * stream slot and stream table of the core allocated up front), teardown, counters, and the
- * once-per-loop flush. Runs on the control core at start and stop, except rs_engine_flush() and
- * rs_engine_set_now(), which the worker calls every loop.
+ * Engine control path: configuration defaults and checks, the default (libc) allocator, creation
+ * (the connection slots of the core, through conf.alloc; a slot's own memory comes at its first
+ * use, conn.c), teardown (frees all of it), counters, and the once-per-loop flush. Runs on the
+ * control core at start and stop, except rs_engine_flush() and rs_engine_set_now(), which the
+ * worker calls every loop.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -69,7 +70,51 @@ static const char *const rs_engine_ctr_names[RS_CTR_MAX] = {
 	[RS_CTR_RESUME_STORE_OVERFLOW] = "resume_store_overflow",
 	[RS_CTR_RESUME_EXPIRED] = "resume_expired",
 	[RS_CTR_METADATA_PUSH_RX] = "metadata_push_rx",
+	[RS_CTR_RX_GATHER_BIG] = "rx_gather_big",
 };
+
+/* The default allocator: libc (tests, tools). The runtime passes the core's jemalloc arena. */
+static void *
+rs_engine_libc_alloc(void *ctx, size_t size)
+{
+	(void)ctx;
+	return malloc(size ? size : 1);
+}
+
+static void *
+rs_engine_libc_zalloc(void *ctx, size_t size)
+{
+	(void)ctx;
+	return calloc(1, size ? size : 1);
+}
+
+static void *
+rs_engine_libc_realloc(void *ctx, void *p, size_t size)
+{
+	(void)ctx;
+	return realloc(p, size ? size : 1);
+}
+
+static void
+rs_engine_libc_free(void *ctx, void *p)
+{
+	(void)ctx;
+	free(p);
+}
+
+/* Zeroed memory before the engine exists (the engine itself): alloc + memset without zalloc. */
+static void *
+rs_engine_zalloc_any(const struct rs_engine_alloc *a, size_t size)
+{
+	void *p;
+
+	if (a->zalloc != NULL)
+		return a->zalloc(a->ctx, size);
+	p = a->alloc(a->ctx, size);
+	if (p != NULL)
+		memset(p, 0, size);
+	return p;
+}
 
 void
 rs_engine_conf_default(struct rs_engine_conf *conf)
@@ -93,6 +138,7 @@ rs_engine_conf_default(struct rs_engine_conf *conf)
 	conf->resume_store_bytes = 1u << 20;
 	conf->resume_session_ms = 60000;
 	conf->max_conns = 1024;
+	conf->gather_bytes = 64u << 10;
 }
 
 static int
@@ -115,6 +161,12 @@ rs_engine_conf_check(const struct rs_engine_conf *c)
 	if (c->lease && (c->lease_ttl_ms == 0 || c->lease_ttl_ms > RS_FRAME_U31_MAX ||
 			 c->lease_requests > RS_FRAME_U31_MAX))
 		return -EINVAL;
+	if (c->gather_bytes < 64)
+		return -EINVAL;
+	if ((c->alloc.alloc == NULL) != (c->alloc.free == NULL))
+		return -EINVAL;
+	if (c->alloc.alloc == NULL && (c->alloc.zalloc != NULL || c->alloc.realloc != NULL))
+		return -EINVAL;
 	return 0;
 }
 
@@ -135,6 +187,7 @@ rs_engine_create(const struct rs_engine_conf *conf, struct dp_timer_wheel *wheel
 		 struct rte_mempool *pool, struct dp_stack *stack, const struct sk_app *app,
 		 const struct sk_router *router, unsigned core_id, struct rs_engine **out)
 {
+	struct rs_engine_alloc a;
 	struct rs_engine *e;
 	int rc;
 
@@ -143,10 +196,20 @@ rs_engine_create(const struct rs_engine_conf *conf, struct dp_timer_wheel *wheel
 	rc = rs_engine_conf_check(conf);
 	if (rc != 0)
 		return rc;
-	e = calloc(1, sizeof(*e));
+	a = conf->alloc;
+	if (a.alloc == NULL) {
+		a.alloc = rs_engine_libc_alloc;
+		a.zalloc = rs_engine_libc_zalloc;
+		a.realloc = rs_engine_libc_realloc;
+		a.free = rs_engine_libc_free;
+	}
+	e = rs_engine_zalloc_any(&a, sizeof(*e));
 	if (e == NULL)
 		return -ENOMEM;
 	e->conf = *conf;
+	e->conf.alloc = a;
+	e->gbuf_size =
+		conf->gather_bytes < conf->max_frame_len ? conf->gather_bytes : conf->max_frame_len;
 	e->wheel = wheel;
 	e->pool = pool;
 	e->stack = stack;
@@ -155,8 +218,8 @@ rs_engine_create(const struct rs_engine_conf *conf, struct dp_timer_wheel *wheel
 	e->tbl_size = 8;
 	while (e->tbl_size < 2 * conf->max_streams)
 		e->tbl_size <<= 1;
-	e->conns = calloc(conf->max_conns + 1, sizeof(*e->conns));
-	e->dirty = calloc(conf->max_conns + 1, sizeof(*e->dirty));
+	e->conns = rs_engine_zalloc(e, (conf->max_conns + 1) * sizeof(*e->conns));
+	e->dirty = rs_engine_zalloc(e, (conf->max_conns + 1) * sizeof(*e->dirty));
 	if (e->conns == NULL || e->dirty == NULL) {
 		rc = -ENOMEM;
 		goto fail;
@@ -169,21 +232,21 @@ rs_engine_create(const struct rs_engine_conf *conf, struct dp_timer_wheel *wheel
 		rc = sk_router_scratch_alloc(router, &e->scratch);
 		if (rc != 0)
 			goto fail;
-		e->route_app = malloc((nr + 1) * sizeof(*e->route_app));
+		e->route_app = rs_engine_alloc(e, (nr + 1) * sizeof(*e->route_app));
 		if (e->route_app == NULL) {
 			rc = -ENOMEM;
 			goto fail;
 		}
 		for (uint32_t r = 0; r < nr; r++)
 			e->route_app[r] = -1;
-		for (uint32_t a = 0; app != NULL && a < app->nb_routes; a++) {
-			int r = sk_router_find(router, app->route_names[a]);
+		for (uint32_t ai = 0; app != NULL && ai < app->nb_routes; ai++) {
+			int r = sk_router_find(router, app->route_names[ai]);
 
 			if (r < 0) {
 				rc = -ENOENT;
 				goto fail;
 			}
-			e->route_app[r] = (int)a;
+			e->route_app[r] = (int)ai;
 		}
 	}
 	if (app != NULL && app->core_init != NULL)
@@ -192,10 +255,10 @@ rs_engine_create(const struct rs_engine_conf *conf, struct dp_timer_wheel *wheel
 	return 0;
 fail:
 	sk_router_scratch_free(e->scratch);
-	free(e->route_app);
-	free(e->conns);
-	free(e->dirty);
-	free(e);
+	rs_engine_mfree(e, e->route_app);
+	rs_engine_mfree(e, e->conns);
+	rs_engine_mfree(e, e->dirty);
+	a.free(a.ctx, e);
 	return rc;
 }
 
@@ -215,14 +278,21 @@ rs_engine_free(struct rs_engine *e)
 	if (e->app != NULL && e->app->core_teardown != NULL)
 		e->app->core_teardown(rs_engine_ctx(e), e->app_state);
 	sk_router_scratch_free(e->scratch);
-	free(e->route_app);
+	rs_engine_mfree(e, e->route_app);
+	/* The per-slot memory kept across the slot's connections (engine.h, Memory). */
 	for (uint32_t i = 1; i <= e->conf.max_conns; i++) {
-		free(e->conns[i].sblock);
-		free(e->conns[i].tbl);
+		rs_engine_mfree(e, e->conns[i].sblock);
+		rs_engine_mfree(e, e->conns[i].tbl);
+		rs_engine_mfree(e, e->conns[i].gbuf);
+		rs_engine_mfree(e, e->conns[i].store);
 	}
-	free(e->conns);
-	free(e->dirty);
-	free(e);
+	rs_engine_mfree(e, e->conns);
+	rs_engine_mfree(e, e->dirty);
+	{
+		struct rs_engine_alloc a = e->conf.alloc;
+
+		a.free(a.ctx, e);
+	}
 }
 
 void

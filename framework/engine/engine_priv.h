@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <dp/stream.h>
 #include <dp/timer.h>
@@ -86,9 +87,10 @@ struct rs_conn {
 	struct rte_mbuf *tx_head, *tx_tail;
 	uint32_t tx_bytes;
 	bool tx_blocked;
-	/* Gather buffer for payloads that straddle segments. */
+	/* Gather buffer for payloads that straddle segments: e->gbuf_size bytes, allocated with the
+	 * slot and kept; gbig is a one-frame buffer for a larger frame, freed after that frame. */
 	uint8_t *gbuf;
-	uint32_t gbuf_cap;
+	uint8_t *gbig;
 	/* SETUP parameters. */
 	uint32_t keepalive_ms, lifetime_ms;
 	bool lease;  /**< lease negotiated (L=1) */
@@ -117,7 +119,8 @@ struct rs_conn {
 	/* Resumption (RSOCKET.md 7). */
 	uint64_t send_pos, recv_pos;
 	uint64_t store_first_pos;
-	uint8_t *store; /**< [u24 len][frame] ... of unacknowledged tracked frames */
+	uint8_t *store; /**< [u24 len][frame] ... of unacknowledged tracked frames; allocated
+			 *   when resumption is first agreed on the slot, kept with the slot */
 	uint32_t store_cap, store_head, store_len;
 	/* Requester-side connection events. */
 	const struct sk_conn_cbs *cbs;
@@ -143,8 +146,54 @@ struct rs_engine {
 	uint32_t *dirty; /**< connections with queued TX or a pending close */
 	uint32_t nb_dirty;
 	uint32_t nb_streams;
+	uint32_t gbuf_size; /**< gather buffer per slot: min(gather_bytes, max_frame_len) */
 	uint64_t ctr[RS_CTR_MAX];
 };
+
+/* ---- Allocation: everything through conf.alloc (libc when unset, engine.h) ----------------- */
+
+static inline void *
+rs_engine_alloc(struct rs_engine *e, size_t n)
+{
+	return e->conf.alloc.alloc(e->conf.alloc.ctx, n);
+}
+
+static inline void *
+rs_engine_zalloc(struct rs_engine *e, size_t n)
+{
+	void *p;
+
+	if (e->conf.alloc.zalloc != NULL)
+		return e->conf.alloc.zalloc(e->conf.alloc.ctx, n);
+	p = rs_engine_alloc(e, n);
+	if (p != NULL)
+		memset(p, 0, n);
+	return p;
+}
+
+static inline void
+rs_engine_mfree(struct rs_engine *e, void *p)
+{
+	if (p != NULL)
+		e->conf.alloc.free(e->conf.alloc.ctx, p);
+}
+
+/* Resize @p p from @p old to @p n bytes (contents kept); NULL on failure, @p p untouched. An
+ * allocator without realloc gets alloc + copy + free. */
+static inline void *
+rs_engine_realloc(struct rs_engine *e, void *p, size_t old, size_t n)
+{
+	void *q;
+
+	if (e->conf.alloc.realloc != NULL)
+		return e->conf.alloc.realloc(e->conf.alloc.ctx, p, n);
+	q = rs_engine_alloc(e, n);
+	if (q != NULL && p != NULL) {
+		memcpy(q, p, old < n ? old : n);
+		rs_engine_mfree(e, p);
+	}
+	return q;
+}
 
 /* A stream handle's idx is (connection index - 1) * max_streams + local slot + 1. */
 static inline uint32_t

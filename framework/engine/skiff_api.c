@@ -405,9 +405,13 @@ sk_payload_retain(struct sk_ctx *cx, const struct sk_payload *p, struct sk_held 
 			need += p->data_len;
 	}
 	if (need > 0) {
-		copy = malloc(need);
-		if (copy == NULL)
+		/* The application asked to keep a payload that is not in one segment: a copy
+		 * from the core's allocator (engine.h, Memory), freed by sk_payload_release. */
+		copy = rs_engine_alloc(e, need);
+		if (copy == NULL) {
+			rs_engine_count(e, RS_CTR_RX_NOMEM);
 			return -ENOMEM;
+		}
 	}
 	out->p = *p;
 	need = 0;
@@ -437,11 +441,11 @@ sk_payload_retain(struct sk_ctx *cx, const struct sk_payload *p, struct sk_held 
 void
 sk_payload_release(struct sk_ctx *cx, struct sk_held *h)
 {
-	(void)cx;
 	for (int i = 0; i < 2; i++)
 		if (h->seg[i] != NULL)
 			rte_pktmbuf_free_seg(h->seg[i]);
-	free(h->copy);
+	if (h->copy != NULL)
+		rs_engine_mfree(rs_engine_from_ctx(cx), h->copy);
 	memset(h, 0, sizeof(*h));
 }
 

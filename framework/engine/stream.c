@@ -80,8 +80,8 @@ rs_stream_reasm_drop(struct rs_stream *s)
 	if (!s->reasm)
 		return;
 	s->c->reasm_bytes -= (uint64_t)s->rmd_len + s->rdata_len;
-	free(s->rmd);
-	free(s->rdata);
+	rs_engine_mfree(s->c->e, s->rmd);
+	rs_engine_mfree(s->c->e, s->rdata);
 	s->rmd = s->rdata = NULL;
 	s->rmd_len = s->rmd_cap = s->rdata_len = s->rdata_cap = 0;
 	s->reasm = false;
@@ -391,8 +391,18 @@ rs_stream_deliver_request(struct rs_conn *c, struct rs_stream *s, uint32_t sid, 
 	}
 }
 
+/*
+ * Reassembly buffers grow per stream (doubling, through the engine's allocator), bounded by
+ * reasm_stream_max per message and reasm_conn_max per connection. Not a free list of fixed
+ * chunks: the handler gets one contiguous sk_payload, so chunks would have to be as large as the
+ * stream cap (1 MiB of mostly unused memory per reassembling stream) or be copied together again.
+ * A fragmented message is large by definition (over the peer's fragment size) and already
+ * copied once here; a few allocations per message (log2 of its size over 256) cost little next
+ * to that copy, and the core's jemalloc arena serves them without locks.
+ */
 static int
-rs_stream_append(uint8_t **buf, uint32_t *len, uint32_t *cap, const struct rs_frame_slice *sl)
+rs_stream_append(struct rs_engine *e, uint8_t **buf, uint32_t *len, uint32_t *cap,
+		 const struct rs_frame_slice *sl)
 {
 	if (sl->len == 0)
 		return 0;
@@ -402,7 +412,7 @@ rs_stream_append(uint8_t **buf, uint32_t *len, uint32_t *cap, const struct rs_fr
 
 		while (nc < *len + sl->len)
 			nc *= 2;
-		nb = realloc(*buf, nc);
+		nb = rs_engine_realloc(e, *buf, *len, nc);
 		if (nb == NULL)
 			return -ENOMEM;
 		*buf = nb;
@@ -436,10 +446,10 @@ rs_stream_reasm_add(struct rs_stream *s, const struct rs_frame *f)
 	}
 	if (md) {
 		s->reasm_has_md = true;
-		rc = rs_stream_append(&s->rmd, &s->rmd_len, &s->rmd_cap, &f->metadata);
+		rc = rs_stream_append(e, &s->rmd, &s->rmd_len, &s->rmd_cap, &f->metadata);
 	}
 	if (rc == 0)
-		rc = rs_stream_append(&s->rdata, &s->rdata_len, &s->rdata_cap, &f->data);
+		rc = rs_stream_append(e, &s->rdata, &s->rdata_len, &s->rdata_cap, &f->data);
 	c->reasm_bytes += (uint64_t)s->rmd_len + s->rdata_len - before;
 	if (rc != 0)
 		rs_engine_count(e, RS_CTR_RX_NOMEM);
@@ -525,12 +535,19 @@ rs_stream_on_request(struct rs_conn *c, struct rs_frame *f)
 			rs_stream_free(s);
 			if (!fnf)
 				rs_stream_refuse(c, sid, RS_ERROR_REJECTED,
-						 "reassembled message over the cap");
+						 rc == -ENOMEM
+							 ? "out of memory"
+							 : "reassembled message over the cap");
 		}
 		return;
 	}
-	if (rs_conn_view(c, f, &p) != 0)
+	if (rs_conn_view(c, f, &p) != 0) {
+		/* No memory to gather it (counted rx_nomem): refused before any processing,
+		 * ERROR[REJECTED] (RSOCKET.md 3.4 error codes); a FNF is dropped. */
+		if (!fnf)
+			rs_stream_refuse(c, sid, RS_ERROR_REJECTED, "out of memory");
 		return;
+	}
 	rs_stream_deliver_request(c, NULL, sid, f->type, f->flags, n, &p);
 }
 
@@ -598,6 +615,24 @@ rs_stream_deliver_payload(struct rs_stream *s, unsigned flags, const struct sk_p
 	}
 }
 
+/* An item of @p s could not be received (reassembly cap, no memory): the stream fails, the
+ * connection goes on (RSOCKET.md 10.11). The requester cancels, the responder answers
+ * ERROR[REJECTED]; the application hears on_error if the stream reached it. */
+static void
+rs_stream_fail_in(struct rs_conn *c, struct rs_stream *s, const char *msg)
+{
+	if (!s->delivered && !s->requester) {
+		rs_stream_refuse(c, s->id, RS_ERROR_REJECTED, msg);
+		rs_stream_free(s);
+	} else if (s->requester) {
+		rs_stream_send_cancel(c, s->id);
+		rs_stream_cb_error(s, RS_ERROR_REJECTED, msg, strlen(msg));
+	} else {
+		rs_stream_refuse(c, s->id, RS_ERROR_REJECTED, msg);
+		rs_stream_cb_error(s, RS_ERROR_REJECTED, msg, strlen(msg));
+	}
+}
+
 static void
 rs_stream_on_payload(struct rs_conn *c, struct rs_frame *f)
 {
@@ -613,6 +648,8 @@ rs_stream_on_payload(struct rs_conn *c, struct rs_frame *f)
 	if (!s->reasm && !more) {
 		if (rs_conn_view(c, f, &p) == 0)
 			rs_stream_deliver_payload(s, f->flags, &p);
+		else
+			rs_stream_fail_in(c, s, "out of memory");
 		return;
 	}
 	if (!s->reasm) {
@@ -631,21 +668,10 @@ rs_stream_on_payload(struct rs_conn *c, struct rs_frame *f)
 		return;
 	}
 	if (rc != 0) {
-		/* Over the per-stream cap: the stream fails, the connection goes on. */
-		if (!s->delivered && !s->requester) {
-			rs_stream_refuse(c, s->id, RS_ERROR_REJECTED,
-					 "reassembled message over the cap");
-			rs_stream_free(s);
-		} else if (s->requester) {
-			rs_stream_send_cancel(c, s->id);
-			rs_stream_cb_error(s, RS_ERROR_REJECTED, "reassembled message over the cap",
-					   32);
-		} else {
-			rs_stream_refuse(c, s->id, RS_ERROR_REJECTED,
-					 "reassembled message over the cap");
-			rs_stream_cb_error(s, RS_ERROR_REJECTED, "reassembled message over the cap",
-					   32);
-		}
+		/* Over the per-stream cap or out of memory: the stream fails, the connection goes
+		 * on. */
+		rs_stream_fail_in(
+			c, s, rc == -ENOMEM ? "out of memory" : "reassembled message over the cap");
 		return;
 	}
 	if (more)
@@ -677,8 +703,8 @@ rs_stream_on_payload(struct rs_conn *c, struct rs_frame *f)
 			if (type == RS_FRAME_REQUEST_FNF)
 				rs_stream_free(s);
 		}
-		free(hold.md);
-		free(hold.data);
+		rs_engine_mfree(c->e, hold.md);
+		rs_engine_mfree(c->e, hold.data);
 	}
 }
 

@@ -8,17 +8,24 @@
  * chain per connection that it hands to dp_stream_send() once per loop (rs_engine_flush()).
  *
  * Timers (SETUP timeout, keepalive, keepalive timeout, lease renewal, resume session expiry) run on
- * the core's dp_timer_wheel, which the runtime advances. Connection slots are allocated at
- * rs_engine_create(); a slot's stream slots and stream table when the slot is first used (then kept
- * for the slot's later connections: a per-core pool); the resume store when resumption is agreed.
- * Nothing is allocated per frame, except reassembly buffers for fragmented messages (bounded by the
- * reassembly caps) and the growth of a connection's gather buffer for frames that straddle
- * segments (bounded by max_frame_len).
+ * the core's dp_timer_wheel, which the runtime advances.
+ *
+ * Memory: every allocation and free the engine makes, at creation and after, goes through the
+ * allocator of its configuration (struct rs_engine_alloc; the runtime passes the core's jemalloc
+ * arena, unset means libc). Connection slots are allocated at rs_engine_create(); a slot's stream
+ * slots, stream table and gather buffer (gather_bytes) when the slot is first used, its resume
+ * store when resumption is first agreed on it; all are kept for the slot's later connections (a
+ * per-core pool) and freed by rs_engine_free(). The steady state allocates nothing per frame. The
+ * exceptions, all bounded and counted: reassembly buffers of fragmented messages (bounded by the
+ * reassembly caps), a one-frame gather buffer for a frame whose straddling payload exceeds
+ * gather_bytes (bounded by max_frame_len, counter rx_gather_big), and the copy sk_payload_retain()
+ * makes of a payload that straddled segments.
  */
 #ifndef RS_ENGINE_H
 #define RS_ENGINE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include <dp/stream.h>
@@ -31,8 +38,31 @@ struct sk_router;
 struct sk_router_scratch;
 struct rs_engine;
 
+/** Allocate @p size bytes (NULL on failure). */
+typedef void *rs_engine_alloc_fn(void *ctx, size_t size);
+/** Resize @p p (from this allocator) to @p size bytes, keeping its contents; NULL on failure, then
+ * @p p is left as it was. */
+typedef void *rs_engine_realloc_fn(void *ctx, void *p, size_t size);
+/** Free @p p (from this allocator; NULL is a no-op). */
+typedef void rs_engine_free_fn(void *ctx, void *p);
+
 /**
- * Engine configuration, one for all cores. Defaults from rs_engine_conf_default(). The config keys
+ * The engine's allocator (DESIGN.md, Rules of the hot path: "anything else from the core's own
+ * jemalloc arena"). @c alloc and @c free are required together (both NULL: libc malloc/free);
+ * @c zalloc and @c realloc are optional (the engine falls back to alloc + memset, and to
+ * alloc + memcpy + free). Called only on the engine's core, with @c ctx.
+ */
+struct rs_engine_alloc {
+	rs_engine_alloc_fn *alloc;
+	rs_engine_alloc_fn *zalloc;    /**< zeroed memory, or NULL */
+	rs_engine_realloc_fn *realloc; /**< or NULL */
+	rs_engine_free_fn *free;
+	void *ctx; /**< per core (e.g. the struct sk_core) */
+};
+
+/**
+ * Engine configuration, one for all cores (except @c alloc, whose ctx is per core: copy the
+ * configuration per core and set it). Defaults from rs_engine_conf_default(). The config keys
  * (section [rsocket]) are given per field.
  */
 struct rs_engine_conf {
@@ -65,6 +95,12 @@ struct rs_engine_conf {
 				       *   connection (1 MiB) */
 	uint32_t resume_session_ms;   /**< resume_session_ms: a detached session lives (60000) */
 	uint32_t max_conns;	      /**< max_conns: connections per core (1024) */
+	uint32_t gather_bytes;	      /**< gather_bytes: per connection slot, the buffer that
+				       *   gathers a frame's metadata and data when they straddle
+				       *   receive segments; allocated once with the slot, at most
+				       *   max_frame_len (64 KiB; min 64). A larger straddling
+				       *   frame gets a one-frame buffer (rx_gather_big). */
+	struct rs_engine_alloc alloc; /**< allocator (not a config key; zero: libc) */
 };
 
 /** Per-core counters. Names from rs_engine_counter_name(). */
@@ -113,7 +149,9 @@ enum rs_engine_ctr {
 	RS_CTR_FRAGMENTS_TX,
 	RS_CTR_FRAGMENTS_RX,
 	RS_CTR_TX_NOMEM,	/**< out of mbufs */
-	RS_CTR_RX_NOMEM,	/**< no memory to gather or reassemble a payload: dropped */
+	RS_CTR_RX_NOMEM,	/**< no memory to gather, reassemble or keep a payload (or for a
+				 *   slot's stream table, resume store): request ERROR[REJECTED],
+				 *   stream failed, setup refused */
 	RS_CTR_TX_PENDING_OVER, /**< over max_pending_bytes */
 	RS_CTR_TX_BLOCKED,	/**< dp_stream_send() -EAGAIN */
 	RS_CTR_ERROR_RX,	/**< ERROR frames received */
@@ -123,6 +161,7 @@ enum rs_engine_ctr {
 	RS_CTR_RESUME_STORE_OVERFLOW, /**< oldest unacknowledged frames dropped */
 	RS_CTR_RESUME_EXPIRED,	      /**< detached session timed out */
 	RS_CTR_METADATA_PUSH_RX,
+	RS_CTR_RX_GATHER_BIG, /**< straddling frame over gather_bytes: one-frame buffer */
 	RS_CTR_MAX
 };
 
@@ -138,14 +177,16 @@ void rs_engine_conf_default(struct rs_engine_conf *conf);
  * @param app     application (handlers per route name), or NULL
  * @param router  routes (shared, read-only), or NULL: then every request is refused
  * @param core_id passed to app->core_init
- * @return 0 with *out set; -EINVAL: bad conf; -ENOMEM; -ENOENT: an app route name is not in the
- *   router.
+ * @return 0 with *out set; -EINVAL: bad conf (also: only one of alloc.alloc and alloc.free set);
+ *   -ENOMEM; -ENOENT: an app route name is not in the router.
  */
 int rs_engine_create(const struct rs_engine_conf *conf, struct dp_timer_wheel *wheel,
 		     struct rte_mempool *pool, struct dp_stack *stack, const struct sk_app *app,
 		     const struct sk_router *router, unsigned core_id, struct rs_engine **out);
 
-/** Tear down: aborts live connections (transport closed), calls app->core_teardown, frees. */
+/** Tear down: aborts live connections (transport closed), calls app->core_teardown, frees all
+ * the engine's memory through its allocator. Payloads still retained (sk_payload_retain) must be
+ * released before. */
 void rs_engine_free(struct rs_engine *e);
 
 /** Stream callbacks to pass to dp_stack_listen() (listen_ctx = the engine) for server conns. */

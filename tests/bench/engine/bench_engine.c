@@ -4,8 +4,9 @@
  * of the unit tests, so the figures are the engine's own cost (frame decode, stream table,
  * routing, handlers, encode into TX chains) plus one copy per direction in the fake transport.
  * Prints request-response round trips per second (64 in flight) and request-stream items per
- * second (unbounded credit). --json prints one JSON object. Figures are provisional: the machine
- * is shared.
+ * second (unbounded credit), and the engines' allocator calls during the timed phases (through
+ * conf.alloc: libc with a counter; 0 expected, the hot path allocates nothing). --json prints one
+ * JSON object. Figures are provisional: the machine is shared.
  *
  *   bench_engine [--seconds S] [--json]
  */
@@ -26,6 +27,30 @@
 #include "../../unit/engine/fake_transport.h"
 
 static uint64_t b_served;
+static uint64_t b_alloc_calls;
+
+static void *
+b_alloc(void *ctx, size_t n)
+{
+	(void)ctx;
+	b_alloc_calls++;
+	return malloc(n ? n : 1);
+}
+
+static void *
+b_realloc(void *ctx, void *p, size_t n)
+{
+	(void)ctx;
+	b_alloc_calls++;
+	return realloc(p, n ? n : 1);
+}
+
+static void
+b_free(void *ctx, void *p)
+{
+	(void)ctx;
+	free(p);
+}
 
 static uint64_t
 b_now_ns(void)
@@ -147,7 +172,7 @@ main(int argc, char **argv)
 	uint32_t idx;
 	double seconds = 2.0, rr_rate, item_rate;
 	bool json = false;
-	uint64_t t0, t1;
+	uint64_t t0, t1, allocs_rr, allocs_stream;
 
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--json") == 0)
@@ -166,6 +191,7 @@ main(int argc, char **argv)
 	rs_engine_conf_default(&conf);
 	conf.max_conns = 4;
 	conf.max_streams = 256;
+	conf.alloc = (struct rs_engine_alloc){b_alloc, NULL, b_realloc, b_free, NULL};
 	for (int i = 0; i < 2; i++) {
 		w[i] = dp_timer_wheel_init(
 			aligned_alloc(64, (dp_timer_wheel_memsize(&wc) + 63) & ~(size_t)63), &wc);
@@ -186,6 +212,7 @@ main(int argc, char **argv)
 	/* Request-response, 64 in flight. */
 	for (int i = 0; i < 64; i++)
 		b_issue();
+	allocs_rr = b_alloc_calls;
 	t0 = b_now_ns();
 	do {
 		for (int k = 0; k < 64; k++) {
@@ -196,6 +223,7 @@ main(int argc, char **argv)
 		t1 = b_now_ns();
 	} while ((double)(t1 - t0) < seconds * 0.5e9);
 	rr_rate = (double)b_rr_done / ((double)(t1 - t0) / 1e9);
+	allocs_rr = b_alloc_calls - allocs_rr;
 	b_rr_stop = true;
 	for (int k = 0; k < 8; k++) {
 		ft_pump();
@@ -216,6 +244,7 @@ main(int argc, char **argv)
 		rs_engine_flush(e[1]);
 		ft_pump();
 		before = b_items;
+		allocs_stream = b_alloc_calls;
 		t0 = b_now_ns();
 		do {
 			for (int k = 0; k < 16; k++) {
@@ -227,6 +256,7 @@ main(int argc, char **argv)
 			t1 = b_now_ns();
 		} while ((double)(t1 - t0) < seconds * 0.5e9);
 		item_rate = (double)(b_items - before) / ((double)(t1 - t0) / 1e9);
+		allocs_stream = b_alloc_calls - allocs_stream;
 	}
 	if (b_served < b_rr_done) {
 		fprintf(stderr, "error: %lu answered, %lu completed\n", (unsigned long)b_served,
@@ -235,12 +265,16 @@ main(int argc, char **argv)
 	}
 	if (json)
 		printf("{\"bench\":\"engine\",\"rr_per_s\":%.0f,\"stream_items_per_s\":%.0f,"
+		       "\"rr_alloc_calls\":%lu,\"stream_alloc_calls\":%lu,"
 		       "\"seconds\":%.1f,\"provisional\":true}\n",
-		       rr_rate, item_rate, seconds);
+		       rr_rate, item_rate, (unsigned long)allocs_rr, (unsigned long)allocs_stream,
+		       seconds);
 	else
 		printf("engine (in-memory transport, one thread, provisional):\n"
-		       "  request-response: %.0f round trips/s (64 in flight)\n"
-		       "  request-stream:   %.0f items/s (32-byte items, unbounded credit)\n",
-		       rr_rate, item_rate);
+		       "  request-response: %.0f round trips/s (64 in flight), %lu allocator "
+		       "calls\n"
+		       "  request-stream:   %.0f items/s (32-byte items, unbounded credit), %lu "
+		       "allocator calls\n",
+		       rr_rate, (unsigned long)allocs_rr, item_rate, (unsigned long)allocs_stream);
 	return 0;
 }

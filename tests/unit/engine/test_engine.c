@@ -617,6 +617,7 @@ t_req(const char *tag, uint8_t *mdbuf, const void *data, uint32_t len)
 }
 
 #include "test_engine_cases.h"
+#include "test_engine_alloc.h"
 
 int
 main(int argc, char **argv)
@@ -642,6 +643,7 @@ main(int argc, char **argv)
 		return 1;
 	ft_init(t_mp);
 	sr = srunner_create(t_engine_suite());
+	srunner_add_suite(sr, t_engine_alloc_suite());
 	srunner_set_fork_status(sr, CK_NOFORK);
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
