@@ -266,6 +266,79 @@ START_TEST(registered_section)
 }
 END_TEST
 
+/* A section with free-form keys (like [routes]): the entry parser takes the keys the table does
+ * not name, in file order; its errors carry file:line; sk_config_set() reaches it too. */
+struct tc_free {
+	unsigned n;
+	char key[4][16], val[4][16];
+	char fixed[16];
+};
+
+static int
+tc_free_entry(void *obj, const char *key, const char *value, char *why, size_t why_len)
+{
+	struct tc_free *f = obj;
+
+	if (value[0] == '!') {
+		snprintf(why, why_len, "no bangs allowed");
+		return -EINVAL;
+	}
+	if (f->n == 4)
+		return -ENOSPC;
+	snprintf(f->key[f->n], sizeof(f->key[0]), "%s", key);
+	snprintf(f->val[f->n], sizeof(f->val[0]), "%s", value);
+	f->n++;
+	return 0;
+}
+
+static const struct sk_config_key tc_free_keys[] = {
+	{.name = "fixed",
+	 .type = SK_CFG_STR,
+	 .offset = offsetof(struct tc_free, fixed),
+	 .size = 16,
+	 .help = "a fixed key"},
+};
+
+static const struct sk_config_section tc_free_section = {
+	.name = "free",
+	.keys = tc_free_keys,
+	.n_keys = 1,
+	.entry = tc_free_entry,
+	.help = "free-form keys",
+};
+
+START_TEST(free_form_keys)
+{
+	struct tc_free f;
+	const char *p;
+
+	memset(&f, 0, sizeof(f));
+	sk_config_init(&tc_cfg);
+	ck_assert_int_eq(sk_config_add_section(&tc_cfg, &tc_free_section, &f), 0);
+	p = tc_write_tmp("[workers]\nlcores = 0\n[free]\nalpha = one\nfixed = yes\nbeta = two\n");
+	ck_assert_msg(sk_config_load(&tc_cfg, p, &tc_err) == 0, "%s", tc_err.msg);
+	ck_assert_uint_eq(f.n, 2);
+	ck_assert_str_eq(f.key[0], "alpha");
+	ck_assert_str_eq(f.val[0], "one");
+	ck_assert_str_eq(f.key[1], "beta");
+	ck_assert_str_eq(f.val[1], "two");
+	ck_assert_str_eq(f.fixed, "yes");
+	ck_assert_int_eq(sk_config_set(&tc_cfg, "free", "gamma", "three", &tc_err), 0);
+	ck_assert_uint_eq(f.n, 3);
+	ck_assert_int_eq(sk_config_set(&tc_cfg, "free", "delta", "!x", &tc_err), -EINVAL);
+	unlink(p);
+
+	memset(&f, 0, sizeof(f));
+	sk_config_init(&tc_cfg);
+	ck_assert_int_eq(sk_config_add_section(&tc_cfg, &tc_free_section, &f), 0);
+	p = tc_write_tmp("[workers]\nlcores = 0\n[free]\nalpha = one\nbeta = !two\n");
+	ck_assert_int_eq(sk_config_load(&tc_cfg, p, &tc_err), -EINVAL);
+	ck_assert_uint_eq(tc_err.count, 1);
+	ck_assert_ptr_nonnull(strstr(tc_err.msg, ":5: [free] beta = \"!two\": no bangs allowed"));
+	unlink(p);
+}
+END_TEST
+
 START_TEST(set_override)
 {
 	ck_assert_int_eq(tc_load("conf/skiffd.conf"), 0);
@@ -457,6 +530,7 @@ tc_suite(void)
 	tcase_add_test(t, defaults_apply);
 	tcase_add_test(t, missing_file);
 	tcase_add_test(t, registered_section);
+	tcase_add_test(t, free_form_keys);
 	tcase_add_test(t, set_override);
 	tcase_add_test(t, cpu_lists);
 	tcase_add_test(t, describe_lists_everything);
