@@ -304,6 +304,20 @@ const struct ct_case ct_cases[] = {
 	 "00001c 00000000 3400 00010000 00ff 0000000000000010"
 	 " 0000000000000008",
 	 BAD(METADATA_LEN), 0},
+	/* Lengths exactly one byte past the end, and exactly to the end: the boundary of every
+	 * length check (an off-by-one there reads past the frame). */
+	{"request_response metadata to the end", "00000b 00000001 1100 000002 'ab'", OK, 0},
+	{"request_response metadata one past end", "00000b 00000001 1100 000003 'ab'",
+	 BAD(METADATA_LEN), 0},
+	{"request_stream metadata one past end", "00000f 00000001 1900 00000001 000003 'ab'",
+	 BAD(METADATA_LEN), 0},
+	{"payload metadata one past end", "00000b 00000001 2920 000003 'ab'", BAD(METADATA_LEN), 0},
+	{"setup token one past end", "000016 00000000 0480 00010000 00007530 00015f90 0003 0000",
+	 BAD(METADATA_LEN), 0},
+	{"setup mime one past end", "000014 00000000 0400 00010000 00007530 00015f90 02 'a'",
+	 BAD(METADATA_LEN), 0},
+	{"resume token one past end", "00000e 00000000 3400 00010000 0003 'ab'", BAD(METADATA_LEN),
+	 0},
 	{"payload stream 0", "000008 00000000 2860 'ok'", BAD(STREAM_ID), 0},
 	{"request_response stream 0", "000006 00000000 1000", BAD(STREAM_ID), 0},
 	{"request_n stream 0", "00000a 00000000 2000 00000001", BAD(STREAM_ID), 0},
