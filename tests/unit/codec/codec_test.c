@@ -304,6 +304,18 @@ const struct ct_case ct_cases[] = {
 	 "00001c 00000000 3400 00010000 00ff 0000000000000010"
 	 " 0000000000000008",
 	 BAD(METADATA_LEN), 0},
+	/* Fixed fields exactly one byte short: the boundary of every minimum-length check. */
+	{"request_stream one byte short", "000009 00000001 1800 000000", BAD(TOO_SHORT), 0},
+	{"request_channel one byte short", "000009 00000001 1c00 000000", BAD(TOO_SHORT), 0},
+	{"setup one byte short", "000013 00000000 0400 00010000 00007530 00015f90 00",
+	 BAD(TOO_SHORT), 0},
+	{"error one byte short", "000009 00000000 2c00 000000", BAD(TOO_SHORT), 0},
+	{"ext one byte short", "000009 00000000 fe00 000000", BAD(TOO_SHORT), 0},
+	{"resume_ok one byte short", "00000d 00000000 3800 00000000000000", BAD(TOO_SHORT), 0},
+	{"resume one byte short of the token length", "00000b 00000000 3400 00010000 00",
+	 BAD(TOO_SHORT), 0},
+	{"resume positions one byte short",
+	 "00001b 00000000 3400 00010000 0000 0000000000000010 00000000000000", BAD(TOO_SHORT), 0},
 	/* Lengths exactly one byte past the end, and exactly to the end: the boundary of every
 	 * length check (an off-by-one there reads past the frame). */
 	{"request_response metadata to the end", "00000b 00000001 1100 000002 'ab'", OK, 0},
