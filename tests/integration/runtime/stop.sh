@@ -126,6 +126,18 @@ else
 	bad "--duration: start"
 fi
 
+# 5b: --duration holds even when the live summary comes less often than the duration.
+c=$(conf durlive 2000 0)
+printf '[stats]\ninterval_ms = 5000\n' >> "$c"
+if start "$c" --stats --duration 1; then
+	wait_exit "$pid" 10
+	check "--duration 1, 5 s stats interval: exit 0 (got $rc)" [ "$rc" -eq 0 ]
+	check "--duration 1, 5 s stats interval: stopped within 3 s (${took_ms} ms)" \
+		[ "$took_ms" -le 3000 ]
+else
+	bad "--duration with --stats: start"
+fi
+
 # 6: telemetry, read with dpdk-telemetry.py from the process's own prefix.
 if command -v dpdk-telemetry.py >/dev/null 2>&1; then
 	if start "$(conf tel 2000 0)"; then
