@@ -25,7 +25,8 @@ while [ $# -gt 0 ]; do
 		duration=$2; shift 2 ;;
 	--) shift; extra=("$@"); break ;;
 	-h|--help)
-		sed -n '3,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+		# The comment block under the SPDX line, up to the first line of code.
+		awk 'NR > 2 && /^#/ { sub(/^# ?/, ""); print; next } NR > 2 { exit }' "$0"; exit 0 ;;
 	*) echo "run: unknown argument $1 (try --help)" >&2; exit 2 ;;
 	esac
 done
