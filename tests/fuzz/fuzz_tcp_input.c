@@ -48,8 +48,7 @@ ft_slot(uint16_t rport)
 }
 
 int
-dp_ip4_output(struct dp_net *n, struct rte_mbuf *m, uint32_t src_ip, uint32_t dst_ip,
-	      uint8_t proto)
+dp_ip4_output(struct dp_net *n, struct rte_mbuf *m, uint32_t src_ip, uint32_t dst_ip, uint8_t proto)
 {
 	const uint8_t *b = rte_pktmbuf_mtod(m, const uint8_t *);
 
@@ -57,11 +56,11 @@ dp_ip4_output(struct dp_net *n, struct rte_mbuf *m, uint32_t src_ip, uint32_t ds
 	(void)src_ip;
 	(void)dst_ip;
 	(void)proto;
-	if (m->data_len >= 20 && (b[13] & 0x02)) {   /* SYN: remember our ISS for that port */
+	if (m->data_len >= 20 && (b[13] & 0x02)) { /* SYN: remember our ISS for that port */
 		uint16_t dport = (uint16_t)(b[2] << 8 | b[3]);
 
-		ft_iss[ft_slot(dport)] = (uint32_t)b[4] << 24 | (uint32_t)b[5] << 16 |
-					 (uint32_t)b[6] << 8 | b[7];
+		ft_iss[ft_slot(dport)] =
+			(uint32_t)b[4] << 24 | (uint32_t)b[5] << 16 | (uint32_t)b[6] << 8 | b[7];
 	}
 	rte_pktmbuf_free(m);
 	return 0;
@@ -103,8 +102,19 @@ int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	char prefix[64];
-	char *eal[] = {(*argv)[0], "-l", "0", "--no-huge", "-m", "64", "--no-pci", "--no-shconf",
-		       "--no-telemetry", "--log-level=*:crit", "--file-prefix", prefix, NULL};
+	char *eal[] = {(*argv)[0],
+		       "-l",
+		       "0",
+		       "--no-huge",
+		       "-m",
+		       "64",
+		       "--no-pci",
+		       "--no-shconf",
+		       "--no-telemetry",
+		       "--log-level=*:crit",
+		       "--file-prefix",
+		       prefix,
+		       NULL};
 	struct dp_timer_wheel_conf wc = {.tick_us = 100, .start_us = 1000000};
 	struct dp_tcp_conf c;
 
@@ -120,7 +130,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	c.max_conns = 8;
 	c.hdr_pool = ft_pool;
 	c.clone_pool = ft_pool;
-	c.wheel = (struct dp_timer_wheel *)1;   /* only for the size */
+	c.wheel = (struct dp_timer_wheel *)1; /* only for the size */
 	if (posix_memalign(&ft_tmem, 64, dp_tcp_memsize(&c)) != 0 ||
 	    posix_memalign(&ft_wmem, 64, dp_timer_wheel_memsize(&wc)) != 0)
 		abort();
@@ -194,7 +204,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			p[3] = 8080 & 0xff;
 			if (ctrl & 0x01) {
 				uint32_t a = ((uint32_t)p[8] << 24 | (uint32_t)p[9] << 16 |
-					      (uint32_t)p[10] << 8 | p[11]) + ft_iss[ft_slot(sport)];
+					      (uint32_t)p[10] << 8 | p[11]) +
+					     ft_iss[ft_slot(sport)];
 
 				p[8] = (uint8_t)(a >> 24);
 				p[9] = (uint8_t)(a >> 16);
@@ -224,7 +235,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	dp_tcp_fini(t);
 	if (rte_mempool_avail_count(ft_pool) != baseline) {
-		fprintf(stderr, "mbuf leak: %u of %u\n", rte_mempool_avail_count(ft_pool), baseline);
+		fprintf(stderr, "mbuf leak: %u of %u\n", rte_mempool_avail_count(ft_pool),
+			baseline);
 		abort();
 	}
 	return 0;
