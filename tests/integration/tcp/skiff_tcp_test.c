@@ -1,0 +1,576 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * skiff-tcp-test: a minimal native-stack process for TCP integration tests (a kernel peer through
+ * tap in a namespace, or another skiff-tcp-test over memif). Its own main: EAL, one port, one
+ * core, and the worker loop in DESIGN.md order: net RX (-> dp_tcp_input) -> TCP poll (upcalls) ->
+ * TCP flush (output) -> net TX flush -> timer wheel, with an adaptive idle sleep.
+ *
+ * Roles (any combination):
+ *   --echo PORT          listen on PORT and echo every byte back (zero copy: the received mbuf
+ *                        chain is what gets sent); close after the peer's FIN once all is sent.
+ *   --connect IP:PORT --bytes N [--conns K]
+ *                        open K connections, send N pattern bytes on each, shut down writing and
+ *                        check every byte the peer echoes back; "client ok" when all match.
+ * --busy polls without the adaptive idle sleep (benchmarks on a core of their own).
+ * Runs until --seconds elapse, SIGTERM, or (client roles) all connections are done; then prints
+ * "tcp <counter> <n>", "net drop|stat <name> <n>", "result ..." lines and exits 0 (1 when a client
+ * role failed).
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <rte_cycles.h>
+#include <rte_eal.h>
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+#include <rte_mbuf.h>
+
+#include "dp/ip4.h"
+#include "dp/net.h"
+#include "dp/port.h"
+#include "dp/stream.h"
+#include "dp/tcp.h"
+#include "dp/timer.h"
+
+#define TT_MAX_CONNS 2048
+
+static volatile sig_atomic_t tt_stop;
+
+struct tt_conn {
+	struct dp_stream *s;
+	bool used, echo, done, failed, shut;
+	uint64_t tx, rx, total, rx_total;
+	struct rte_mbuf *pending; /* echo: chain waiting for send space */
+	bool peer_fin;
+};
+
+struct tt {
+	struct rte_mempool *mp;
+	struct dp_net *n;
+	struct dp_tcp *t;
+	struct tt_conn conns[TT_MAX_CONNS];
+	unsigned nclients, clients_done, clients_failed, accepted, echo_closed;
+	uint64_t bytes;
+};
+
+static struct tt tt;
+
+static void
+tt_on_signal(int sig)
+{
+	(void)sig;
+	tt_stop = 1;
+}
+
+static uint8_t
+tt_byte(uint64_t off)
+{
+	return (uint8_t)(off * 131u + (off >> 11) + 17u);
+}
+
+static struct tt_conn *
+tt_conn_new(void)
+{
+	unsigned i;
+
+	for (i = 0; i < TT_MAX_CONNS; i++)
+		if (!tt.conns[i].used) {
+			memset(&tt.conns[i], 0, sizeof(tt.conns[i]));
+			tt.conns[i].used = true;
+			return &tt.conns[i];
+		}
+	return NULL;
+}
+
+/* ---- echo server ---- */
+
+static void
+tt_echo_flush(struct tt_conn *c)
+{
+	if (c->pending != NULL && dp_stream_send(c->s, c->pending) == 0)
+		c->pending = NULL;
+	if (c->pending == NULL && c->peer_fin && !c->shut) {
+		c->shut = true;
+		dp_stream_close(c->s);
+	}
+}
+
+static void *
+tt_accept(void *lctx, struct dp_stream *s)
+{
+	struct tt_conn *c = tt_conn_new();
+
+	(void)lctx;
+	if (c == NULL)
+		return NULL;
+	c->s = s;
+	c->echo = true;
+	tt.accepted++;
+	return c;
+}
+
+/* ---- client ---- */
+
+static void
+tt_client_fill(struct tt_conn *c)
+{
+	while (c->tx < c->total) {
+		uint32_t n = (uint32_t)(c->total - c->tx < 1448 ? c->total - c->tx : 1448), i;
+		struct rte_mbuf *m = rte_pktmbuf_alloc(tt.mp);
+		uint8_t *p;
+
+		if (m == NULL)
+			return;
+		p = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)n);
+		for (i = 0; i < n; i++)
+			p[i] = tt_byte(c->tx + i);
+		if (dp_stream_send(c->s, m) != 0) {
+			rte_pktmbuf_free(m);
+			return; /* -EAGAIN: writable() follows */
+		}
+		c->tx += n;
+	}
+	if (!c->shut) {
+		c->shut = true;
+		(void)dp_stream_shutdown_wr(c->s);
+	}
+}
+
+static void
+tt_connected(void *ctx, struct dp_stream *s, int err)
+{
+	struct tt_conn *c = ctx;
+
+	if (err != 0) {
+		fprintf(stderr, "connect failed: %s\n", strerror(-err));
+		c->failed = c->done = true;
+		c->s = NULL;
+		tt.clients_done++;
+		tt.clients_failed++;
+		return;
+	}
+	c->s = s;
+	tt_client_fill(c);
+}
+
+static void
+tt_data(void *ctx, struct dp_stream *s, struct rte_mbuf *chain)
+{
+	struct tt_conn *c = ctx;
+	struct rte_mbuf *m;
+
+	(void)s;
+	if (c->echo) {
+		c->rx += chain->pkt_len;
+		if (c->pending != NULL) {
+			struct rte_mbuf *last = rte_pktmbuf_lastseg(c->pending);
+
+			last->next = chain;
+			c->pending->nb_segs = (uint16_t)(c->pending->nb_segs + chain->nb_segs);
+			c->pending->pkt_len += chain->pkt_len;
+		} else {
+			c->pending = chain;
+		}
+		tt_echo_flush(c);
+		return;
+	}
+	for (m = chain; m != NULL; m = m->next) {
+		const uint8_t *p = rte_pktmbuf_mtod(m, const uint8_t *);
+		uint16_t i;
+
+		for (i = 0; i < m->data_len; i++)
+			if (p[i] != tt_byte(c->rx + i))
+				c->failed = true;
+		c->rx += m->data_len;
+	}
+	rte_pktmbuf_free(chain);
+}
+
+static void
+tt_writable(void *ctx, struct dp_stream *s)
+{
+	struct tt_conn *c = ctx;
+
+	(void)s;
+	if (c->echo)
+		tt_echo_flush(c);
+	else
+		tt_client_fill(c);
+}
+
+static void
+tt_peer_closed(void *ctx, struct dp_stream *s)
+{
+	struct tt_conn *c = ctx;
+
+	(void)s;
+	c->peer_fin = true;
+	if (c->echo)
+		tt_echo_flush(c);
+	else
+		dp_stream_close(c->s);
+}
+
+static void
+tt_closed(void *ctx, struct dp_stream *s, int err)
+{
+	struct tt_conn *c = ctx;
+
+	(void)s;
+	if (c->pending != NULL) {
+		rte_pktmbuf_free(c->pending);
+		c->pending = NULL;
+	}
+	if (c->echo) {
+		tt.echo_closed++;
+		c->used = false;
+		return;
+	}
+	if (err != 0 || c->rx != c->rx_total || c->tx != c->total) {
+		fprintf(stderr, "client conn: err %d tx %lu/%lu rx %lu/%lu\n", err,
+			(unsigned long)c->tx, (unsigned long)c->total, (unsigned long)c->rx,
+			(unsigned long)c->rx_total);
+		c->failed = true;
+	}
+	c->done = true;
+	tt.clients_done++;
+	if (c->failed)
+		tt.clients_failed++;
+}
+
+static const struct dp_stream_cbs tt_cbs = {
+	.accept = tt_accept,
+	.connected = tt_connected,
+	.data = tt_data,
+	.writable = tt_writable,
+	.peer_closed = tt_peer_closed,
+	.closed = tt_closed,
+};
+
+static bool
+tt_lport_ok(void *arg, uint32_t lip, uint16_t lport, uint32_t rip, uint16_t rport)
+{
+	return dp_net_flow_is_local(arg, rip, lip, rport, lport);
+}
+
+/* ---- main ---- */
+
+struct tt_opts {
+	struct dp_port_conf port;
+	unsigned seconds, conns;
+	const char *ready;
+	uint16_t echo_port;
+	struct dp_addr4 connect;
+	uint64_t bytes;
+	uint32_t rto_min_us;
+	bool busy; /* poll without idle sleeps (benchmarks, own core) */
+};
+
+static int
+tt_parse_ipport(const char *s, struct dp_addr4 *a)
+{
+	char buf[64], *colon;
+	struct in_addr in;
+
+	snprintf(buf, sizeof(buf), "%s", s);
+	colon = strchr(buf, ':');
+	if (colon == NULL)
+		return -1;
+	*colon = 0;
+	if (inet_pton(AF_INET, buf, &in) != 1)
+		return -1;
+	a->ip = ntohl(in.s_addr);
+	a->port = (uint16_t)atoi(colon + 1);
+	return 0;
+}
+
+static int
+tt_parse(int argc, char **argv, struct tt_opts *o)
+{
+	static const struct option lo[] = {
+		{"dev", required_argument, NULL, 'd'},
+		{"ip", required_argument, NULL, 'i'},
+		{"prefix", required_argument, NULL, 'p'},
+		{"seconds", required_argument, NULL, 's'},
+		{"ready", required_argument, NULL, 'r'},
+		{"echo", required_argument, NULL, 'e'},
+		{"connect", required_argument, NULL, 'c'},
+		{"bytes", required_argument, NULL, 'b'},
+		{"conns", required_argument, NULL, 'n'},
+		{"rto-min-ms", required_argument, NULL, 'm'},
+		{"fault", required_argument, NULL, 'f'},
+		{"seed", required_argument, NULL, 'S'},
+		{"busy", no_argument, NULL, 'B'},
+		{NULL, 0, NULL, 0},
+	};
+	struct in_addr in;
+	int c;
+
+	memset(o, 0, sizeof(*o));
+	dp_port_conf_defaults(&o->port);
+	o->seconds = 60;
+	o->conns = 1;
+	o->rto_min_us = 50000;
+	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
+		switch (c) {
+		case 'd':
+			snprintf(o->port.dev, sizeof(o->port.dev), "%s", optarg);
+			break;
+		case 'i':
+			if (inet_pton(AF_INET, optarg, &in) != 1)
+				return -1;
+			o->port.ipv4 = ntohl(in.s_addr);
+			break;
+		case 'p':
+			o->port.prefix_len = (uint8_t)atoi(optarg);
+			break;
+		case 's':
+			o->seconds = (unsigned)atoi(optarg);
+			break;
+		case 'r':
+			o->ready = optarg;
+			break;
+		case 'e':
+			o->echo_port = (uint16_t)atoi(optarg);
+			break;
+		case 'c':
+			if (tt_parse_ipport(optarg, &o->connect) != 0)
+				return -1;
+			break;
+		case 'b':
+			o->bytes = strtoull(optarg, NULL, 0);
+			break;
+		case 'n':
+			o->conns = (unsigned)atoi(optarg);
+			break;
+		case 'm':
+			o->rto_min_us = (uint32_t)atoi(optarg) * 1000u;
+			break;
+		case 'f': {
+			/* drop,dup,reorder,corrupt in ppm, applied to both directions */
+			unsigned d = 0, u = 0, r = 0, x = 0;
+
+			if (sscanf(optarg, "%u,%u,%u,%u", &d, &u, &r, &x) != 4)
+				return -1;
+			o->port.fault.rx.drop_ppm = o->port.fault.tx.drop_ppm = d;
+			o->port.fault.rx.dup_ppm = o->port.fault.tx.dup_ppm = u;
+			o->port.fault.rx.reorder_ppm = o->port.fault.tx.reorder_ppm = r;
+			o->port.fault.rx.corrupt_ppm = o->port.fault.tx.corrupt_ppm = x;
+			break;
+		}
+		case 'S':
+			o->port.fault.seed = strtoull(optarg, NULL, 0);
+			break;
+		case 'B':
+			o->busy = true;
+			break;
+		default:
+			return -1;
+		}
+	}
+	if (o->conns == 0 || o->conns > TT_MAX_CONNS / 2)
+		return -1;
+	return dp_port_conf_check(&o->port) == 0 && o->seconds > 0 ? 0 : -1;
+}
+
+static void
+tt_print(const struct dp_net *n, const struct dp_tcp *t)
+{
+	unsigned i;
+
+	for (i = 0; i < DP_TCP_CNT_MAX; i++)
+		printf("tcp %s %lu\n", dp_tcp_cnt_name(i),
+		       (unsigned long)dp_tcp_counter(t, (enum dp_tcp_cnt)i));
+	for (i = 0; i < DP_NET_STAT_MAX; i++)
+		printf("net stat %s %lu\n", dp_net_stat_name((enum dp_net_stat)i),
+		       (unsigned long)n->stat[i]);
+	for (i = 0; i < DP_NET_DROP_MAX; i++)
+		printf("net drop %s %lu\n", dp_net_drop_name((enum dp_net_drop)i),
+		       (unsigned long)n->drop[i]);
+	printf("result accepted %u echo_closed %u clients %u done %u failed %u\n", tt.accepted,
+	       tt.echo_closed, tt.nclients, tt.clients_done, tt.clients_failed);
+	fflush(stdout);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct tt_opts o;
+	struct rte_mempool *pools[1];
+	struct dp_port port;
+	struct dp_net_conf nc;
+	struct dp_tcp_conf tc;
+	struct dp_timer_wheel_conf wc;
+	struct dp_timer_wheel *w;
+	struct dp_stack *st;
+	uint64_t hz_per_us, start_us, end_us, connect_at_us;
+	void *nmem, *tmem, *wmem;
+	unsigned idle = 0, i;
+	bool connecting_done = false;
+	int rc;
+
+	rc = rte_eal_init(argc, argv);
+	if (rc < 0) {
+		fprintf(stderr, "skiff-tcp-test: EAL init failed\n");
+		return 1;
+	}
+	argc -= rc;
+	argv += rc;
+	if (tt_parse(argc, argv, &o) != 0) {
+		fprintf(stderr, "skiff-tcp-test: bad arguments\n");
+		rte_eal_cleanup();
+		return 2;
+	}
+	signal(SIGTERM, tt_on_signal);
+	signal(SIGINT, tt_on_signal);
+	prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
+	tt.mp = rte_pktmbuf_pool_create("tt_mp", 65535, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
+					(int)rte_socket_id());
+	if (tt.mp == NULL) {
+		fprintf(stderr, "skiff-tcp-test: pool: %s\n", rte_strerror(rte_errno));
+		rte_eal_cleanup();
+		return 1;
+	}
+	pools[0] = tt.mp;
+	o.port.queues = 1;
+	rc = dp_port_open(&port, &o.port, pools);
+	if (rc != 0) {
+		fprintf(stderr, "skiff-tcp-test: port open: %s\n", strerror(-rc));
+		rte_eal_cleanup();
+		return 1;
+	}
+	dp_port_set_queue_lcore(&port, 0, rte_lcore_id());
+	rc = dp_port_start(&port);
+	if (rc != 0) {
+		fprintf(stderr, "skiff-tcp-test: port start: %s\n", strerror(-rc));
+		dp_port_close(&port);
+		rte_eal_cleanup();
+		return 1;
+	}
+	hz_per_us = rte_get_tsc_hz() / 1000000;
+	if (hz_per_us == 0)
+		hz_per_us = 1;
+	start_us = rte_rdtsc() / hz_per_us;
+
+	dp_net_conf_from_port(&nc, &port, 0, rte_lcore_id(), tt.mp);
+	nmem = rte_zmalloc("tt_net", dp_net_memsize(&nc), RTE_CACHE_LINE_SIZE);
+	tt.n = nmem != NULL ? dp_net_init(nmem, &nc) : NULL;
+	wc.tick_us = 100;
+	wc.start_us = start_us;
+	wmem = rte_zmalloc("tt_wheel", dp_timer_wheel_memsize(&wc), RTE_CACHE_LINE_SIZE);
+	w = wmem != NULL ? dp_timer_wheel_init(wmem, &wc) : NULL;
+	dp_tcp_conf_defaults(&tc);
+	tc.local_ip = o.port.ipv4;
+	tc.net = tt.n;
+	tc.wheel = w;
+	tc.hdr_pool = tt.mp;
+	tc.clone_pool = tt.mp;
+	tc.max_conns = TT_MAX_CONNS;
+	tc.syn_backlog = 1024;
+	tc.rto_min_us = o.rto_min_us;
+	tc.time_wait_us = 2000000;
+	tc.mss = (uint16_t)(port.mtu - 40);
+	tc.lport_ok = tt_lport_ok;
+	tc.lport_arg = tt.n;
+	tc.secret[0] = rte_rdtsc() ^ 0x5bd1e995u;
+	tc.secret[1] = (uint64_t)getpid() * 0x9e3779b97f4a7c15ULL;
+	tc.secret[2] = rte_rdtsc() * 31;
+	tc.secret[3] = 0x1234;
+	tmem = rte_zmalloc("tt_tcp", dp_tcp_memsize(&tc), RTE_CACHE_LINE_SIZE);
+	tt.t = tmem != NULL ? dp_tcp_init(tmem, &tc) : NULL;
+	if (tt.n == NULL || w == NULL || tt.t == NULL) {
+		fprintf(stderr, "skiff-tcp-test: init failed\n");
+		return 1;
+	}
+	dp_net_set_tcp(tt.n, tt.t);
+	st = dp_tcp_stack(tt.t);
+	dp_tcp_set_now(tt.t, start_us);
+	dp_net_start(tt.n, start_us);
+	if (o.echo_port != 0) {
+		struct dp_addr4 l = {.ip = 0, .port = o.echo_port};
+
+		if (dp_stack_listen(st, &l, &tt_cbs, NULL) != 0) {
+			fprintf(stderr, "skiff-tcp-test: listen failed\n");
+			return 1;
+		}
+	}
+	tt.bytes = o.bytes;
+	if (o.ready != NULL) {
+		FILE *f = fopen(o.ready, "w");
+
+		if (f != NULL) {
+			char mac[RTE_ETHER_ADDR_FMT_SIZE];
+
+			rte_ether_format_addr(mac, sizeof(mac), &port.mac);
+			fprintf(f, "%s\n", mac);
+			fclose(f);
+		}
+	}
+	end_us = start_us + (uint64_t)o.seconds * 1000000;
+	connect_at_us = start_us + 300000; /* let the link and ARP settle */
+	while (!tt_stop) {
+		uint64_t now = rte_rdtsc() / hz_per_us;
+		unsigned work;
+
+		if (now >= end_us)
+			break;
+		if (o.connect.port != 0 && !connecting_done && now >= connect_at_us &&
+		    dp_port_link_up(&port)) {
+			connecting_done = true;
+			for (i = 0; i < o.conns; i++) {
+				struct tt_conn *c = tt_conn_new();
+				struct dp_stream *s;
+
+				c->total = o.bytes;
+				c->rx_total = o.bytes;
+				if (dp_stack_connect(st, &o.connect, &tt_cbs, c, &s) != 0) {
+					c->failed = c->done = true;
+					tt.clients_failed++;
+					tt.clients_done++;
+				}
+				tt.nclients++;
+			}
+		}
+		/* The loop, DESIGN.md order. */
+		dp_tcp_set_now(tt.t, now);
+		work = dp_net_rx_burst(tt.n, now);
+		work += dp_stack_poll(st, now);
+		dp_stack_flush(st);
+		dp_net_tx_flush(tt.n);
+		work += dp_timer_wheel_advance(w, now);
+		if (connecting_done && tt.clients_done == tt.nclients && tt.nclients > 0) {
+			/* let the last ACKs leave, then stop */
+			if (end_us > now + 200000)
+				end_us = now + 200000;
+		}
+		if (work != 0 || o.busy) {
+			idle = 0;
+		} else if (++idle > 512) {
+			struct timespec ts = {0, idle > 8192 ? 500000 : 50000};
+
+			nanosleep(&ts, NULL);
+		}
+	}
+	tt_print(tt.n, tt.t);
+	rc = (tt.nclients > 0 && (tt.clients_failed > 0 || tt.clients_done != tt.nclients)) ? 1 : 0;
+	printf("result %s\n", rc == 0 ? "ok" : "FAILED");
+	dp_tcp_fini(tt.t);
+	dp_net_drain(tt.n);
+	rte_free(tmem);
+	rte_free(wmem);
+	rte_free(nmem);
+	dp_port_stop(&port);
+	dp_port_close(&port);
+	rte_mempool_free(tt.mp);
+	rte_eal_cleanup();
+	return rc;
+}
