@@ -39,7 +39,8 @@ while [ $# -gt 0 ]; do
 	--demo) mode=demo; shift ;;
 	--) shift; extra=("$@"); break ;;
 	-h|--help)
-		sed -n '3,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+		# The comment block under the SPDX line, up to the first line of code.
+		awk 'NR > 2 && /^#/ { sub(/^# ?/, ""); print; next } NR > 2 { exit }' "$0"; exit 0 ;;
 	*) echo "run: unknown argument $1 (try --help)" >&2; exit 2 ;;
 	esac
 done

@@ -12,6 +12,21 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 log() { printf '== %s\n' "$*"; }
 
+# A step that fails before its tests report (setup, configure, a build) still ends the run with
+# the closing "N passed, N failed" line, counted as one failure named after the step.
+logs=()
+step="setup (scripts/setup.sh)"
+summarised=0
+finish() {
+	local rc=$?
+	if [ "$summarised" -eq 0 ]; then
+		python3 scripts/test_summary.py --fail "$step: exit status $rc" "${logs[@]}" || true
+		[ "$rc" -ne 0 ] || rc=1
+	fi
+	exit "$rc"
+}
+trap finish EXIT
+
 bash scripts/setup.sh
 
 suites=("$@")
@@ -23,7 +38,6 @@ configure() {   # dir, then meson args
 	if [ ! -f "$d/build.ninja" ]; then meson setup "$d" "$@" >/dev/null; fi
 }
 
-logs=()
 run_suites() {  # dir, suites...
 	local d=$1; shift
 	local args=()
@@ -39,12 +53,14 @@ run_suites() {  # dir, suites...
 }
 
 log "release build (build/)"
+step="release build (build/)"
 configure build
 ninja -C build
 run_suites build "${suites[@]}"
 
 if [ $all -eq 1 ] && [ -z "${SKIFF_NO_ASAN:-}" ]; then
 	log "ASan+UBSan build (build-asan/): unit suite"
+	step="ASan+UBSan build (build-asan/)"
 	configure build-asan -Dbuildtype=debug -Db_sanitize=address,undefined -Db_lundef=false
 	ninja -C build-asan
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
@@ -53,10 +69,12 @@ fi
 
 if [ $all -eq 1 ] && [ -z "${SKIFF_NO_FUZZ:-}" ] && command -v clang >/dev/null 2>&1; then
 	log "libFuzzer build (build-fuzz/): bounded fuzz runs"
+	step="libFuzzer build (build-fuzz/)"
 	CC=clang configure build-fuzz -Dbuildtype=debugoptimized -Dfuzz=true -Dtests=false \
 		-Db_sanitize=address,undefined -Db_lundef=false
 	ninja -C build-fuzz
 	run_suites build-fuzz fuzz
 fi
 
+summarised=1
 python3 scripts/test_summary.py "${logs[@]}"

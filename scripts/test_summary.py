@@ -5,16 +5,25 @@
 A test program that prints Check's summary ("NN%: Checks: X, Failures: F, Errors: E") counts as X
 cases; one that prints its own 'N passed, N failed[, N skipped]' line counts as those; any other test
 counts as one case. A program that failed (crash, timeout, non-zero exit) with no failure in its
-counts adds one failed case, so a crash can never hide behind earlier passes. Exit status: 1 if
-anything failed, else 0."""
+counts adds one failed case, so a crash can never hide behind earlier passes. Each '--fail WHAT'
+argument adds one failed case named WHAT (a step that failed before its tests could run, such as a
+build). Exit status: 1 if anything failed, else 0."""
 import json, re, sys
 
 CHECK = re.compile(r'^\d+%: Checks: (\d+), Failures: (\d+), Errors: (\d+)', re.M)
 PLAIN = re.compile(r'^(?:\w+: )?(\d+) passed, (\d+) failed(?:, (\d+) skipped)?\s*$', re.M)
 
-def main(paths):
+def main(args):
     tp = tf = ts = 0
     bad = []
+    paths = []
+    while args:
+        a = args.pop(0)
+        if a == '--fail' and args:
+            bad.append(args.pop(0))
+            tf += 1
+        else:
+            paths.append(a)
     for path in paths:
         with open(path) as f:
             for line in f:

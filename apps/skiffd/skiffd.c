@@ -163,8 +163,14 @@ struct skiffd_opts {
 struct skiffd_tick {
 	struct sk_stats_snapshot prev;
 	bool live;
+	uint64_t live_every_tsc; /**< [stats] interval_ms in TSC cycles */
+	uint64_t next_live_tsc;	 /**< when the next live line is due */
 	uint64_t stop_at_tsc;
 };
+
+/* The tick hook runs this often: --duration is checked on every tick, whatever the interval of
+ * the live summary ([stats] interval_ms may be up to 60 s). */
+#define SKIFFD_TICK_MS 100
 
 static void
 skiffd_usage(FILE *f, const struct sk_config *cfg)
@@ -268,15 +274,20 @@ skiffd_tick(struct sk_runtime *rt, void *arg)
 {
 	struct skiffd_tick *t = arg;
 	struct sk_stats_snapshot cur;
+	uint64_t now = rte_rdtsc();
 	char line[512];
 
-	if (t->stop_at_tsc != 0 && rte_rdtsc() >= t->stop_at_tsc && !sk_runtime_stopping(rt)) {
+	if (t->stop_at_tsc != 0 && now >= t->stop_at_tsc && !sk_runtime_stopping(rt)) {
 		printf("skiffd: --duration reached, stopping\n");
 		fflush(stdout);
 		sk_runtime_request_stop(rt);
 	}
-	if (!t->live)
+	if (!t->live || now < t->next_live_tsc)
 		return;
+	/* Keep the cadence; after a long stall, start again from now. */
+	t->next_live_tsc += t->live_every_tsc;
+	if (t->next_live_tsc <= now)
+		t->next_live_tsc = now + t->live_every_tsc;
 	sk_stats_snapshot(rt, &cur);
 	sk_stats_format_line(rt, &t->prev, &cur, line, sizeof(line));
 	{
@@ -351,6 +362,8 @@ skiffd_serve(const struct sk_config *cfg, struct skiffd_demo_conf *demo,
 	sk_signals_attach(skiffd_rt); /* also honours a signal that came during start-up */
 	sk_runtime_set_app(skiffd_rt, &app);
 	tick.live = o->stats || cfg->stats.live;
+	tick.live_every_tsc = (uint64_t)cfg->stats.interval_ms * rte_get_tsc_hz() / 1000;
+	tick.next_live_tsc = rte_rdtsc() + tick.live_every_tsc;
 	if (o->duration_s != 0)
 		tick.stop_at_tsc = rte_rdtsc() + (uint64_t)o->duration_s * rte_get_tsc_hz();
 	sk_stats_snapshot(skiffd_rt, &tick.prev);
@@ -360,12 +373,9 @@ skiffd_serve(const struct sk_config *cfg, struct skiffd_demo_conf *demo,
 	       prefix);
 	fflush(stdout);
 
-	rc = sk_runtime_run(
-		skiffd_rt,
-		&(struct sk_run_opts){.tick = skiffd_tick,
-				      .tick_arg = &tick,
-				      /* --duration needs a finer tick than a long stats interval */
-				      .tick_ms = tick.live ? cfg->stats.interval_ms : 100});
+	rc = sk_runtime_run(skiffd_rt, &(struct sk_run_opts){.tick = skiffd_tick,
+							     .tick_arg = &tick,
+							     .tick_ms = SKIFFD_TICK_MS});
 	if (rc == 0)
 		printf("skiffd: stopped cleanly\n");
 	else if (rc == -ETIMEDOUT)

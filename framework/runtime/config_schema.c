@@ -44,8 +44,14 @@ sk_config_parse_cpus(const char *v, void *dst, char *why, size_t why_len)
 		}
 		if (b >= 128)
 			goto bad;
-		for (unsigned c = a; c <= b; c++)
+		for (unsigned c = a; c <= b; c++) {
+			/* Strict: "0,0" or "0-3,2" is a typo, not silently one worker less. */
+			if (set[c / 64] >> (c % 64) & 1) {
+				snprintf(why, why_len, "each CPU once (CPU %u is listed twice)", c);
+				return -EINVAL;
+			}
 			set[c / 64] |= 1ULL << (c % 64);
+		}
 		if (*p == ',')
 			p++;
 		else if (*p != '\0')

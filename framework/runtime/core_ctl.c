@@ -12,6 +12,7 @@
 #include <jemalloc/jemalloc.h>
 
 #include <rte_cycles.h>
+#include <rte_errno.h>
 #include <rte_lcore.h>
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
@@ -135,8 +136,19 @@ sk_core_create(struct sk_runtime *rt, unsigned id, unsigned lcore)
 	}
 	snprintf(name, sizeof(name), "sk_pool_%u", id);
 	c->pool = dp_pool_create(name, &ps, RTE_MBUF_DEFAULT_BUF_SIZE, socket);
-	if (c->pool == NULL)
+	if (c->pool == NULL) {
+		/* Say which pool and what to change: a bare ENOMEM names neither. */
+		uint64_t n = dp_pool_count(&ps);
+		uint64_t mb = (n * (RTE_MBUF_DEFAULT_BUF_SIZE + sizeof(struct rte_mbuf)) >> 20) + 1;
+
+		SK_RT_LOG(ERR,
+			  "core %u: cannot create its pool of %llu mbufs (about %llu MB) on socket "
+			  "%d: %s; raise [eal] memory_mb, or lower [limits] mbufs_per_core or the "
+			  "ports' rxd/txd\n",
+			  id, (unsigned long long)n, (unsigned long long)mb, socket,
+			  rte_strerror(rte_errno));
 		goto fail;
+	}
 	return c;
 fail:
 	sk_core_destroy(c);

@@ -203,7 +203,7 @@ size_t sk_config_describe(const struct sk_config *cfg, char *buf, size_t len);
 /**
  * Parse a CPU list ("0-3,6") into a 128-bit set. Also the parser of [workers] lcores, exposed for
  * command-line overrides.
- * @return 0, or -EINVAL with @p why filled.
+ * @return 0, or -EINVAL with @p why filled (also for a CPU listed twice).
  */
 int sk_config_parse_cpus(const char *value, void *dst, char *why, size_t why_len);
 

@@ -126,6 +126,18 @@ else
 	bad "--duration: start"
 fi
 
+# 5b: --duration holds even when the live summary comes less often than the duration.
+c=$(conf durlive 2000 0)
+printf '[stats]\ninterval_ms = 5000\n' >> "$c"
+if start "$c" --stats --duration 1; then
+	wait_exit "$pid" 10
+	check "--duration 1, 5 s stats interval: exit 0 (got $rc)" [ "$rc" -eq 0 ]
+	check "--duration 1, 5 s stats interval: stopped within 3 s (${took_ms} ms)" \
+		[ "$took_ms" -le 3000 ]
+else
+	bad "--duration with --stats: start"
+fi
+
 # 6: telemetry, read with dpdk-telemetry.py from the process's own prefix.
 if command -v dpdk-telemetry.py >/dev/null 2>&1; then
 	if start "$(conf tel 2000 0)"; then
@@ -164,6 +176,14 @@ for f in "$root/conf/skiffd.conf" "$root/conf/examples/null.conf"; do
 	check "$(basename "$f") runs as shipped and stops by itself (exit $rc)" [ "$rc" -eq 0 ]
 	check "$(basename "$f") drained cleanly" grep -q "stopped cleanly" "$o"
 done
+
+# 7b: pools that do not fit the EAL memory: exit 1, saying which pool and what to change.
+c=$(conf nomem 2000 0)
+sed -i 's/^mbufs_per_core = .*/mbufs_per_core = 1048576/' "$c"
+msg=$(timeout 30 "$skiffd" -c "$c" 2>&1); rc=$?
+check "pools too big for memory_mb: exit 1 (got $rc)" [ "$rc" -eq 1 ]
+check "pools too big for memory_mb: names the pool and the keys to change" \
+	grep -q "core 0: cannot create its pool of .* mbufs.*raise \[eal\] memory_mb" <<< "$msg"
 
 # 8: --check-config and --help.
 for f in "$root/conf/skiffd.conf" "$root"/conf/examples/*.conf; do  # the apps check their own

@@ -7,6 +7,7 @@
  * test checks the pool is back to its baseline count (no leak).
  */
 #include <check.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -409,7 +410,7 @@ chain_suite(void)
 int
 main(void)
 {
-	char prefix[32];
+	char prefix[32], rundir[PATH_MAX];
 	char *argv[] = {"test_codec_chain",
 			"-l",
 			"0",
@@ -446,6 +447,9 @@ main(void)
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);
 	rte_mempool_free(pool);
+	/* rte_eal_cleanup() leaves the empty runtime directory: remove it too. */
+	snprintf(rundir, sizeof(rundir), "%s", rte_eal_get_runtime_dir());
 	rte_eal_cleanup();
+	rmdir(rundir);
 	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

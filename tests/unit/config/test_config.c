@@ -375,6 +375,11 @@ START_TEST(cpu_lists)
 	ck_assert_int_eq(sk_config_parse_cpus("128", s, why, sizeof(why)), -EINVAL);
 	ck_assert_int_eq(sk_config_parse_cpus("1 2", s, why, sizeof(why)), -EINVAL);
 	ck_assert_int_eq(sk_config_parse_cpus("", s, why, sizeof(why)), -EINVAL);
+	/* A CPU named twice is a typo, not one worker less: refused, naming the CPU. */
+	ck_assert_int_eq(sk_config_parse_cpus("0,0", s, why, sizeof(why)), -EINVAL);
+	ck_assert_ptr_nonnull(strstr(why, "CPU 0 is listed twice"));
+	ck_assert_int_eq(sk_config_parse_cpus("0-3,2-5", s, why, sizeof(why)), -EINVAL);
+	ck_assert_ptr_nonnull(strstr(why, "CPU 2 is listed twice"));
 }
 END_TEST
 

@@ -9,10 +9,14 @@
  */
 #include <check.h>
 #include <errno.h>
+#include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <rte_arp.h>
+#include <rte_eal.h>
 #include <rte_icmp.h>
 #include <rte_ip.h>
 #include <rte_mbuf.h>
@@ -1384,6 +1388,7 @@ net_suite(void)
 int
 main(int argc, char **argv)
 {
+	char rundir[PATH_MAX];
 	SRunner *sr;
 	int failed;
 
@@ -1395,6 +1400,9 @@ main(int argc, char **argv)
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);
+	/* rte_eal_cleanup() leaves the empty runtime directory: remove it too. */
+	snprintf(rundir, sizeof(rundir), "%s", rte_eal_get_runtime_dir());
 	rte_eal_cleanup();
+	rmdir(rundir);
 	return failed == 0 ? 0 : 1;
 }
