@@ -43,9 +43,12 @@ ninja -C build >/dev/null
 ns=skbench$$
 spid=""
 tmp=$(mktemp -d /tmp/skiff-bench.XXXXXX)
+pids=""
 cleanup() {
 	trap - EXIT INT TERM
 	[ -n "$spid" ] && { skiff_stop "$spid" 5 || true; }
+	# A process that crashed (see the memif note) cannot remove its runtime directory.
+	for p in $pids; do rm -rf /var/run/dpdk/skiff-echo*_"$p" /var/run/dpdk/skiff-load*_"$p"; done
 	ip netns del "$ns" 2>/dev/null || true
 	rm -rf "$tmp"
 }
@@ -66,6 +69,7 @@ start_server() { # kind
 	ip netns exec "$ns" build/apps/echo/skiff-echo -c "$conf" "${eal[@]}" "${more[@]}" --lcores 0 \
 		--set workers.idle=poll >"$tmp/srv-$1.log" 2>&1 &
 	spid=$!
+	pids="$pids $spid"
 	if [ "$1" = native ]; then
 		skiff_wait_link "$ns" sktap0 20 && skiff_tap_up "$ns" sktap0 198.18.0.1/24 ||
 			{ cat "$tmp/srv-$1.log" >&2; exit 1; }

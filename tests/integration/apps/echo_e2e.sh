@@ -34,9 +34,10 @@ if [ "$mode" = native-js ]; then
 fi
 
 tmp=$(mktemp -d /tmp/skiff-e2e.XXXXXX)
-ns="" spid=""
+ns="" spid="" started=""
 cleanup() {
 	[ -n "$spid" ] && { skiff_stop "$spid" 5 || true; }
+	[ -n "$started" ] && rm -rf /var/run/dpdk/skiff-echo*_"$started" 2>/dev/null
 	[ -n "$ns" ] && ip netns del "$ns" 2>/dev/null
 	rm -rf "$tmp"
 }
@@ -131,6 +132,7 @@ else
 	cat "$tmp/stats.json"; bad "/skiff/stats shows rx and tx"
 fi
 
+started=$spid
 # Graceful stop: exit 0 within the bound, and (load modes) every fire-and-forget arrived.
 if skiff_stop "$spid" 10; then ok "skiff-echo stopped cleanly"; else bad "skiff-echo stopped cleanly"; fi
 spid=""
