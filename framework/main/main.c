@@ -65,6 +65,25 @@ sk_main_accept(void *listen_ctx, struct dp_stream *s)
 	return rs_engine_server_attach(mc->e, s);
 }
 
+/* The engine's allocator on this core: its jemalloc arena (DESIGN.md, hot path rules). */
+static void *
+sk_main_eng_alloc(void *ctx, size_t n)
+{
+	return sk_core_alloc(ctx, n);
+}
+
+static void *
+sk_main_eng_zalloc(void *ctx, size_t n)
+{
+	return sk_core_zalloc(ctx, n);
+}
+
+static void
+sk_main_eng_free(void *ctx, void *p)
+{
+	sk_core_free(ctx, p);
+}
+
 static int
 sk_main_core_init(struct sk_core *c, void *arg)
 {
@@ -78,8 +97,15 @@ sk_main_core_init(struct sk_core *c, void *arg)
 	mc->c = c;
 	c->app_ctx = mc;
 	m->cores[c->id] = mc;
-	rc = rs_engine_create(&m->engine, c->wheel, c->pool, c->stack, m->mc->app, m->router, c->id,
-			      &mc->e);
+	struct rs_engine_conf ec = m->engine; /* the engine keeps its own copy */
+
+	ec.alloc = (struct rs_engine_alloc){
+		.alloc = sk_main_eng_alloc,
+		.zalloc = sk_main_eng_zalloc,
+		.free = sk_main_eng_free,
+		.ctx = c,
+	};
+	rc = rs_engine_create(&ec, c->wheel, c->pool, c->stack, m->mc->app, m->router, c->id, &mc->e);
 	if (rc != 0) {
 		fprintf(stderr, "%s: core %u: engine: %s\n", m->prog, c->id, strerror(-rc));
 		return rc;

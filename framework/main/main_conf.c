@@ -81,6 +81,9 @@ static const struct sk_config_key sk_main_rs_keys[] = {
 	SK_MAIN_RS_UINT("resume_session_ms", resume_session_ms, 1, 86400000,
 			"a detached session lives this long (60000)"),
 	SK_MAIN_RS_UINT("max_conns", max_conns, 1, 1u << 20, "connections per core (256)"),
+	SK_MAIN_RS_UINT("gather_bytes", gather_bytes, 64, 0xffffff,
+			"per connection: buffer for frames straddling receive segments, at most "
+			"max_frame_len (65536)"),
 };
 
 static int
@@ -93,6 +96,12 @@ sk_main_rs_check(void *obj, unsigned index, const char **bad_key, char *why, siz
 		*bad_key = "fragment_size";
 		snprintf(why, why_len, "%u is below 64; use 0 (never fragment) or 64..16777215",
 			 r->fragment_size);
+		return -EINVAL;
+	}
+	if (r->gather_bytes > r->max_frame_len) {
+		*bad_key = "gather_bytes";
+		snprintf(why, why_len, "%u is larger than max_frame_len (%u)", r->gather_bytes,
+			 r->max_frame_len);
 		return -EINVAL;
 	}
 	if (r->keepalive_ms > r->max_lifetime_ms) {
@@ -138,6 +147,7 @@ sk_main_rs_from_engine(struct sk_main_rsocket *r, const struct rs_engine_conf *e
 	r->resume_store_bytes = e->resume_store_bytes;
 	r->resume_session_ms = e->resume_session_ms;
 	r->max_conns = e->max_conns;
+	r->gather_bytes = e->gather_bytes;
 }
 
 void
@@ -164,6 +174,7 @@ sk_main_rs_to_engine(const struct sk_main_rsocket *r, struct rs_engine_conf *e)
 	e->resume_store_bytes = r->resume_store_bytes;
 	e->resume_session_ms = r->resume_session_ms;
 	e->max_conns = r->max_conns;
+	e->gather_bytes = r->gather_bytes;
 }
 
 /* ---- [routes] ---------------------------------------------------------------------------------
