@@ -3,7 +3,7 @@
 """Sum meson test logs into one closing line: 'N passed, N failed, N skipped'.
 
 A test program that prints Check's summary ("NN%: Checks: X, Failures: F, Errors: E") counts as X
-cases; one that prints its own 'N passed, N failed[, N skipped]' line counts as those; any other test
+cases; one that prints its own 'N passed, N failed[, N skipped]' line counts as its last such line; any other test
 counts as one case. A program that failed (crash, timeout, non-zero exit) with no failure in its
 counts adds one failed case, so a crash can never hide behind earlier passes. Each '--fail WHAT'
 argument adds one failed case named WHAT (a step that failed before its tests could run, such as a
@@ -37,8 +37,10 @@ def main(args):
                     for c, fa, er in m:
                         p += int(c) - int(fa) - int(er); fl += int(fa) + int(er)
                 elif q:
-                    for a, b, c in q:
-                        p += int(a); fl += int(b); s += int(c or 0)
+                    # The program's final tally only: a script may echo a sub-tool's line
+                    # (e.g. a node client's) before its own total, which already includes it.
+                    a, b, c = q[-1]
+                    p, fl, s = int(a), int(b), int(c or 0)
                 elif res == 'OK':
                     p = 1
                 elif res == 'SKIP':
