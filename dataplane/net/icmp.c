@@ -12,6 +12,7 @@
 #include <rte_ip.h>
 #include <rte_mbuf.h>
 
+#include "dp/cksum.h"
 #include "dp/net.h"
 #include "net_priv.h"
 
@@ -48,7 +49,7 @@ dp_icmp_input(struct dp_net *n, struct rte_mbuf *m, uint16_t ip_hlen)
 		why = DP_NET_DROP_ICMP_SHORT;
 		goto drop;
 	}
-	if (rte_raw_cksum_mbuf(m, off, len, &raw) != 0 || raw != 0xffff) {
+	if (dp_cksum_raw_mbuf(m, off, len, &raw) != 0 || raw != 0xffff) {
 		why = DP_NET_DROP_ICMP_CKSUM;
 		goto drop;
 	}
@@ -77,7 +78,7 @@ dp_icmp_input(struct dp_net *n, struct rte_mbuf *m, uint16_t ip_hlen)
 	ip->packet_id = rte_cpu_to_be_16(n->ip_id++);
 	ic->icmp_type = RTE_IP_ICMP_ECHO_REPLY;
 	ic->icmp_cksum = 0;
-	if (rte_raw_cksum_mbuf(m, off, len, &raw) != 0) {
+	if (dp_cksum_raw_mbuf(m, off, len, &raw) != 0) {
 		why = DP_NET_DROP_ICMP_SHORT;
 		goto drop;
 	}

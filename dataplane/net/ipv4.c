@@ -17,6 +17,7 @@
 #include <rte_tcp.h>
 #include <rte_udp.h>
 
+#include "dp/cksum.h"
 #include "dp/ip4.h"
 #include "dp/net.h"
 #include "net_priv.h"
@@ -65,7 +66,7 @@ dp_ip4_tcp(struct dp_net *n, struct rte_mbuf *m, const struct rte_ipv4_hdr *ip, 
 		goto drop;
 	}
 	if (!n->conf.rx_cksum || l4 == RTE_MBUF_F_RX_L4_CKSUM_UNKNOWN) {
-		if (rte_ipv4_udptcp_cksum_mbuf_verify(m, ip, l4_off) != 0) {
+		if (dp_cksum_ip4_l4_mbuf_verify(m, ip, l4_off) != 0) {
 			why = DP_NET_DROP_TCP_CKSUM;
 			goto drop;
 		}
@@ -208,12 +209,12 @@ dp_ip4_cksum_finalize(struct rte_mbuf *m)
 		struct rte_tcp_hdr *th = rte_pktmbuf_mtod_offset(m, struct rte_tcp_hdr *, l4_off);
 
 		th->cksum = 0;
-		th->cksum = rte_ipv4_udptcp_cksum_mbuf(m, ip, l4_off);
+		th->cksum = dp_cksum_ip4_l4_mbuf(m, ip, l4_off);
 	} else if ((f & RTE_MBUF_F_TX_L4_MASK) == RTE_MBUF_F_TX_UDP_CKSUM) {
 		struct rte_udp_hdr *uh = rte_pktmbuf_mtod_offset(m, struct rte_udp_hdr *, l4_off);
 
 		uh->dgram_cksum = 0;
-		uh->dgram_cksum = rte_ipv4_udptcp_cksum_mbuf(m, ip, l4_off);
+		uh->dgram_cksum = dp_cksum_ip4_l4_mbuf(m, ip, l4_off);
 	}
 	m->ol_flags &= ~(RTE_MBUF_F_TX_IP_CKSUM | RTE_MBUF_F_TX_L4_MASK);
 }
@@ -248,7 +249,7 @@ dp_ip4_tx_cksum(struct dp_net *n, struct rte_mbuf *m, struct rte_ipv4_hdr *ip, u
 		uint16_t raw = 0;
 
 		*ck = 0;
-		if (rte_raw_cksum_mbuf(m, l4_off, m->pkt_len - l4_off, &raw) == 0)
+		if (dp_cksum_raw_mbuf(m, l4_off, m->pkt_len - l4_off, &raw) == 0)
 			*ck = (uint16_t)~raw;
 	}
 	ip->hdr_checksum = 0;
@@ -264,7 +265,7 @@ dp_ip4_tx_cksum(struct dp_net *n, struct rte_mbuf *m, struct rte_ipv4_hdr *ip, u
 	} else {
 		*l4_ck = 0;
 		*l4_ck = m->nb_segs == 1 ? rte_ipv4_udptcp_cksum(ip, (const char *)ip + DP_IP4_HLEN)
-					 : rte_ipv4_udptcp_cksum_mbuf(m, ip, l4_off);
+					 : dp_cksum_ip4_l4_mbuf(m, ip, l4_off);
 	}
 }
 

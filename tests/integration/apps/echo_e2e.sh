@@ -103,9 +103,7 @@ load() { # what, args...
 case "$mode" in
 *-load)
 	load "request-response, 2 connections x 4 in flight, 64 B" --connections 2 --inflight 4 --duration 2
-	# memif: large answers stall now and then (tx_stuck on the server, see docs/apps.md)
-	[ "$mode" = memif-load ] ||
-		load "request-response, 1 connection, 20000 B (many segments)" --size 20000 --inflight 2 --duration 1
+	load "request-response, 1 connection, 20000 B (many segments)" --size 20000 --inflight 2 --duration 1
 	load "request-stream, 10 items each checked" --model stream --connections 2 --duration 2
 	load "fire-and-forget" --model fnf --duration 2 --size 32 ;;
 native-js)
