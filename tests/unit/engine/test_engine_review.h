@@ -70,7 +70,8 @@ START_TEST(test_engine_review_fragment_wire)
 			frames++;
 			/* fragment_size bounds every frame; a fragment that is not the last is
 			 * filled up to it. */
-			ck_assert_msg(f.frame_len <= 64, "data %u: frame %u bytes", dl, f.frame_len);
+			ck_assert_msg(f.frame_len <= 64, "data %u: frame %u bytes", dl,
+				      f.frame_len);
 			if (!last)
 				ck_assert_msg(f.frame_len == 64, "data %u: short fragment %u", dl,
 					      f.frame_len);
