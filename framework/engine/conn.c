@@ -912,10 +912,14 @@ rs_conn_on_conn_error(struct rs_conn *c, const struct rs_frame *f)
 		/* RSOCKET.md 3: a server ignores these; a client only before establishment. */
 		if (!c->is_client)
 			return;
-		if (code == RS_ERROR_REJECTED_RESUME)
+		if (code == RS_ERROR_REJECTED_RESUME) {
+			/* Only the answer to our RESUME; ignored once established. */
+			if (c->state != RS_CONN_AWAIT_RESUME_OK)
+				return;
 			rs_engine_count(c->e, RS_CTR_RESUME_REJECTED);
-		else if (c->peer_seen)
+		} else if (c->peer_seen) {
 			return;
+		}
 		/* No resumption after a rejection. */
 		c->resume = false;
 		rs_conn_fail_ex(c, code, msg, false);

@@ -149,8 +149,9 @@ START_TEST(test_engine_review_client_ignores_setup_errors)
 	ft_raw_write(raw, b, (size_t)len);
 	t_run();
 	ck_assert_uint_eq(a.got, 1);
-	/* ... after which SETUP errors on stream 0 are ignored (RSOCKET.md 3). */
-	for (uint32_t code = RS_ERROR_INVALID_SETUP; code <= RS_ERROR_REJECTED_SETUP; code++) {
+	/* ... after which SETUP and RESUME errors on stream 0 are ignored (RSOCKET.md 3: "a client
+	 * ignores those same codes once the connection is established"). */
+	for (uint32_t code = RS_ERROR_INVALID_SETUP; code <= RS_ERROR_REJECTED_RESUME; code++) {
 		len = rs_frame_encode_error(b, sizeof(b), 0, code, "late", 4);
 		ft_raw_write(raw, b, (size_t)len);
 		t_run();
