@@ -18,6 +18,9 @@
 
 #include "engine_priv.h"
 
+/* Retry interval of a LEASE that could not be queued. */
+#define RS_CONN_LEASE_RETRY_US 10000u
+
 static inline uint32_t
 rs_conn_min32(uint32_t a, uint32_t b)
 {
@@ -251,8 +254,12 @@ rs_conn_issue_lease(struct rs_conn *c)
 	rs_frame_put_hdr(head + 3, 0, RS_FRAME_LEASE, 0);
 	rs_frame_put_u32(head + 9, e->conf.lease_ttl_ms);
 	rs_frame_put_u32(head + 13, e->conf.lease_requests);
-	if (rs_conn_emit(c, head, sizeof(head), NULL, 0, NULL, 0) != 0)
+	if (rs_conn_emit(c, head, sizeof(head), NULL, 0, NULL, 0) != 0) {
+		/* Not queued (TX pending bytes full, counted): try again shortly, or the peer's
+		 * requester would wait for a LEASE forever (RSOCKET.md 6.3). */
+		dp_timer_arm(e->wheel, &c->t_lease, e->now_us + RS_CONN_LEASE_RETRY_US);
 		return;
+	}
 	c->lease_in_left = e->conf.lease_requests;
 	c->lease_in_expiry_us = e->now_us + (uint64_t)e->conf.lease_ttl_ms * 1000;
 	rs_engine_count(e, RS_CTR_LEASE_ISSUED);

@@ -298,6 +298,44 @@ START_TEST(test_engine_review_reasm_cap_boundary)
 }
 END_TEST
 
+START_TEST(test_engine_review_lease_renewal_after_tx_full)
+{
+	struct rs_engine_conf s;
+	struct ft_end *raw;
+	struct rs_frame f;
+	uint8_t b[256];
+	size_t n;
+	int k;
+
+	t_conf(&s);
+	s.lease = true;
+	s.lease_ttl_ms = 100;
+	s.lease_requests = 5;
+	s.max_pending_bytes = 20;
+	t_world_up(&s, &s);
+	raw = t_raw_client();
+	n = t_setup_bytes(b, RS_FRAME_FLAG_LEASE, 1, 0, 30000, 90000, NULL, t_mm, "text/plain");
+	ft_raw_write(raw, b, n);
+	t_run();
+	ck_assert(t_raw_find(raw, RS_FRAME_LEASE, 0, 0, &f));
+	/* The transport takes nothing; a KEEPALIVE answer (17 bytes) fills the 20 pending bytes,
+	 * so the renewal at the TTL cannot be queued (tx_pending_over). */
+	raw->peer->space = 0;
+	k = rs_frame_encode_keepalive(b, sizeof(b), 1, 0, NULL, 0);
+	ft_raw_write(raw, b, (size_t)k);
+	t_advance_ms(150);
+	ck_assert_uint_ge(t_ctr(0)[RS_CTR_TX_PENDING_OVER], 1);
+	/* Room again: leases resume (RSOCKET.md 6.3: the requester can do nothing without one). */
+	raw->peer->space = UINT32_MAX;
+	t_advance_ms(300);
+	ck_assert(t_raw_find(raw, RS_FRAME_KEEPALIVE, 0, 0, &f));
+	ck_assert_msg(t_raw_find(raw, RS_FRAME_LEASE, 0, 1, &f),
+		      "no LEASE after the failed renewal");
+	ck_assert_uint_ge(t_ctr(0)[RS_CTR_LEASE_ISSUED], 2);
+	t_world_down();
+}
+END_TEST
+
 static Suite *
 t_engine_review_suite(void)
 {
@@ -311,6 +349,7 @@ t_engine_review_suite(void)
 	tcase_add_test(tc, test_engine_review_keepalive_position);
 	tcase_add_test(tc, test_engine_review_overrun_and_bad_payload);
 	tcase_add_test(tc, test_engine_review_reasm_cap_boundary);
+	tcase_add_test(tc, test_engine_review_lease_renewal_after_tx_full);
 	suite_add_tcase(s, tc);
 	return s;
 }
