@@ -383,6 +383,7 @@ rs_conn_flush(struct rs_conn *c)
 			c->tx_blocked = true;
 			rs_engine_count(c->e, RS_CTR_TX_BLOCKED);
 		} else {
+			rs_engine_count(c->e, RS_CTR_TX_DROPPED);
 			rs_conn_tx_drop(c);
 		}
 	}

@@ -336,6 +336,34 @@ START_TEST(test_engine_review_lease_renewal_after_tx_full)
 }
 END_TEST
 
+START_TEST(test_engine_review_tx_drop_counted)
+{
+	struct rs_engine_conf s;
+	struct ft_end *raw;
+	uint8_t b[256];
+	size_t n;
+	int k;
+
+	t_conf(&s);
+	t_world_up(&s, &s);
+	raw = t_raw_client();
+	n = t_setup_bytes(b, 0, 1, 0, 30000, 90000, NULL, t_mm, "text/plain");
+	ft_raw_write(raw, b, n);
+	t_run();
+	/* The transport refuses sends for good (not -EAGAIN): what was queued is dropped, and
+	 * counted (DESIGN.md: every drop has a counter). */
+	raw->peer->open = false;
+	k = rs_frame_encode_keepalive(b, sizeof(b), 1, 0, "x", 1);
+	ft_raw_write(raw, b, (size_t)k);
+	t_run();
+	ck_assert_uint_eq(t_ctr(0)[RS_CTR_KEEPALIVE_RX], 1);
+	ck_assert_uint_eq(t_ctr(0)[RS_CTR_TX_DROPPED], 1);
+	ck_assert_str_eq(rs_engine_counter_name(RS_CTR_TX_DROPPED), "tx_dropped");
+	raw->peer->open = true;
+	t_world_down();
+}
+END_TEST
+
 static Suite *
 t_engine_review_suite(void)
 {
@@ -350,6 +378,7 @@ t_engine_review_suite(void)
 	tcase_add_test(tc, test_engine_review_overrun_and_bad_payload);
 	tcase_add_test(tc, test_engine_review_reasm_cap_boundary);
 	tcase_add_test(tc, test_engine_review_lease_renewal_after_tx_full);
+	tcase_add_test(tc, test_engine_review_tx_drop_counted);
 	suite_add_tcase(s, tc);
 	return s;
 }
