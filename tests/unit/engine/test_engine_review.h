@@ -364,6 +364,43 @@ START_TEST(test_engine_review_tx_drop_counted)
 }
 END_TEST
 
+START_TEST(test_engine_review_resume_store_trim_exact)
+{
+	struct rs_engine_conf s;
+	struct ft_end *raw;
+	struct rs_frame f;
+	uint8_t b[512], md[64], data[43];
+	size_t n;
+	int k, mdl = sk_route_metadata(md, sizeof(md), "echo");
+
+	t_conf(&s);
+	s.resume = true;
+	/* Room for exactly one stored answer: [u24][frame of 6 + 3 + 9 + 43 = 61 bytes]. */
+	s.resume_store_bytes = 64;
+	memset(data, 'd', sizeof(data));
+	t_world_up(&s, &s);
+	raw = t_raw_client();
+	n = t_setup_bytes(b, RS_FRAME_FLAG_RESUME, 1, 0, 30000, 90000, "tok2", t_mm, "text/plain");
+	n += (size_t)rs_frame_encode_request_response(b + n, sizeof(b) - n, 1, 0, md, (uint32_t)mdl,
+						      data, sizeof(data));
+	ft_raw_write(raw, b, n);
+	t_run();
+	ck_assert(t_raw_find(raw, RS_FRAME_PAYLOAD, 1, 0, &f));
+	ck_assert_uint_eq(f.frame_len, 61);
+	/* The peer acknowledges exactly that frame (KEEPALIVE position, RSOCKET.md 7): the store
+	 * drops it, so the next answer fits without overflow. */
+	k = rs_frame_encode_keepalive(b, sizeof(b), 0, 61, NULL, 0);
+	n = (size_t)k;
+	n += (size_t)rs_frame_encode_request_response(b + n, sizeof(b) - n, 3, 0, md, (uint32_t)mdl,
+						      data, sizeof(data));
+	ft_raw_write(raw, b, n);
+	t_run();
+	ck_assert(t_raw_find(raw, RS_FRAME_PAYLOAD, 3, 0, &f));
+	ck_assert_uint_eq(t_ctr(0)[RS_CTR_RESUME_STORE_OVERFLOW], 0);
+	t_world_down();
+}
+END_TEST
+
 static Suite *
 t_engine_review_suite(void)
 {
@@ -379,6 +416,7 @@ t_engine_review_suite(void)
 	tcase_add_test(tc, test_engine_review_reasm_cap_boundary);
 	tcase_add_test(tc, test_engine_review_lease_renewal_after_tx_full);
 	tcase_add_test(tc, test_engine_review_tx_drop_counted);
+	tcase_add_test(tc, test_engine_review_resume_store_trim_exact);
 	suite_add_tcase(s, tc);
 	return s;
 }
