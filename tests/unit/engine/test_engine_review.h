@@ -325,6 +325,18 @@ START_TEST(test_engine_review_lease_renewal_after_tx_full)
 	ft_raw_write(raw, b, (size_t)k);
 	t_advance_ms(150);
 	ck_assert_uint_ge(t_ctr(0)[RS_CTR_TX_PENDING_OVER], 1);
+	/* The issued lease has run out (TTL 100 ms) and no new one went out: a request now is
+	 * outside the lease and refused (a FNF: dropped, counted), never handled. */
+	{
+		uint8_t md[64];
+		int mdl = sk_route_metadata(md, sizeof(md), "echo");
+
+		k = rs_frame_encode_request_fnf(b, sizeof(b), 1, 0, md, (uint32_t)mdl, "f", 1);
+		ft_raw_write(raw, b, (size_t)k);
+		t_run();
+		ck_assert_uint_eq(t_states[0].fnf, 0);
+		ck_assert_uint_eq(t_ctr(0)[RS_CTR_LEASE_REJECTED], 1);
+	}
 	/* Room again: leases resume (RSOCKET.md 6.3: the requester can do nothing without one). */
 	raw->peer->space = UINT32_MAX;
 	t_advance_ms(300);
