@@ -18,6 +18,9 @@
 
 #include "engine_priv.h"
 
+/* Retry interval of a LEASE that could not be queued. */
+#define RS_CONN_LEASE_RETRY_US 10000u
+
 static inline uint32_t
 rs_conn_min32(uint32_t a, uint32_t b)
 {
@@ -251,8 +254,12 @@ rs_conn_issue_lease(struct rs_conn *c)
 	rs_frame_put_hdr(head + 3, 0, RS_FRAME_LEASE, 0);
 	rs_frame_put_u32(head + 9, e->conf.lease_ttl_ms);
 	rs_frame_put_u32(head + 13, e->conf.lease_requests);
-	if (rs_conn_emit(c, head, sizeof(head), NULL, 0, NULL, 0) != 0)
+	if (rs_conn_emit(c, head, sizeof(head), NULL, 0, NULL, 0) != 0) {
+		/* Not queued (TX pending bytes full, counted): try again shortly, or the peer's
+		 * requester would wait for a LEASE forever (RSOCKET.md 6.3). */
+		dp_timer_arm(e->wheel, &c->t_lease, e->now_us + RS_CONN_LEASE_RETRY_US);
 		return;
+	}
 	c->lease_in_left = e->conf.lease_requests;
 	c->lease_in_expiry_us = e->now_us + (uint64_t)e->conf.lease_ttl_ms * 1000;
 	rs_engine_count(e, RS_CTR_LEASE_ISSUED);
@@ -376,6 +383,7 @@ rs_conn_flush(struct rs_conn *c)
 			c->tx_blocked = true;
 			rs_engine_count(c->e, RS_CTR_TX_BLOCKED);
 		} else {
+			rs_engine_count(c->e, RS_CTR_TX_DROPPED);
 			rs_conn_tx_drop(c);
 		}
 	}
@@ -912,10 +920,14 @@ rs_conn_on_conn_error(struct rs_conn *c, const struct rs_frame *f)
 		/* RSOCKET.md 3: a server ignores these; a client only before establishment. */
 		if (!c->is_client)
 			return;
-		if (code == RS_ERROR_REJECTED_RESUME)
+		if (code == RS_ERROR_REJECTED_RESUME) {
+			/* Only the answer to our RESUME; ignored once established. */
+			if (c->state != RS_CONN_AWAIT_RESUME_OK)
+				return;
 			rs_engine_count(c->e, RS_CTR_RESUME_REJECTED);
-		else if (c->peer_seen)
+		} else if (c->peer_seen) {
 			return;
+		}
 		/* No resumption after a rejection. */
 		c->resume = false;
 		rs_conn_fail_ex(c, code, msg, false);

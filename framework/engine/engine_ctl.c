@@ -71,6 +71,7 @@ static const char *const rs_engine_ctr_names[RS_CTR_MAX] = {
 	[RS_CTR_RESUME_EXPIRED] = "resume_expired",
 	[RS_CTR_METADATA_PUSH_RX] = "metadata_push_rx",
 	[RS_CTR_RX_GATHER_BIG] = "rx_gather_big",
+	[RS_CTR_TX_DROPPED] = "tx_dropped",
 };
 
 /* The default allocator: libc (tests, tools). The runtime passes the core's jemalloc arena. */

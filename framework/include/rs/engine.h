@@ -162,6 +162,7 @@ enum rs_engine_ctr {
 	RS_CTR_RESUME_EXPIRED,	      /**< detached session timed out */
 	RS_CTR_METADATA_PUSH_RX,
 	RS_CTR_RX_GATHER_BIG, /**< straddling frame over gather_bytes: one-frame buffer */
+	RS_CTR_TX_DROPPED,    /**< queued TX bytes dropped: dp_stream_send() failed (not -EAGAIN) */
 	RS_CTR_MAX
 };
 

@@ -618,6 +618,7 @@ t_req(const char *tag, uint8_t *mdbuf, const void *data, uint32_t len)
 
 #include "test_engine_cases.h"
 #include "test_engine_alloc.h"
+#include "test_engine_review.h"
 
 int
 main(int argc, char **argv)
@@ -644,6 +645,7 @@ main(int argc, char **argv)
 	ft_init(t_mp);
 	sr = srunner_create(t_engine_suite());
 	srunner_add_suite(sr, t_engine_alloc_suite());
+	srunner_add_suite(sr, t_engine_review_suite());
 	srunner_set_fork_status(sr, CK_NOFORK);
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
