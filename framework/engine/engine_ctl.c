@@ -72,6 +72,7 @@ static const char *const rs_engine_ctr_names[RS_CTR_MAX] = {
 	[RS_CTR_METADATA_PUSH_RX] = "metadata_push_rx",
 	[RS_CTR_RX_GATHER_BIG] = "rx_gather_big",
 	[RS_CTR_TX_DROPPED] = "tx_dropped",
+	[RS_CTR_CHANNEL_AUTO_N] = "channel_auto_n",
 };
 
 /* The default allocator: libc (tests, tools). The runtime passes the core's jemalloc arena. */
@@ -140,6 +141,7 @@ rs_engine_conf_default(struct rs_engine_conf *conf)
 	conf->resume_session_ms = 60000;
 	conf->max_conns = 1024;
 	conf->gather_bytes = 64u << 10;
+	conf->channel_initial_n = 256;
 }
 
 static int
@@ -163,6 +165,8 @@ rs_engine_conf_check(const struct rs_engine_conf *c)
 			 c->lease_requests > RS_FRAME_U31_MAX))
 		return -EINVAL;
 	if (c->gather_bytes < 64)
+		return -EINVAL;
+	if (c->channel_initial_n == 0 || c->channel_initial_n > RS_FRAME_U31_MAX)
 		return -EINVAL;
 	if ((c->alloc.alloc == NULL) != (c->alloc.free == NULL))
 		return -EINVAL;

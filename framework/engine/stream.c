@@ -294,6 +294,27 @@ rs_stream_send_request_n(struct rs_conn *c, uint32_t sid, uint64_t n)
 
 /* ---- Receiving: requests ----------------------------------------------------------------- */
 
+/*
+ * RSOCKET.md 4.6: the responder MUST answer the initial REQUEST_CHANNEL with a REQUEST_N, and the
+ * requester may send nothing more before it. Called after the channel handler returned: when the
+ * stream still lives, the requester's half is open (no C on the REQUEST_CHANNEL) and the handler
+ * granted nothing, the engine grants channel_initial_n itself (items after the first, which came
+ * in the REQUEST_CHANNEL). A handler that granted credit keeps full control.
+ */
+static void
+rs_stream_channel_auto_n(struct rs_engine *e, struct sk_stream hs)
+{
+	struct rs_stream *s = rs_stream_get(e, hs);
+	uint32_t n = e->conf.channel_initial_n;
+
+	if (s == NULL || !s->in_open || s->in_credit != 0)
+		return;
+	if (rs_stream_send_request_n(s->c, s->id, n) != 0)
+		return;
+	s->in_credit = n;
+	rs_engine_count(e, RS_CTR_CHANNEL_AUTO_N);
+}
+
 static void
 rs_stream_refuse(struct rs_conn *c, uint32_t sid, uint32_t code, const char *msg)
 {
@@ -311,6 +332,7 @@ rs_stream_deliver_request(struct rs_conn *c, struct rs_stream *s, uint32_t sid, 
 	const struct sk_route_handlers *h = NULL;
 	const char *tag = NULL;
 	size_t tag_len = 0;
+	struct sk_stream hs;
 	char msg[320];
 	int r = -ENOENT;
 
@@ -386,7 +408,9 @@ rs_stream_deliver_request(struct rs_conn *c, struct rs_stream *s, uint32_t sid, 
 		s->model = RS_MODEL_CHANNEL;
 		s->out_credit = n;
 		s->in_open = !(flags & RS_FRAME_FLAG_C);
-		h->request_channel(cx, rs_stream_handle(s), p, n, !s->in_open);
+		hs = rs_stream_handle(s);
+		h->request_channel(cx, hs, p, n, !s->in_open);
+		rs_stream_channel_auto_n(e, hs);
 		return;
 	}
 }

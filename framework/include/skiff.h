@@ -82,7 +82,13 @@ struct sk_route_handlers {
 	void (*request_stream)(struct sk_ctx *cx, struct sk_stream s, const struct sk_payload *p,
 			       uint64_t n);
 	/** @p p is the requester's first item; @p in_complete when it is also its last. The
-	 * responder must grant credit for further items with sk_request_n() (RSOCKET.md 4.6). */
+	 * handler grants credit for further items with sk_request_n(n): n items after this first
+	 * one (the REQUEST_N value; rsocket-java's request(n + 1)). RSOCKET.md 4.6 requires the
+	 * responder to answer with a REQUEST_N, so when the handler returns without granting any
+	 * credit while the requester's half is still open (and the stream still lives), the engine
+	 * sends REQUEST_N([rsocket] channel_initial_n, default 256) itself (counter
+	 * channel_auto_n); later sk_request_n() calls add to it. A handler that grants credit
+	 * itself gets exactly what it granted, nothing more. */
 	void (*request_channel)(struct sk_ctx *cx, struct sk_stream s, const struct sk_payload *p,
 				uint64_t n, bool in_complete);
 	/** METADATA_PUSH whose (composite) metadata routes to this route. Without it, or when the

@@ -84,6 +84,9 @@ static const struct sk_config_key sk_main_rs_keys[] = {
 	SK_MAIN_RS_UINT("gather_bytes", gather_bytes, 64, 0xffffff,
 			"per connection: buffer for frames straddling receive segments, at most "
 			"max_frame_len (65536)"),
+	SK_MAIN_RS_UINT("channel_initial_n", channel_initial_n, 1, 0x7fffffff,
+			"REQUEST_N the engine sends for a channel whose handler granted none: "
+			"items after the REQUEST_CHANNEL's own (256)"),
 };
 
 static int
@@ -148,6 +151,7 @@ sk_main_rs_from_engine(struct sk_main_rsocket *r, const struct rs_engine_conf *e
 	r->resume_session_ms = e->resume_session_ms;
 	r->max_conns = e->max_conns;
 	r->gather_bytes = e->gather_bytes;
+	r->channel_initial_n = e->channel_initial_n;
 }
 
 void
@@ -175,6 +179,7 @@ sk_main_rs_to_engine(const struct sk_main_rsocket *r, struct rs_engine_conf *e)
 	e->resume_session_ms = r->resume_session_ms;
 	e->max_conns = r->max_conns;
 	e->gather_bytes = r->gather_bytes;
+	e->channel_initial_n = r->channel_initial_n;
 }
 
 /* ---- [routes] ---------------------------------------------------------------------------------

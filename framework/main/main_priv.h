@@ -31,6 +31,7 @@ struct sk_main_rsocket {
 	uint32_t max_streams, max_frame_len, max_pending_bytes;
 	bool resume;
 	uint32_t resume_store_bytes, resume_session_ms, max_conns, gather_bytes;
+	uint32_t channel_initial_n;
 };
 
 /** [routes] */

@@ -100,6 +100,11 @@ struct rs_engine_conf {
 				       *   receive segments; allocated once with the slot, at most
 				       *   max_frame_len (64 KiB; min 64). A larger straddling
 				       *   frame gets a one-frame buffer (rx_gather_big). */
+	uint32_t channel_initial_n;   /**< channel_initial_n: REQUEST_N the engine sends for a
+				       *   REQUEST_CHANNEL (no C) whose handler granted no credit
+				       *   (RSOCKET.md 4.6): items after the first, which the
+				       *   REQUEST_CHANNEL carries; rsocket-java's request(n + 1)
+				       *   (256; 1..0x7fffffff) */
 	struct rs_engine_alloc alloc; /**< allocator (not a config key; zero: libc) */
 };
 
@@ -163,6 +168,8 @@ enum rs_engine_ctr {
 	RS_CTR_METADATA_PUSH_RX,
 	RS_CTR_RX_GATHER_BIG, /**< straddling frame over gather_bytes: one-frame buffer */
 	RS_CTR_TX_DROPPED,    /**< queued TX bytes dropped: dp_stream_send() failed (not -EAGAIN) */
+	RS_CTR_CHANNEL_AUTO_N,	  /**< REQUEST_N(channel_initial_n) the engine sent for a channel
+				   *   whose handler granted no credit (RSOCKET.md 4.6) */
 	RS_CTR_MAX
 };
 

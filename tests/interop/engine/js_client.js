@@ -44,10 +44,10 @@ function stream(socket, route, data, batch) {
     });
   });
 }
-function channel(socket, n) {
+function channel(socket, n, route = 'channel') {
   return new Promise((resolve) => {
     const out = [];
-    for (let i = 0; i < n; i++) out.push({ data: Buffer.from('ch-' + i), metadata: md('channel') });
+    for (let i = 0; i < n; i++) out.push({ data: Buffer.from('ch-' + i), metadata: md(route) });
     const items = [];
     socket.requestChannel(Flowable.just(...out)).subscribe({
       onSubscribe: (s) => s.request(1000),
@@ -68,6 +68,10 @@ async function main(socket) {
   r = await channel(socket, 12);
   const wantc = Array.from({ length: 12 }, (_, i) => 'ch-' + i);
   check(r.ok && JSON.stringify(r.items) === JSON.stringify(wantc), 'request-channel 12 items echoed');
+  // The handler of "channel0" grants no credit: the engine's REQUEST_N lets the items flow.
+  r = await channel(socket, 12, 'channel0');
+  check(r.ok && JSON.stringify(r.items) === JSON.stringify(wantc),
+        'request-channel to a handler that grants nothing: 12 items echoed' + (r.ok ? '' : ': ' + r.e));
   for (let i = 0; i < 5; i++) socket.fireAndForget({ data: Buffer.from('f'), metadata: md('fnf') });
   socket.metadataPush({ metadata: Buffer.from('pushed') }).subscribe({});
   socket.metadataPush({ metadata: Buffer.from('pushed2') }).subscribe({});

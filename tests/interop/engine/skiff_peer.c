@@ -8,7 +8,8 @@
  *
  * Routes (both sides implement the same contract): "echo" request-response returns the data;
  * "stream" request-stream sends items "item-<i>" for i < N (N = decimal data); "channel" echoes
- * every item it receives; "fnf" fire-and-forget counts; "stats" returns "fnf=<n> md=<n>" (FNFs and
+ * every item it receives; "channel0" echoes the same way but its handler grants no credit (the
+ * engine's REQUEST_N(channel_initial_n) must let the requester send, RSOCKET.md 4.6); "fnf" fire-and-forget counts; "stats" returns "fnf=<n> md=<n>" (FNFs and
  * METADATA_PUSHes received); "large" returns N bytes (N = decimal data), byte i = i % 251;
  * "error" fails with APPLICATION_ERROR "boom"; "quit" (FNF) stops the server.
  * The loop is the worker loop in miniature: time, timers, stack poll, engine flush, stack flush,
@@ -195,6 +196,17 @@ sp_channel(struct sk_ctx *cx, struct sk_stream s, const struct sk_payload *p, ui
 		sk_request_n(cx, s, 1000); /* RSOCKET.md 4.6: the responder must grant */
 }
 
+/* Grants nothing: the engine answers the REQUEST_CHANNEL with REQUEST_N itself. */
+static void
+sp_channel0(struct sk_ctx *cx, struct sk_stream s, const struct sk_payload *p, uint64_t n,
+	    bool in_complete)
+{
+	(void)n;
+	sp_chan_next(cx, s, NULL, p);
+	if (in_complete)
+		sk_complete(cx, s);
+}
+
 static void
 sp_md_push(struct sk_ctx *cx, struct sk_conn c, const uint8_t *md, size_t len)
 {
@@ -214,7 +226,7 @@ sp_core_init(struct sk_ctx *cx, unsigned core)
 }
 
 static const char *const sp_names[] = {"echo",	"stream", "channel", "fnf",
-				       "stats", "large",  "error",   "quit"};
+				       "stats", "large",  "error",   "quit", "channel0"};
 static const struct sk_route_handlers sp_routes[] = {
 	{.request_response = sp_echo},
 	{.request_stream = sp_stream, .cbs = {.on_request_n = sp_on_request_n}},
@@ -225,9 +237,11 @@ static const struct sk_route_handlers sp_routes[] = {
 	{.request_response = sp_large},
 	{.request_response = sp_error},
 	{.fire_and_forget = sp_quit},
+	{.request_channel = sp_channel0,
+	 .cbs = {.on_next = sp_chan_next, .on_complete = sp_chan_complete}},
 };
 static const struct sk_app sp_app = {"interop", sp_core_init, NULL, sp_names, sp_routes,
-				     8,		sp_md_push};
+				     9,		sp_md_push};
 
 /* ---- Client checks ------------------------------------------------------------------------ */
 
@@ -455,8 +469,9 @@ main(int argc, char **argv)
 		{"channel", "channel", SK_ROUTER_EXACT}, {"fnf", "fnf", SK_ROUTER_EXACT},
 		{"stats", "stats", SK_ROUTER_EXACT},	 {"large", "^large$", SK_ROUTER_PATTERN},
 		{"error", "error", SK_ROUTER_EXACT},	 {"quit", "quit", SK_ROUTER_EXACT},
+		{"channel0", "channel0", SK_ROUTER_EXACT},
 	};
-	struct sk_router_conf rconf = {routes, 8, NULL};
+	struct sk_router_conf rconf = {routes, 9, NULL};
 	struct dp_timer_wheel_conf wc = {100, 0};
 	struct dp_posix_conf pc;
 	struct rs_engine_conf ec;

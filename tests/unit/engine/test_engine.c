@@ -75,6 +75,10 @@ struct t_state {
 	uint8_t md_last[64];
 	uint32_t md_last_len;
 	uint32_t echo_md_len;
+	/* Channel handler credit: 0 the default (grants 7 at a time), 1 grants nothing, 2 grants
+	 * chan_k once and no more. Modes 1 and 2 expect chan_k items after the first. */
+	int chan_mode;
+	uint32_t chan_k;
 };
 
 static struct t_state t_states[2];
@@ -245,7 +249,14 @@ t_channel(struct sk_ctx *cx, struct sk_stream s, const struct sk_payload *p, uin
 	in->granted = 1;
 	/* Grant more only while the requester's half is open. */
 	in->batch = in_complete ? 0 : 7;
+	if (st->chan_mode != 0) {
+		/* The engine's grant (mode 1) or ours (mode 2): chan_k more, no batches. */
+		in->batch = 0;
+		in->granted = 1 + (in_complete ? 0 : st->chan_k);
+	}
 	t_cons_next(in, cx, s, p);
+	if (st->chan_mode == 2 && !in_complete)
+		ck_assert_int_eq(sk_request_n(cx, s, st->chan_k), 0);
 	if (in_complete)
 		in->completed = true;
 	t_prod_run(cx, pr);
@@ -619,6 +630,7 @@ t_req(const char *tag, uint8_t *mdbuf, const void *data, uint32_t len)
 #include "test_engine_cases.h"
 #include "test_engine_alloc.h"
 #include "test_engine_review.h"
+#include "test_engine_chan.h"
 
 int
 main(int argc, char **argv)
@@ -646,6 +658,7 @@ main(int argc, char **argv)
 	sr = srunner_create(t_engine_suite());
 	srunner_add_suite(sr, t_engine_alloc_suite());
 	srunner_add_suite(sr, t_engine_review_suite());
+	srunner_add_suite(sr, t_engine_chan_suite());
 	srunner_set_fork_status(sr, CK_NOFORK);
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
