@@ -1108,6 +1108,8 @@ rs_conn_on_frame(struct rs_conn *c, struct rs_frame *f)
 			rs_conn_on_resume_ok(c, f);
 		else if (f->type == RS_FRAME_ERROR && f->stream_id == 0)
 			rs_conn_on_conn_error(c, f);
+		else
+			rs_engine_count(c->e, RS_CTR_RESUME_WAIT_IGNORED);
 		return;
 	}
 	if (c->state != RS_CONN_ESTABLISHED)
@@ -1130,6 +1132,7 @@ rs_conn_on_frame(struct rs_conn *c, struct rs_frame *f)
 		break;
 	case RS_FRAME_SETUP:
 		/* RSOCKET.md 4.1.4: ignored after establishment, and by a client. */
+		rs_engine_count(c->e, RS_CTR_SETUP_IGNORED);
 		return;
 	case RS_FRAME_RESUME:
 	case RS_FRAME_RESUME_OK:

@@ -73,6 +73,8 @@ static const char *const rs_engine_ctr_names[RS_CTR_MAX] = {
 	[RS_CTR_RX_GATHER_BIG] = "rx_gather_big",
 	[RS_CTR_TX_DROPPED] = "tx_dropped",
 	[RS_CTR_CHANNEL_AUTO_N] = "channel_auto_n",
+	[RS_CTR_SETUP_IGNORED] = "setup_ignored",
+	[RS_CTR_RESUME_WAIT_IGNORED] = "resume_wait_ignored",
 };
 
 /* The default allocator: libc (tests, tools). The runtime passes the core's jemalloc arena. */

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Channel credit tests, included by test_engine.c after the review tests:
+ * Channel credit and uncounted-ignore tests, included by test_engine.c after the review tests:
  * the engine answers a REQUEST_CHANNEL with REQUEST_N(channel_initial_n) when the handler grants
  * nothing (RSOCKET.md 4.6), leaves a handler that grants credit in full control, and sends
- * nothing when the requester's half is already complete.
+ * nothing when the requester's half is already complete; a SETUP after establishment and a frame
+ * other than RESUME_OK / ERROR[0] while waiting for RESUME_OK are ignored and counted (4.8).
  */
 
 /*
@@ -148,6 +149,77 @@ START_TEST(test_engine_chan_auto_request_n_wire)
 }
 END_TEST
 
+START_TEST(test_engine_chan_setup_after_establish_counted)
+{
+	struct rs_engine_conf s;
+	struct ft_end *raw;
+	struct rs_frame f;
+	uint8_t b[256];
+	size_t n;
+	int k;
+
+	t_conf(&s);
+	t_world_up(&s, &s);
+	raw = t_raw_client();
+	n = t_setup_bytes(b, 0, 1, 0, 30000, 90000, NULL, t_mm, "text/plain");
+	ft_raw_write(raw, b, n);
+	t_run();
+	ck_assert_uint_eq(t_ctr(0)[RS_CTR_SETUP_IGNORED], 0);
+	/* A second SETUP: ignored (RSOCKET.md 4.1), counted, the connection stays. */
+	ft_raw_write(raw, b, n);
+	t_run();
+	ck_assert_uint_eq(t_ctr(0)[RS_CTR_SETUP_IGNORED], 1);
+	ck_assert_uint_eq(rs_engine_conn_count(W.e[0]), 1);
+	ck_assert(!t_raw_find(raw, RS_FRAME_ERROR, 0, 0, &f));
+	/* Still served: a KEEPALIVE with R gets its answer. */
+	k = rs_frame_encode_keepalive(b, sizeof(b), 1, 0, NULL, 0);
+	ft_raw_write(raw, b, (size_t)k);
+	t_run();
+	ck_assert(t_raw_find(raw, RS_FRAME_KEEPALIVE, 0, 0, &f));
+	t_world_down();
+}
+END_TEST
+
+START_TEST(test_engine_chan_resume_wait_ignores_counted)
+{
+	struct rs_engine_conf c;
+	struct ft_end *cli, *raw;
+	struct rs_frame f;
+	uint8_t b[256];
+	int k;
+
+	t_conf(&c);
+	c.resume = true;
+	t_world_up(&c, &c);
+	t_connect();
+	ft_cut(W.cli_end);
+	t_run();
+	ck_assert_uint_eq(t_cev.detached, 1);
+	/* Resume over a new transport whose far end the test drives. */
+	ft_pair(&cli, &raw, false, true);
+	cli->s.cbs = &rs_engine_stream_cbs;
+	ck_assert_int_eq(rs_engine_client_resume(W.e[1], W.cli_conn, &cli->s), 0);
+	t_run();
+	ck_assert(t_raw_find(raw, RS_FRAME_RESUME, 0, 0, &f));
+	ck_assert_uint_eq(t_ctr(1)[RS_CTR_RESUME_WAIT_IGNORED], 0);
+	/* Before RESUME_OK: a KEEPALIVE, a REQUEST_N and an ERROR on a stream are ignored, each
+	 * counted; the client keeps waiting. */
+	k = rs_frame_encode_keepalive(b, sizeof(b), 1, 0, NULL, 0);
+	ft_raw_write(raw, b, (size_t)k);
+	k = rs_frame_encode_request_n(b, sizeof(b), 1, 4);
+	ck_assert_int_gt(k, 0);
+	ft_raw_write(raw, b, (size_t)k);
+	k = rs_frame_encode_error(b, sizeof(b), 1, RS_ERROR_APPLICATION_ERROR, "x", 1);
+	ck_assert_int_gt(k, 0);
+	ft_raw_write(raw, b, (size_t)k);
+	t_run();
+	ck_assert_uint_eq(t_ctr(1)[RS_CTR_RESUME_WAIT_IGNORED], 3);
+	ck_assert(!t_raw_find(raw, RS_FRAME_KEEPALIVE, 0, 0, &f));
+	ck_assert_uint_eq(t_cev.closed, 0);
+	t_world_down();
+}
+END_TEST
+
 static Suite *
 t_engine_chan_suite(void)
 {
@@ -158,6 +230,8 @@ t_engine_chan_suite(void)
 	tcase_add_test(tc, test_engine_chan_auto_request_n);
 	tcase_add_test(tc, test_engine_chan_handler_credit_kept);
 	tcase_add_test(tc, test_engine_chan_auto_request_n_wire);
+	tcase_add_test(tc, test_engine_chan_setup_after_establish_counted);
+	tcase_add_test(tc, test_engine_chan_resume_wait_ignores_counted);
 	suite_add_tcase(s, tc);
 	return s;
 }
