@@ -4,7 +4,8 @@
  * the engine answers a REQUEST_CHANNEL with REQUEST_N(channel_initial_n) when the handler grants
  * nothing (RSOCKET.md 4.6), leaves a handler that grants credit in full control, and sends
  * nothing when the requester's half is already complete; a SETUP after establishment and a frame
- * other than RESUME_OK / ERROR[0] while waiting for RESUME_OK are ignored and counted (4.8).
+ * other than RESUME_OK / ERROR[0] while waiting for RESUME_OK are ignored and counted (4.8); the
+ * per-connection reassembly cap at its exact boundary (5).
  */
 
 /*
@@ -220,6 +221,54 @@ START_TEST(test_engine_chan_resume_wait_ignores_counted)
 }
 END_TEST
 
+/* Per-connection reassembly cap (reassembly_conn_max) at its exact boundary, with the stream
+ * cap out of the way: at the cap accepted, one byte over CONNECTION_ERROR and close. */
+START_TEST(test_engine_chan_reasm_conn_cap_boundary)
+{
+	struct rs_engine_conf s, c;
+	uint8_t md[300], data[400];
+	struct t_cons a = {.granted = 1};
+	struct sk_payload p;
+	struct sk_stream h;
+
+	t_conf(&s);
+	t_conf(&c);
+	c.fragment_size = 64;
+	s.reasm_conn_max = 100;
+	t_world_up(&s, &c);
+	t_connect();
+	memset(data, 1, sizeof(data));
+	/* Metadata (9 bytes) + data exactly at the cap: accepted. */
+	p = t_req("echo", md, data, 91);
+	ck_assert_uint_eq(p.metadata_len + p.data_len, 100);
+	ck_assert_int_eq(sk_request_response(t_cx(1), W.conn, &p, &t_ccbs, &a, &h), 0);
+	t_run();
+	ck_assert_uint_eq(a.got, 1);
+	ck_assert(!a.errored);
+	ck_assert_uint_eq(t_ctr(0)[RS_CTR_REASM_CONN_OVER], 0);
+	/* Again at the cap: the first message's bytes were given back. */
+	memset(&a, 0, sizeof(a));
+	a.granted = 1;
+	ck_assert_int_eq(sk_request_response(t_cx(1), W.conn, &p, &t_ccbs, &a, &h), 0);
+	t_run();
+	ck_assert_uint_eq(a.got, 1);
+	ck_assert_uint_eq(t_ctr(0)[RS_CTR_REASM_CONN_OVER], 0);
+	/* One byte over: the connection fails with CONNECTION_ERROR (RSOCKET.md 5). */
+	memset(&a, 0, sizeof(a));
+	a.granted = 1;
+	p = t_req("echo", md, data, 92);
+	ck_assert_int_eq(sk_request_response(t_cx(1), W.conn, &p, &t_ccbs, &a, &h), 0);
+	t_run();
+	ck_assert_uint_eq(a.got, 0);
+	ck_assert_uint_eq(t_ctr(0)[RS_CTR_REASM_CONN_OVER], 1);
+	ck_assert_uint_eq(t_ctr(0)[RS_CTR_REASM_STREAM_OVER], 0);
+	ck_assert_uint_eq(t_cev.closed, 1);
+	ck_assert_uint_eq(t_cev.code, RS_ERROR_CONNECTION_ERROR);
+	ck_assert_uint_eq(rs_engine_conn_count(W.e[0]) + rs_engine_conn_count(W.e[1]), 0);
+	t_world_down();
+}
+END_TEST
+
 static Suite *
 t_engine_chan_suite(void)
 {
@@ -232,6 +281,7 @@ t_engine_chan_suite(void)
 	tcase_add_test(tc, test_engine_chan_auto_request_n_wire);
 	tcase_add_test(tc, test_engine_chan_setup_after_establish_counted);
 	tcase_add_test(tc, test_engine_chan_resume_wait_ignores_counted);
+	tcase_add_test(tc, test_engine_chan_reasm_conn_cap_boundary);
 	suite_add_tcase(s, tc);
 	return s;
 }
