@@ -168,9 +168,9 @@ enum rs_engine_ctr {
 	RS_CTR_METADATA_PUSH_RX,
 	RS_CTR_RX_GATHER_BIG, /**< straddling frame over gather_bytes: one-frame buffer */
 	RS_CTR_TX_DROPPED,    /**< queued TX bytes dropped: dp_stream_send() failed (not -EAGAIN) */
-	RS_CTR_CHANNEL_AUTO_N,	  /**< REQUEST_N(channel_initial_n) the engine sent for a channel
-				   *   whose handler granted no credit (RSOCKET.md 4.6) */
-	RS_CTR_SETUP_IGNORED,	  /**< SETUP after establishment (or to a client), ignored */
+	RS_CTR_CHANNEL_AUTO_N,	    /**< REQUEST_N(channel_initial_n) the engine sent for a channel
+				     *   whose handler granted no credit (RSOCKET.md 4.6) */
+	RS_CTR_SETUP_IGNORED,	    /**< SETUP after establishment (or to a client), ignored */
 	RS_CTR_RESUME_WAIT_IGNORED, /**< frame other than RESUME_OK / ERROR[0] while waiting for
 				     *   RESUME_OK, ignored */
 	RS_CTR_MAX

@@ -9,11 +9,12 @@
  * Routes (both sides implement the same contract): "echo" request-response returns the data;
  * "stream" request-stream sends items "item-<i>" for i < N (N = decimal data); "channel" echoes
  * every item it receives; "channel0" echoes the same way but its handler grants no credit (the
- * engine's REQUEST_N(channel_initial_n) must let the requester send, RSOCKET.md 4.6); "fnf" fire-and-forget counts; "stats" returns "fnf=<n> md=<n>" (FNFs and
- * METADATA_PUSHes received); "large" returns N bytes (N = decimal data), byte i = i % 251;
- * "error" fails with APPLICATION_ERROR "boom"; "quit" (FNF) stops the server.
- * The loop is the worker loop in miniature: time, timers, stack poll, engine flush, stack flush,
- * then a bounded epoll wait (no busy polling).
+ * engine's REQUEST_N(channel_initial_n) must let the requester send, RSOCKET.md 4.6); "fnf"
+ * fire-and-forget counts; "stats" returns "fnf=<n> md=<n>" (FNFs and METADATA_PUSHes received);
+ * "large" returns N bytes (N = decimal data), byte i = i % 251; "error" fails with
+ * APPLICATION_ERROR "boom"; "quit" (FNF) stops the server. The loop is the worker loop in
+ * miniature: time, timers, stack poll, engine flush, stack flush, then a bounded epoll wait (no
+ * busy polling).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -225,8 +226,8 @@ sp_core_init(struct sk_ctx *cx, unsigned core)
 	return &sp_st;
 }
 
-static const char *const sp_names[] = {"echo",	"stream", "channel", "fnf",
-				       "stats", "large",  "error",   "quit", "channel0"};
+static const char *const sp_names[] = {"echo",	"stream", "channel", "fnf",	"stats",
+				       "large", "error",  "quit",    "channel0"};
 static const struct sk_route_handlers sp_routes[] = {
 	{.request_response = sp_echo},
 	{.request_stream = sp_stream, .cbs = {.on_request_n = sp_on_request_n}},
@@ -465,10 +466,10 @@ main(int argc, char **argv)
 		       "--log-level", "lib.*:error", "--file-prefix",
 		       prefix};
 	static const struct sk_router_route routes[] = {
-		{"echo", "echo", SK_ROUTER_EXACT},	 {"stream", "stream", SK_ROUTER_EXACT},
-		{"channel", "channel", SK_ROUTER_EXACT}, {"fnf", "fnf", SK_ROUTER_EXACT},
-		{"stats", "stats", SK_ROUTER_EXACT},	 {"large", "^large$", SK_ROUTER_PATTERN},
-		{"error", "error", SK_ROUTER_EXACT},	 {"quit", "quit", SK_ROUTER_EXACT},
+		{"echo", "echo", SK_ROUTER_EXACT},	   {"stream", "stream", SK_ROUTER_EXACT},
+		{"channel", "channel", SK_ROUTER_EXACT},   {"fnf", "fnf", SK_ROUTER_EXACT},
+		{"stats", "stats", SK_ROUTER_EXACT},	   {"large", "^large$", SK_ROUTER_PATTERN},
+		{"error", "error", SK_ROUTER_EXACT},	   {"quit", "quit", SK_ROUTER_EXACT},
 		{"channel0", "channel0", SK_ROUTER_EXACT},
 	};
 	struct sk_router_conf rconf = {routes, 9, NULL};

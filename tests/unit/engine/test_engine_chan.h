@@ -142,7 +142,8 @@ START_TEST(test_engine_chan_auto_request_n_wire)
 	ft_raw_write(raw, b, n);
 	t_run();
 	ck_assert_uint_eq(t_states[0].channels, 1);
-	ck_assert_msg(t_raw_find(raw, RS_FRAME_REQUEST_N, 1, 0, &f), "no REQUEST_N for the channel");
+	ck_assert_msg(t_raw_find(raw, RS_FRAME_REQUEST_N, 1, 0, &f),
+		      "no REQUEST_N for the channel");
 	ck_assert_uint_eq(f.request_n, 0x7fffffff);
 	ck_assert(!t_raw_find(raw, RS_FRAME_REQUEST_N, 1, 1, &f));
 	ck_assert_uint_eq(t_ctr(0)[RS_CTR_CHANNEL_AUTO_N], 1);
