@@ -21,6 +21,7 @@
  *                        N round trips of 1 byte against an --echo server, one at a time; prints
  *                        "pingpong n N p50_ns .. p99_ns .. p999_ns .." (rte_rdtsc per round trip).
  * --busy polls without the adaptive idle sleep (benchmarks on a core of their own).
+ * --rcvbuf B / --sndbuf B override the TCP receive window limit and send queue limit.
  * Every role prints a "conn ..." line per connection at the end (cwnd, windows, RTT, queue).
  * Runs until --seconds elapse, SIGTERM, or (client roles) all connections are done; then prints
  * "tcp <counter> <n>", "net drop|stat <name> <n>", "result ..." lines and exits 0 (1 when a client
@@ -73,6 +74,7 @@ struct tt {
 	unsigned nclients, clients_done, clients_failed, accepted, echo_closed;
 	uint64_t bytes;
 	bool send_only, sink;
+	unsigned conns_hw; /* conns[] slots ever used (high-water mark) */
 	uint64_t pp_n, pp_i, pp_tsc; /* ping-pong: round trips wanted, done, send time */
 	uint64_t *pp_lat;	     /* cycles per round trip */
 };
@@ -103,6 +105,8 @@ tt_conn_new(void)
 		if (!tt.conns[i].used) {
 			memset(&tt.conns[i], 0, sizeof(tt.conns[i]));
 			tt.conns[i].used = true;
+			if (i >= tt.conns_hw)
+				tt.conns_hw = i + 1;
 			return &tt.conns[i];
 		}
 	return NULL;
@@ -364,7 +368,7 @@ tt_bulk_check(void)
 {
 	unsigned i;
 
-	for (i = 0; i < TT_MAX_CONNS; i++) {
+	for (i = 0; i < tt.conns_hw; i++) {
 		struct tt_conn *c = &tt.conns[i];
 		struct dp_tcp_info inf;
 
@@ -433,6 +437,7 @@ struct tt_opts {
 	bool busy; /* poll without idle sleeps (benchmarks, own core) */
 	bool send_only;
 	uint16_t sink_port;
+	uint32_t rcvbuf, sndbuf; /* 0: the TCP defaults */
 	uint64_t pingpong;
 };
 
@@ -474,6 +479,8 @@ tt_parse(int argc, char **argv, struct tt_opts *o)
 		{"sink", required_argument, NULL, 'K'},
 		{"send-only", no_argument, NULL, 'O'},
 		{"pingpong", required_argument, NULL, 'P'},
+		{"rcvbuf", required_argument, NULL, 'R'},
+		{"sndbuf", required_argument, NULL, 'W'},
 		{NULL, 0, NULL, 0},
 	};
 	struct in_addr in;
@@ -545,6 +552,12 @@ tt_parse(int argc, char **argv, struct tt_opts *o)
 			break;
 		case 'P':
 			o->pingpong = strtoull(optarg, NULL, 0);
+			break;
+		case 'R':
+			o->rcvbuf = (uint32_t)strtoul(optarg, NULL, 0);
+			break;
+		case 'W':
+			o->sndbuf = (uint32_t)strtoul(optarg, NULL, 0);
 			break;
 		default:
 			return -1;
@@ -652,6 +665,10 @@ main(int argc, char **argv)
 	tc.rto_min_us = o.rto_min_us;
 	tc.time_wait_us = 2000000;
 	tc.mss = (uint16_t)(port.mtu - 40);
+	if (o.rcvbuf != 0)
+		tc.rcv_buf_bytes = o.rcvbuf;
+	if (o.sndbuf != 0)
+		tc.snd_buf_bytes = o.sndbuf;
 	tc.lport_ok = tt_lport_ok;
 	tc.lport_arg = tt.n;
 	tc.secret[0] = rte_rdtsc() ^ 0x5bd1e995u;
