@@ -135,7 +135,7 @@ tcp_memif_pingpong() {
 	side_by_side tcp-memif-pingpong "$ours" "$lin"
 }
 
-[ ${#names[@]} -gt 0 ] || names=(tcp tcp-memif)
+[ ${#names[@]} -gt 0 ] || names=(tcp tcp-memif tcp-memif-bulk tcp-memif-pingpong)
 for n in "${names[@]}"; do
 	case "$n" in
 	tcp-memif) tcp_memif ;;
