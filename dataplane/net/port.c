@@ -137,12 +137,20 @@ dp_net_tx_flush(struct dp_net *n)
 		n->tx_n = left;
 		n->stat[DP_NET_STAT_TX_DEFERRED] += left;
 		/* A packet the port never takes (e.g. over its frame limit) must not block the
-		 * rest. */
-		if (sent == 0 && ++n->tx_stuck >= 64) {
-			dp_net_drop(n, n->tx[0], DP_NET_DROP_TX_STUCK);
-			memmove(&n->tx[0], &n->tx[1], (n->tx_n - 1) * sizeof(n->tx[0]));
-			n->tx_n--;
-			n->tx_stuck = 0;
+		 * rest. But a full ring is usually a peer that is busy or descheduled (memif on a
+		 * shared machine): 64 busy flushes pass in microseconds, so also wait
+		 * DP_NET_TX_STUCK_US without progress before dropping, then one per 64 flushes. */
+		if (sent == 0) {
+			if (n->tx_stuck == 0)
+				n->tx_stuck_us = n->now_us;
+			if (n->tx_stuck < UINT16_MAX)
+				n->tx_stuck++;
+			if (n->tx_stuck >= 64 && n->now_us - n->tx_stuck_us >= DP_NET_TX_STUCK_US) {
+				dp_net_drop(n, n->tx[0], DP_NET_DROP_TX_STUCK);
+				memmove(&n->tx[0], &n->tx[1], (n->tx_n - 1) * sizeof(n->tx[0]));
+				n->tx_n--;
+				n->tx_stuck = 1; /* still stuck since tx_stuck_us */
+			}
 		}
 	} else {
 		n->tx_n = 0;

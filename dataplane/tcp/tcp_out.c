@@ -618,12 +618,20 @@ dp_tcp_output_data(struct dp_tcp_conn *c)
 			}
 			break;
 		}
-		if (len == 0)
+		if (len == 0) {
+			if (uwnd < ucwnd || uwnd == 0)
+				DP_TCP_CNT(c->t, SND_LIM_RWND);
+			else
+				DP_TCP_CNT(c->t, SND_LIM_CWND);
 			break;
+		}
 		/* Sender SWS avoidance (RFC 9293 3.8.6.2.1): a short segment goes out only if it
 		 * ends the queued data or fills half the largest window seen. */
-		if (len < segmax && len < avail && len < c->max_snd_wnd / 2)
+		if (len < segmax && len < avail && len < c->max_snd_wnd / 2) {
+			if (uwnd < segmax)
+				DP_TCP_CNT(c->t, SND_LIM_RWND);
 			break;
+		}
 		/* Nagle (RFC 9293 3.7.4), off by default. */
 		if (cf->nagle && len < segmax && c->snd_nxt != c->snd_una)
 			break;

@@ -153,6 +153,7 @@ struct dp_tcp {
 	uint8_t rcv_wscale;
 	bool pool_low; /* mbufs scarce: windows closed (tcp_ctl.c poll) */
 	uint32_t pool_reserve;
+	struct rte_ring *pool_ring; /* hdr_pool's free ring when ring-backed (tcp_ctl.c) */
 	uint64_t cnt[DP_TCP_CNT_MAX];
 };
 

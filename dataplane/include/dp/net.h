@@ -139,6 +139,9 @@ struct dp_net_conf {
 
 #define DP_NET_TX_MAX 512 /**< TX buffer entries */
 #define DP_NET_RX_BURST 32
+/** A head packet the port refuses is dropped (tx_stuck) only after 64 flushes *and* this long
+ * without progress: a memif peer that is descheduled for a few ms must not cost us packets. */
+#define DP_NET_TX_STUCK_US 50000
 
 /** A core's L2/L3 context. Fields are read-only outside dataplane/net (counters: read relaxed). */
 struct dp_net {
@@ -148,7 +151,8 @@ struct dp_net {
 	uint64_t now_us;
 	/* TX buffer (DPDK.md 13.2) */
 	uint16_t tx_n;
-	uint16_t tx_stuck;
+	uint16_t tx_stuck;    /* flushes in a row that sent nothing (saturating) */
+	uint64_t tx_stuck_us; /* when that run began */
 	struct rte_mbuf *tx[DP_NET_TX_MAX];
 	/* fault injection */
 	struct dp_fault fault;

@@ -85,7 +85,9 @@ enum dp_tcp_state {
 	DP_TCP_TIME_WAIT,
 };
 
-/** Per-core counters: every drop reason (DROP_*), every retransmit kind (REXMIT_*), and events. */
+/** Per-core counters: every drop reason (DROP_*), every retransmit kind (REXMIT_*), and events.
+ * SND_LIM_RWND / SND_LIM_CWND count send-loop runs that stopped with data still queued because the
+ * peer's receive window, or the congestion window, was used up (where a bulk flow waits). */
 #define DP_TCP_COUNTERS(X)                                                                                     \
 	X(IN_SEGS)                                                                                             \
 	X(OUT_SEGS) X(OUT_RST) X(OUT_ACK_PURE) X(OUT_DATA_BYTES) X(IN_DATA_BYTES) X(ACTIVE_OPENS) X(           \
@@ -109,7 +111,7 @@ enum dp_tcp_state {
 										X(TW_REUSED) X(                \
 											OOO_QUEUED)            \
 											X(DELACK_FIRED)        \
-												X(POOL_LOW)
+												X(POOL_LOW) X(SND_LIM_RWND) X(SND_LIM_CWND)
 
 #define DP_TCP_CNT_ENUM(n) DP_TCP_CNT_##n,
 enum dp_tcp_cnt { DP_TCP_COUNTERS(DP_TCP_CNT_ENUM) DP_TCP_CNT_MAX };

@@ -11,7 +11,17 @@
  *   --connect IP:PORT --bytes N [--conns K]
  *                        open K connections, send N pattern bytes on each, shut down writing and
  *                        check every byte the peer echoes back; "client ok" when all match.
+ *   --sink PORT          listen on PORT and discard every byte (bulk benchmark receiver).
+ *   --connect IP:PORT --bytes N --send-only
+ *                        bulk benchmark sender: send N pattern bytes and shut down; done once every byte and the FIN are
+ *                        acknowledged. Prints "bulk bytes N usec T gbps G", timed from the
+ *                        connection's establishment to the last acknowledgment.
+ *   --connect IP:PORT --pingpong N
+ *                        N round trips of 1 byte against an --echo server, one at a time; prints
+ *                        "pingpong n N p50_ns .. p99_ns .. p999_ns .." (rte_rdtsc per round trip).
  * --busy polls without the adaptive idle sleep (benchmarks on a core of their own).
+ * --rcvbuf B / --sndbuf B override the TCP receive window limit and send queue limit.
+ * Every role prints a "conn ..." line per connection at the end (cwnd, windows, RTT, queue).
  * Runs until --seconds elapse, SIGTERM, or (client roles) all connections are done; then prints
  * "tcp <counter> <n>", "net drop|stat <name> <n>", "result ..." lines and exits 0 (1 when a client
  * role failed).
@@ -50,7 +60,9 @@ struct tt_conn {
 	bool used, echo, done, failed, shut;
 	uint64_t tx, rx, total, rx_total;
 	struct rte_mbuf *pending; /* echo: chain waiting for send space */
-	bool peer_fin;
+	bool peer_fin, sink, acked;
+	uint64_t est_tsc, acked_tsc; /* bulk: established, all acknowledged */
+	struct dp_tcp_info last;     /* snapshot taken before the stream goes away */
 };
 
 struct tt {
@@ -60,7 +72,16 @@ struct tt {
 	struct tt_conn conns[TT_MAX_CONNS];
 	unsigned nclients, clients_done, clients_failed, accepted, echo_closed;
 	uint64_t bytes;
+	bool send_only, sink;
+	unsigned conns_hw; /* conns[] slots ever used (high-water mark) */
+	uint64_t pp_n, pp_i, pp_tsc; /* ping-pong: round trips wanted, done, send time */
+	uint64_t *pp_lat;	     /* cycles per round trip */
 };
+
+/* tt_byte() repeats every TT_PAT_PERIOD bytes (131 * 2^19 and 2^19 >> 11 are both 0 mod 256):
+ * the pattern is copied from, and checked against, this table instead of byte by byte. */
+#define TT_PAT_PERIOD (2048u * 256u)
+static uint8_t tt_pat[TT_PAT_PERIOD + 2048];
 
 static struct tt tt;
 
@@ -86,6 +107,8 @@ tt_conn_new(void)
 		if (!tt.conns[i].used) {
 			memset(&tt.conns[i], 0, sizeof(tt.conns[i]));
 			tt.conns[i].used = true;
+			if (i >= tt.conns_hw)
+				tt.conns_hw = i + 1;
 			return &tt.conns[i];
 		}
 	return NULL;
@@ -114,25 +137,63 @@ tt_accept(void *lctx, struct dp_stream *s)
 		return NULL;
 	c->s = s;
 	c->echo = true;
+	c->sink = tt.sink;
 	tt.accepted++;
 	return c;
 }
 
 /* ---- client ---- */
 
+/* Ping-pong: one byte out, the next one after the echo came back. */
+static void
+tt_pp_send(struct tt_conn *c)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(tt.mp);
+
+	if (m == NULL || rte_pktmbuf_append(m, 1) == NULL) {
+		rte_pktmbuf_free(m);
+		c->failed = true;
+		return;
+	}
+	*rte_pktmbuf_mtod(m, uint8_t *) = (uint8_t)tt.pp_i;
+	tt.pp_tsc = rte_rdtsc();
+	if (dp_stream_send(c->s, m) != 0) {
+		rte_pktmbuf_free(m);
+		c->failed = true;
+	}
+}
+
+static void
+tt_pp_data(struct tt_conn *c, struct rte_mbuf *chain)
+{
+	uint64_t now = rte_rdtsc();
+	uint32_t len = chain->pkt_len;
+
+	rte_pktmbuf_free(chain);
+	c->rx += len;
+	while (len-- > 0 && tt.pp_i < tt.pp_n)
+		tt.pp_lat[tt.pp_i++] = now - tt.pp_tsc;
+	if (tt.pp_i < tt.pp_n) {
+		tt_pp_send(c);
+	} else if (!c->shut) {
+		c->shut = true;
+		c->tx = c->total = c->rx_total = c->rx;
+		(void)dp_stream_shutdown_wr(c->s);
+	}
+}
+
 static void
 tt_client_fill(struct tt_conn *c)
 {
 	while (c->tx < c->total) {
-		uint32_t n = (uint32_t)(c->total - c->tx < 1448 ? c->total - c->tx : 1448), i;
+		uint32_t n = (uint32_t)(c->total - c->tx < 1448 ? c->total - c->tx : 1448);
 		struct rte_mbuf *m = rte_pktmbuf_alloc(tt.mp);
 		uint8_t *p;
 
 		if (m == NULL)
 			return;
 		p = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)n);
-		for (i = 0; i < n; i++)
-			p[i] = tt_byte(c->tx + i);
+		memcpy(p, tt_pat + c->tx % TT_PAT_PERIOD, n);
 		if (dp_stream_send(c->s, m) != 0) {
 			rte_pktmbuf_free(m);
 			return; /* -EAGAIN: writable() follows */
@@ -159,6 +220,11 @@ tt_connected(void *ctx, struct dp_stream *s, int err)
 		return;
 	}
 	c->s = s;
+	c->est_tsc = rte_rdtsc();
+	if (tt.pp_n > 0) {
+		tt_pp_send(c);
+		return;
+	}
 	tt_client_fill(c);
 }
 
@@ -169,6 +235,15 @@ tt_data(void *ctx, struct dp_stream *s, struct rte_mbuf *chain)
 	struct rte_mbuf *m;
 
 	(void)s;
+	if (c->sink) {
+		c->rx += chain->pkt_len;
+		rte_pktmbuf_free(chain);
+		return;
+	}
+	if (tt.pp_n > 0) {
+		tt_pp_data(c, chain);
+		return;
+	}
 	if (c->echo) {
 		c->rx += chain->pkt_len;
 		if (c->pending != NULL) {
@@ -185,11 +260,15 @@ tt_data(void *ctx, struct dp_stream *s, struct rte_mbuf *chain)
 	}
 	for (m = chain; m != NULL; m = m->next) {
 		const uint8_t *p = rte_pktmbuf_mtod(m, const uint8_t *);
-		uint16_t i;
+		uint32_t done = 0;
 
-		for (i = 0; i < m->data_len; i++)
-			if (p[i] != tt_byte(c->rx + i))
+		while (done < m->data_len) { /* pieces of at most 2048: the table's tail */
+			uint32_t k = m->data_len - done < 2048 ? m->data_len - done : 2048;
+
+			if (memcmp(p + done, tt_pat + (c->rx + done) % TT_PAT_PERIOD, k) != 0)
 				c->failed = true;
+			done += k;
+		}
 		c->rx += m->data_len;
 	}
 	rte_pktmbuf_free(chain);
@@ -203,7 +282,7 @@ tt_writable(void *ctx, struct dp_stream *s)
 	(void)s;
 	if (c->echo)
 		tt_echo_flush(c);
-	else
+	else if (tt.pp_n == 0)
 		tt_client_fill(c);
 }
 
@@ -221,20 +300,38 @@ tt_peer_closed(void *ctx, struct dp_stream *s)
 }
 
 static void
+tt_conn_print(const struct tt_conn *c, const char *role)
+{
+	const struct dp_tcp_info *i = &c->last;
+
+	printf("conn %s tx %lu rx %lu cwnd %u ssthresh %u smss %u snd_wnd %u rcv_wnd %u wscale %u/%u "
+	       "srtt_us %u rttvar_us %u rto_us %u ts %d sack %d\n",
+	       role, (unsigned long)c->tx, (unsigned long)c->rx, i->cwnd, i->ssthresh, i->smss,
+	       i->snd_wnd, i->rcv_wnd, i->snd_wscale, i->rcv_wscale, i->srtt_us, i->rttvar_us,
+	       i->rto_us, i->ts_ok, i->sack_ok);
+}
+
+static void
 tt_closed(void *ctx, struct dp_stream *s, int err)
 {
 	struct tt_conn *c = ctx;
 
-	(void)s;
+	dp_tcp_get_info(s, &c->last);
 	if (c->pending != NULL) {
 		rte_pktmbuf_free(c->pending);
 		c->pending = NULL;
 	}
 	if (c->echo) {
 		tt.echo_closed++;
+		tt_conn_print(c, "server");
 		c->used = false;
 		return;
 	}
+	if (tt.send_only && err == 0 && !c->acked) {
+		c->acked = true; /* the FIN's ACK arrived in this loop iteration */
+		c->acked_tsc = rte_rdtsc();
+	}
+	tt_conn_print(c, "client");
 	if (err != 0 || c->rx != c->rx_total || c->tx != c->total) {
 		fprintf(stderr, "client conn: err %d tx %lu/%lu rx %lu/%lu\n", err,
 			(unsigned long)c->tx, (unsigned long)c->total, (unsigned long)c->rx,
@@ -262,6 +359,70 @@ tt_lport_ok(void *arg, uint32_t lip, uint16_t lport, uint32_t rip, uint16_t rpor
 	return dp_net_flow_is_local(arg, rip, lip, rport, lport);
 }
 
+/* ---- benchmark reports ---- */
+
+/* Bulk sender: note when every byte (and the FIN) of a shut-down connection is acknowledged. */
+static void
+tt_bulk_check(void)
+{
+	unsigned i;
+
+	for (i = 0; i < tt.conns_hw; i++) {
+		struct tt_conn *c = &tt.conns[i];
+		struct dp_tcp_info inf;
+
+		if (!c->used || c->echo || !c->shut || c->acked || c->done || c->s == NULL)
+			continue;
+		dp_tcp_get_info(c->s, &inf);
+		if (inf.snd_queued_bytes == 0 && inf.snd_una == inf.snd_max) {
+			c->acked = true;
+			c->acked_tsc = rte_rdtsc();
+		}
+	}
+}
+
+static int
+tt_u64_cmp(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static void
+tt_report(void)
+{
+	double ns_per_cyc = 1e9 / (double)rte_get_tsc_hz();
+	uint64_t bytes = 0, t0 = UINT64_MAX, t1 = 0;
+	unsigned i;
+
+	for (i = 0; i < TT_MAX_CONNS; i++) {
+		const struct tt_conn *c = &tt.conns[i];
+
+		if (!c->used || c->echo || !c->acked)
+			continue;
+		bytes += c->tx;
+		t0 = c->est_tsc < t0 ? c->est_tsc : t0;
+		t1 = c->acked_tsc > t1 ? c->acked_tsc : t1;
+	}
+	if (tt.send_only && bytes > 0 && t1 > t0) {
+		double us = (double)(t1 - t0) * ns_per_cyc / 1e3;
+
+		printf("bulk bytes %lu usec %.0f gbps %.3f\n", (unsigned long)bytes, us,
+		       (double)bytes * 8 / us / 1e3);
+	}
+	if (tt.pp_n > 0 && tt.pp_i == tt.pp_n) {
+		qsort(tt.pp_lat, tt.pp_n, sizeof(*tt.pp_lat), tt_u64_cmp);
+		printf("pingpong n %lu p50_ns %.0f p99_ns %.0f p999_ns %.0f max_ns %.0f\n",
+		       (unsigned long)tt.pp_n, (double)tt.pp_lat[tt.pp_n / 2] * ns_per_cyc,
+		       (double)tt.pp_lat[tt.pp_n * 99 / 100] * ns_per_cyc,
+		       (double)tt.pp_lat[tt.pp_n * 999 / 1000] * ns_per_cyc,
+		       (double)tt.pp_lat[tt.pp_n - 1] * ns_per_cyc);
+	}
+	free(tt.pp_lat);
+	fflush(stdout);
+}
+
 /* ---- main ---- */
 
 struct tt_opts {
@@ -273,6 +434,10 @@ struct tt_opts {
 	uint64_t bytes;
 	uint32_t rto_min_us;
 	bool busy; /* poll without idle sleeps (benchmarks, own core) */
+	bool send_only;
+	uint16_t sink_port;
+	uint32_t rcvbuf, sndbuf; /* 0: the TCP defaults */
+	uint64_t pingpong;
 };
 
 static int
@@ -310,6 +475,11 @@ tt_parse(int argc, char **argv, struct tt_opts *o)
 		{"fault", required_argument, NULL, 'f'},
 		{"seed", required_argument, NULL, 'S'},
 		{"busy", no_argument, NULL, 'B'},
+		{"sink", required_argument, NULL, 'K'},
+		{"send-only", no_argument, NULL, 'O'},
+		{"pingpong", required_argument, NULL, 'P'},
+		{"rcvbuf", required_argument, NULL, 'R'},
+		{"sndbuf", required_argument, NULL, 'W'},
 		{NULL, 0, NULL, 0},
 	};
 	struct in_addr in;
@@ -372,6 +542,21 @@ tt_parse(int argc, char **argv, struct tt_opts *o)
 			break;
 		case 'B':
 			o->busy = true;
+			break;
+		case 'K':
+			o->sink_port = (uint16_t)atoi(optarg);
+			break;
+		case 'O':
+			o->send_only = true;
+			break;
+		case 'P':
+			o->pingpong = strtoull(optarg, NULL, 0);
+			break;
+		case 'R':
+			o->rcvbuf = (uint32_t)strtoul(optarg, NULL, 0);
+			break;
+		case 'W':
+			o->sndbuf = (uint32_t)strtoul(optarg, NULL, 0);
 			break;
 		default:
 			return -1;
@@ -479,6 +664,10 @@ main(int argc, char **argv)
 	tc.rto_min_us = o.rto_min_us;
 	tc.time_wait_us = 2000000;
 	tc.mss = (uint16_t)(port.mtu - 40);
+	if (o.rcvbuf != 0)
+		tc.rcv_buf_bytes = o.rcvbuf;
+	if (o.sndbuf != 0)
+		tc.snd_buf_bytes = o.sndbuf;
 	tc.lport_ok = tt_lport_ok;
 	tc.lport_arg = tt.n;
 	tc.secret[0] = rte_rdtsc() ^ 0x5bd1e995u;
@@ -495,8 +684,8 @@ main(int argc, char **argv)
 	st = dp_tcp_stack(tt.t);
 	dp_tcp_set_now(tt.t, start_us);
 	dp_net_start(tt.n, start_us);
-	if (o.echo_port != 0) {
-		struct dp_addr4 l = {.ip = 0, .port = o.echo_port};
+	if (o.echo_port != 0 || o.sink_port != 0) {
+		struct dp_addr4 l = {.ip = 0, .port = o.echo_port != 0 ? o.echo_port : o.sink_port};
 
 		if (dp_stack_listen(st, &l, &tt_cbs, NULL) != 0) {
 			fprintf(stderr, "skiff-tcp-test: listen failed\n");
@@ -504,6 +693,16 @@ main(int argc, char **argv)
 		}
 	}
 	tt.bytes = o.bytes;
+	tt.sink = o.sink_port != 0;
+	tt.send_only = o.send_only;
+	for (i = 0; i < sizeof(tt_pat); i++)
+		tt_pat[i] = tt_byte(i);
+	if (o.pingpong > 0) {
+		tt.pp_n = o.pingpong;
+		tt.pp_lat = calloc(o.pingpong, sizeof(*tt.pp_lat));
+		if (tt.pp_lat == NULL || o.conns != 1)
+			return 2;
+	}
 	if (o.ready != NULL) {
 		FILE *f = fopen(o.ready, "w");
 
@@ -530,8 +729,8 @@ main(int argc, char **argv)
 				struct tt_conn *c = tt_conn_new();
 				struct dp_stream *s;
 
-				c->total = o.bytes;
-				c->rx_total = o.bytes;
+				c->total = o.pingpong > 0 ? 0 : o.bytes;
+				c->rx_total = o.send_only || o.pingpong > 0 ? 0 : o.bytes;
 				if (dp_stack_connect(st, &o.connect, &tt_cbs, c, &s) != 0) {
 					c->failed = c->done = true;
 					tt.clients_failed++;
@@ -547,6 +746,8 @@ main(int argc, char **argv)
 		dp_stack_flush(st);
 		dp_net_tx_flush(tt.n);
 		work += dp_timer_wheel_advance(w, now);
+		if (o.send_only)
+			tt_bulk_check();
 		if (connecting_done && tt.clients_done == tt.nclients && tt.nclients > 0) {
 			/* let the last ACKs leave, then stop */
 			if (end_us > now + 200000)
@@ -561,6 +762,7 @@ main(int argc, char **argv)
 		}
 	}
 	tt_print(tt.n, tt.t);
+	tt_report();
 	rc = (tt.nclients > 0 && (tt.clients_failed > 0 || tt.clients_done != tt.nclients)) ? 1 : 0;
 	printf("result %s\n", rc == 0 ? "ok" : "FAILED");
 	dp_tcp_fini(tt.t);
