@@ -43,8 +43,9 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-# memif without hugepages: with --in-memory the memif PMD can crash the server when a client
-# disconnects (DPDK 22.11, rings unmapped by the control thread during a worker's rx burst).
+# memif without hugepages, as before. The memif PMD can crash the server when a client disconnects
+# (DPDK 22.11 unmaps the rings in its interrupt thread during a worker's rx burst) in either memory
+# mode; it needs the worker descheduled inside the burst (docs/apps.md, known problems).
 [ "$mode" = memif-load ] && export SKIFF_NO_HUGE=1
 read -r -a eal <<<"$(skiff_eal_sets)"
 

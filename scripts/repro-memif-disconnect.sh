@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+# Reproduces the memif disconnect crash (docs/apps.md, known problems): skiff-echo (memif server,
+# CPU 0, idle = poll) is cycled against N short skiff-load runs (memif client, CPU 1) with the
+# same EAL memory mode as the tests. A server that dies is counted, its signal printed, and a new
+# one started for the remaining cycles. This is a diagnosis tool, not a test: it prints
+# "N cycles, N server crashes" and exits 0 either way (1 on a setup error).
+#
+#   scripts/repro-memif-disconnect.sh [--cycles N] [--duration S] [--connections C] [--contend]
+#
+# --contend pins the server (worker and EAL control threads) to CPU 0 and runs one bounded
+# busy loop there at nice 5, so the worker is descheduled often, as on a loaded machine: that is
+# what opens the race (the EAL interrupt thread runs memif_disconnect -> munmap while the worker
+# is preempted inside eth_memif_rx). Without it, 0 crashes in 80 cycles on a quiet-ish machine.
+# Core files land in the work directory when `ulimit -c` allows; --keep keeps that directory.
+# Every wait is bounded; only processes started here are ended, by pid.
+set -u
+cd "$(dirname "$0")/.."
+. scripts/lib.sh
+cycles=20 duration=1 conns=4 contend=0 keep=0
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--cycles) cycles=$2; shift 2 ;;
+	--duration) duration=$2; shift 2 ;;
+	--connections) conns=$2; shift 2 ;;
+	--contend) contend=1; shift ;;
+	--keep) keep=1; shift ;;
+	*) echo "usage: $0 [--cycles N] [--duration S] [--connections C] [--contend] [--keep]" >&2
+		exit 1 ;;
+	esac
+done
+[ -x build/apps/echo/skiff-echo ] && [ -x build/apps/load/skiff-load ] ||
+	{ echo "build first (meson setup build && ninja -C build)" >&2; exit 1; }
+tmp=$(mktemp -d /tmp/skiff-memif-repro.XXXXXX)
+spid="" hog="" pids=""
+cleanup() {
+	trap - EXIT INT TERM
+	[ -n "$hog" ] && kill "$hog" 2>/dev/null
+	[ -n "$spid" ] && { skiff_stop "$spid" 5 || true; }
+	# A crashed server cannot remove its runtime directory.
+	for p in $pids; do rm -rf /var/run/dpdk/skiff-echo-memif_"$p" /var/run/dpdk/skiff-load-memif_*; done
+	[ "$keep" = 1 ] && echo "kept $tmp" || rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+read -r -a eal <<<"$(skiff_eal_sets)"
+echo "EAL memory: ${eal[*]}"
+pin=()
+if [ "$contend" = 1 ]; then
+	pin=(taskset -c 0)
+	timeout $((cycles * (duration + 6) + 30)) taskset -c 0 nice -n 5 sh -c 'while :; do :; done' &
+	hog=$!
+fi
+
+start_server() {
+	local before
+	touch "$tmp/srv.log"
+	before=$(grep -c listening "$tmp/srv.log")
+	(cd "$tmp" && exec "${pin[@]}" "$OLDPWD/build/apps/echo/skiff-echo" -c "$OLDPWD/conf/echo-memif.conf" \
+		"${eal[@]}" --set workers.idle=poll \
+		--set "port.0.dev=net_memif0,role=server,socket=$tmp/m.sock") >>"$tmp/srv.log" 2>&1 &
+	spid=$!
+	pids="$pids $spid"
+	for _ in $(seq 1 100); do
+		[ "$(grep -c listening "$tmp/srv.log")" -gt "${before:-0}" ] && break
+		sleep 0.1
+	done
+}
+
+crashes=0
+start_server
+for i in $(seq 1 "$cycles"); do
+	timeout $((duration + 20)) build/apps/load/skiff-load -c conf/load-memif.conf "${eal[@]}" \
+		--set "port.0.dev=net_memif0,role=client,socket=$tmp/m.sock" --set workers.idle=poll \
+		--target 198.18.0.2:7878 --duration "$duration" --connections "$conns" --inflight 4 \
+		--json >"$tmp/load.$i.json" 2>"$tmp/load.$i.err"
+	sleep 0.3
+	if ! kill -0 "$spid" 2>/dev/null; then
+		wait "$spid"
+		rc=$?
+		crashes=$((crashes + 1))
+		echo "cycle $i: server $spid died, exit status $rc$([ $rc -gt 128 ] && echo " (signal $((rc - 128)))")"
+		spid=""
+		rm -f "$tmp/m.sock"
+		start_server
+	fi
+done
+echo "$cycles cycles, $crashes server crashes"
+exit 0
