@@ -15,7 +15,7 @@
 # Core files land in the work directory when `ulimit -c` allows; --keep keeps that directory.
 # Every wait is bounded; only processes started here are ended, by pid.
 set -u
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 . scripts/lib.sh
 cycles=20 duration=1 conns=4 contend=0 keep=0
 while [ $# -gt 0 ]; do
@@ -29,17 +29,19 @@ while [ $# -gt 0 ]; do
 		exit 1 ;;
 	esac
 done
-[ -x build/apps/echo/skiff-echo ] && [ -x build/apps/load/skiff-load ] ||
-	{ echo "build first (meson setup build && ninja -C build)" >&2; exit 1; }
+if [ ! -x build/apps/echo/skiff-echo ] || [ ! -x build/apps/load/skiff-load ]; then
+	echo "build first (meson setup build && ninja -C build)" >&2
+	exit 1
+fi
 tmp=$(mktemp -d /tmp/skiff-memif-repro.XXXXXX)
 spid="" hog="" pids=""
 cleanup() {
 	trap - EXIT INT TERM
 	[ -n "$hog" ] && kill "$hog" 2>/dev/null
 	[ -n "$spid" ] && { skiff_stop "$spid" 5 || true; }
-	# A crashed server cannot remove its runtime directory.
-	for p in $pids; do rm -rf /var/run/dpdk/skiff-echo-memif_"$p" /var/run/dpdk/skiff-load-memif_*; done
-	[ "$keep" = 1 ] && echo "kept $tmp" || rm -rf "$tmp"
+	# A crashed server cannot remove its runtime directory (only ours, by pid).
+	for p in $pids; do rm -rf /var/run/dpdk/skiff-echo-memif_"$p"; done
+	if [ "$keep" = 1 ]; then echo "kept $tmp"; else rm -rf "$tmp"; fi
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
