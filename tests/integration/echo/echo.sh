@@ -18,6 +18,7 @@ pid=
 cleanup() {
 	[ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
 	rm -f "$out" "$cout" "$conf"
+	rm -rf "/var/run/dpdk/echo$$"   # the EAL runtime directory of the standalone echo (if run)
 }
 trap cleanup EXIT
 ok()  { echo "PASS $*"; pass=$((pass + 1)); }

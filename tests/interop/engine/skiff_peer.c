@@ -551,6 +551,13 @@ main(int argc, char **argv)
 	free(wmem);
 	sk_router_free(router);
 	rte_mempool_free(mp);
-	rte_eal_cleanup();
+	{
+		/* rte_eal_cleanup() leaves the empty runtime directory: remove it too. */
+		char rundir[256];
+
+		snprintf(rundir, sizeof(rundir), "%s", rte_eal_get_runtime_dir());
+		rte_eal_cleanup();
+		rmdir(rundir);
+	}
 	return rc;
 }

@@ -664,6 +664,13 @@ main(int argc, char **argv)
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);
 	rte_mempool_free(t_mp);
-	rte_eal_cleanup();
+	{
+		/* rte_eal_cleanup() leaves the empty runtime directory: remove it too. */
+		char rundir[256];
+
+		snprintf(rundir, sizeof(rundir), "%s", rte_eal_get_runtime_dir());
+		rte_eal_cleanup();
+		rmdir(rundir);
+	}
 	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

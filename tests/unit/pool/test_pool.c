@@ -113,7 +113,14 @@ main(void)
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);
 	snprintf(prefix, sizeof(prefix), "%s", rte_eal_get_runtime_dir());
-	rte_eal_cleanup();
+	{
+		/* rte_eal_cleanup() leaves the empty runtime directory: remove it too. */
+		char rundir[256];
+
+		snprintf(rundir, sizeof(rundir), "%s", rte_eal_get_runtime_dir());
+		rte_eal_cleanup();
+		rmdir(rundir);
+	}
 	rmdir(prefix); /* leave no runtime directory behind */
 	return failed == 0 ? 0 : 1;
 }

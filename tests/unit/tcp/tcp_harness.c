@@ -49,7 +49,14 @@ void
 h_global_fini(void)
 {
 	rte_mempool_free(h_mp);
-	rte_eal_cleanup();
+	{
+		/* rte_eal_cleanup() leaves the empty runtime directory: remove it too. */
+		char rundir[256];
+
+		snprintf(rundir, sizeof(rundir), "%s", rte_eal_get_runtime_dir());
+		rte_eal_cleanup();
+		rmdir(rundir);
+	}
 }
 
 struct rte_mempool *
