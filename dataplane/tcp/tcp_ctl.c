@@ -57,6 +57,8 @@ dp_tcp_conf_defaults(struct dp_tcp_conf *conf)
 	conf->timestamps = true;
 	conf->wscale = true;
 	conf->quickack = false;
+	conf->tlp = true;
+	conf->tlp_min_us = 1000;
 	conf->quick_start_segs = DP_TCP_QUICK_SEGS;
 	conf->eph_lo = 32768;
 	conf->eph_hi = 60999;
