@@ -467,6 +467,18 @@ dp_tcp_send_probe(struct dp_tcp_conn *c)
 	(void)dp_tcp_emit(c, c->snd_una - 1, 0, DP_TCP_ACK);
 }
 
+/* False (and the connection queued for the next loop's flush) when the core's TX buffer cannot take
+ * another data segment now: building it would only get it dropped (dp_ip4_tx_room()). */
+static bool
+dp_tcp_tx_ok(struct dp_tcp_conn *c)
+{
+	if (likely(dp_ip4_tx_room(c->t->conf.net) > DP_TCP_TX_RESERVE))
+		return true;
+	DP_TCP_CNT(c->t, SND_LIM_TX);
+	dp_tcp_out_push(c);
+	return false;
+}
+
 /* ---- congestion and SACK accounting ---- */
 
 uint32_t
@@ -556,7 +568,7 @@ dp_tcp_sack_recovery_send(struct dp_tcp_conn *c)
 				    dp_tcp_seq_lt(c->sb[i][0], seq + len))
 					len = c->sb[i][0] - seq;
 		}
-		if (len == 0)
+		if (len == 0 || !dp_tcp_tx_ok(c))
 			break;
 		if (dp_tcp_emit(c, seq, len, DP_TCP_ACK | DP_TCP_PSH) < 0)
 			break;
@@ -701,6 +713,8 @@ dp_tcp_output_data(struct dp_tcp_conn *c)
 		}
 		/* Nagle (RFC 9293 3.7.4), off by default. */
 		if (cf->nagle && len < segmax && c->snd_nxt != c->snd_una)
+			break;
+		if (!dp_tcp_tx_ok(c))
 			break;
 		if (len == avail) {
 			flags |= DP_TCP_PSH;

@@ -89,7 +89,8 @@ enum dp_tcp_state {
 
 /** Per-core counters: every drop reason (DROP_*), every retransmit kind (REXMIT_*), and events.
  * SND_LIM_RWND / SND_LIM_CWND count send-loop runs that stopped with data still queued because the
- * peer's receive window, or the congestion window, was used up (where a bulk flow waits).
+ * peer's receive window, or the congestion window, was used up (where a bulk flow waits);
+ * SND_LIM_TX those that stopped because the core's TX buffer was full (resumed next iteration).
  * REXMIT_TLP counts tail loss probes (RFC 8985 7): a segment sent at the probe timeout to draw
  * SACK information instead of waiting for the RTO. REXMIT_LOST counts retransmissions found lost
  * because data sent after them was SACKed first, and sent again in the same recovery. */
@@ -116,7 +117,7 @@ enum dp_tcp_state {
 										X(TW_REUSED) X(                \
 											OOO_QUEUED)            \
 											X(DELACK_FIRED)        \
-												X(POOL_LOW) X(SND_LIM_RWND) X(SND_LIM_CWND) X(REXMIT_TLP) X(REXMIT_LOST)
+												X(POOL_LOW) X(SND_LIM_RWND) X(SND_LIM_CWND) X(SND_LIM_TX) X(REXMIT_TLP) X(REXMIT_LOST)
 
 #define DP_TCP_CNT_ENUM(n) DP_TCP_CNT_##n,
 enum dp_tcp_cnt { DP_TCP_COUNTERS(DP_TCP_CNT_ENUM) DP_TCP_CNT_MAX };

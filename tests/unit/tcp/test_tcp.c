@@ -1128,6 +1128,45 @@ START_TEST(tlp_off)
 END_TEST
 
 static void
+tx_room_5(struct h_env *e)
+{
+	e->tx_room = 5;
+}
+
+/* A TX buffer of 5 entries per loop iteration, 2 kept for ACKs: the send loop stops after 3 data
+ * segments and resumes in the next iteration, instead of building segments the TX path drops. */
+START_TEST(tx_room)
+{
+	struct h_env *e = env_new();
+	static const struct h_row rows[] = {
+		PASSIVE_OPEN,
+		CALL(H_MS(99), tx_room_5),
+		CALL(H_MS(100), send_8seg),
+		OUT(H_MS(100), ".", 1, 1, -1, "", 1448),
+		OUT(H_MS(100), ".", 1449, 1, -1, "", 1448),
+		OUT(H_MS(100), ".", 2897, 1, -1, "", 1448),
+		/* the next loop iterations (the harness steps the clock 1 ms) */
+		OUT(H_MS(101), ".", 4345, 1, -1, "", 1448),
+		OUT(H_MS(101), ".", 5793, 1, -1, "", 1448),
+		OUT(H_MS(101), ".", 7241, 1, -1, "", 1448),
+		OUT(H_MS(102), ".", 8689, 1, -1, "", 1448),
+		OUT(H_MS(102), "P.", 10137, 1, -1, "", 1448),
+		IN(H_MS(110), ".", 1, 11585, 1000, "ts=200", 0),
+		NOTHING(H_MS(500)),
+		END,
+	};
+
+	START(e);
+	RUN(e, rows);
+	/* 8 segments over at least 3 iterations (3 + 3 + 2) */
+	ck_assert_uint_ge(CNT(e, SND_LIM_TX), 2);
+	ck_assert_uint_eq(CNT(e, DROP_OUTPUT), 0);
+	ck_assert_uint_eq(CNT(e, REXMIT_BYTES), 0);
+	STOP(e);
+}
+END_TEST
+
+static void
 send_100k(struct h_env *e)
 {
 	if (h_send(e, h_app_for(e, 0), 100000) != 0)
@@ -1788,6 +1827,7 @@ tcp_suite(void)
 	tcase_add_test(tc, lost_rexmit);
 	tcase_add_test(tc, recovery_probe);
 	tcase_add_test(tc, tlp_off);
+	tcase_add_test(tc, tx_room);
 	tcase_add_test(tc, limited_xmit);
 	tcase_add_test(tc, iw10);
 	tcase_add_test(tc, persist);
