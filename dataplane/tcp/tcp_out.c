@@ -227,7 +227,7 @@ dp_tcp_opts_data(struct dp_tcp_conn *c, uint8_t *o)
 uint32_t
 dp_tcp_rcv_space(const struct dp_tcp_conn *c)
 {
-	uint32_t used = c->rq_bytes + c->ooo_bytes;
+	uint32_t used = c->rq_bytes + c->ooo_bytes + c->s.rx_held;
 	uint32_t buf = c->t->conf.rcv_buf_bytes;
 
 	/* TCP.md 5.4: close the window before the pool runs dry. The user may hold received
@@ -235,6 +235,26 @@ dp_tcp_rcv_space(const struct dp_tcp_conn *c)
 	if (c->t->pool_low)
 		return 0;
 	return used >= buf ? 0 : buf - used;
+}
+
+/* dp_stream_rx_release(): the user gave back held bytes. Announce the reopened window at once when
+ * it at least doubles and grows by an MSS (as Linux's tcp_cleanup_rbuf), else it rides on the next
+ * segment: no update per release for a window that is mostly open. */
+void
+dp_tcp_rx_released(struct dp_stream *s)
+{
+	struct dp_tcp_conn *c = dp_tcp_conn_of(s);
+	uint32_t adv, space;
+
+	if (!dp_tcp_synchronized(c->state) || c->rcv_fin || c->state == DP_TCP_TIME_WAIT)
+		return;
+	adv = dp_tcp_seq_gt(c->rcv_adv, c->rcv_nxt) ? c->rcv_adv - c->rcv_nxt : 0;
+	space = dp_tcp_rcv_space(c);
+	if (space >= 2 * adv && space - adv >= c->t->conf.mss) {
+		DP_TCP_CNT(c->t, WND_UPDATES);
+		c->ack_now = true;
+		dp_tcp_out_push(c);
+	}
 }
 
 /* The window field to send, never moving the right edge left (RFC 9293 3.8.6.2.2, TCP.md 3.7

@@ -225,6 +225,7 @@ void dp_tcp_send_probe(struct dp_tcp_conn *c);
 void dp_tcp_sq_free_acked(struct dp_tcp_conn *c, uint32_t bytes);
 void dp_tcp_sq_free_all(struct dp_tcp_conn *c);
 uint32_t dp_tcp_rcv_space(const struct dp_tcp_conn *c);
+void dp_tcp_rx_released(struct dp_stream *s);
 uint32_t dp_tcp_pipe(const struct dp_tcp_conn *c);
 bool dp_tcp_sb_contains(const struct dp_tcp_conn *c, uint32_t seq, uint32_t *end);
 void dp_tcp_sack_recovery_send(struct dp_tcp_conn *c);

@@ -93,7 +93,8 @@ enum dp_tcp_state {
  * SND_LIM_TX those that stopped because the core's TX buffer was full (resumed next iteration).
  * REXMIT_TLP counts tail loss probes (RFC 8985 7): a segment sent at the probe timeout to draw
  * SACK information instead of waiting for the RTO. REXMIT_LOST counts retransmissions found lost
- * because data sent after them was SACKed first, and sent again in the same recovery. */
+ * because data sent after them was SACKed first, and sent again in the same recovery.
+ * WND_UPDATES counts window updates sent because the user released held bytes (dp/stream.h). */
 #define DP_TCP_COUNTERS(X)                                                                                     \
 	X(IN_SEGS)                                                                                             \
 	X(OUT_SEGS) X(OUT_RST) X(OUT_ACK_PURE) X(OUT_DATA_BYTES) X(IN_DATA_BYTES) X(ACTIVE_OPENS) X(           \
@@ -117,7 +118,7 @@ enum dp_tcp_state {
 										X(TW_REUSED) X(                \
 											OOO_QUEUED)            \
 											X(DELACK_FIRED)        \
-												X(POOL_LOW) X(SND_LIM_RWND) X(SND_LIM_CWND) X(SND_LIM_TX) X(REXMIT_TLP) X(REXMIT_LOST)
+												X(POOL_LOW) X(SND_LIM_RWND) X(SND_LIM_CWND) X(SND_LIM_TX) X(REXMIT_TLP) X(REXMIT_LOST) X(WND_UPDATES)
 
 #define DP_TCP_CNT_ENUM(n) DP_TCP_CNT_##n,
 enum dp_tcp_cnt { DP_TCP_COUNTERS(DP_TCP_CNT_ENUM) DP_TCP_CNT_MAX };

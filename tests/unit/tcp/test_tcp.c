@@ -1167,6 +1167,56 @@ START_TEST(tx_room)
 END_TEST
 
 static void
+hold_on(struct h_env *e)
+{
+	dp_stream_rx_hold(h_app_for(e, 0)->s, true);
+}
+
+static void
+release_2896(struct h_env *e)
+{
+	dp_stream_rx_release(h_app_for(e, 0)->s, 2896);
+}
+
+/* TCP.md 5.4: with receive accounting on, bytes the user still holds close the window (4 x 1448
+ * held of a 5,792-byte buffer: zero window). Releasing them announces the window at once when it
+ * at least doubles by an MSS or more; the user freeing its chains early does not matter, only what
+ * it declares. */
+START_TEST(rx_hold_window)
+{
+	struct h_env *e = env_new();
+	static const struct h_row rows[] = {
+		CALL(0, do_listen),
+		IN(0, "S", 0, 0, 65535, "mss=1460 sackok ts=100:0 ws=7", 0),
+		OUT(0, "S.", 0, 1, 5792, "", 0),
+		IN(H_MS(10), ".", 1, 1, 1000, "ts=110", 0),
+		CALL(H_MS(20), hold_on),
+		IN(H_MS(30), "P.", 1, 1, 1000, "ts=130", 1448),
+		OUT(H_MS(30), ".", 1, 1449, 4344, "", 0),
+		IN(H_MS(31), "P.", 1449, 1, 1000, "ts=131", 1448),
+		OUT(H_MS(31), ".", 1, 2897, 2896, "", 0),
+		IN(H_MS(32), "P.", 2897, 1, 1000, "ts=132", 1448),
+		OUT(H_MS(32), ".", 1, 4345, 1448, "", 0),
+		IN(H_MS(33), "P.", 4345, 1, 1000, "ts=133", 1448),
+		OUT(H_MS(33), ".", 1, 5793, 0, "", 0), /* all held: zero window */
+		CALL(H_MS(40), release_2896),
+		OUT(H_MS(40), ".", 1, 5793, 2896, "", 0), /* window update */
+		CALL(H_MS(50), release_2896),
+		OUT(H_MS(50), ".", 1, 5793, 5792, "", 0),
+		NOTHING(H_MS(100)),
+		END,
+	};
+
+	e->conf.rcv_buf_bytes = 5792;
+	START(e);
+	RUN(e, rows);
+	ck_assert_uint_eq(CNT(e, WND_UPDATES), 2);
+	ck_assert_uint_eq(h_app_for(e, 0)->s->rx_held, 0);
+	STOP(e);
+}
+END_TEST
+
+static void
 send_100k(struct h_env *e)
 {
 	if (h_send(e, h_app_for(e, 0), 100000) != 0)
@@ -1828,6 +1878,7 @@ tcp_suite(void)
 	tcase_add_test(tc, recovery_probe);
 	tcase_add_test(tc, tlp_off);
 	tcase_add_test(tc, tx_room);
+	tcase_add_test(tc, rx_hold_window);
 	tcase_add_test(tc, limited_xmit);
 	tcase_add_test(tc, iw10);
 	tcase_add_test(tc, persist);
