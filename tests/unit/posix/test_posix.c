@@ -863,6 +863,26 @@ START_TEST(test_peer_reset)
 END_TEST
 
 /* A pool too small for the input: reads wait for mbufs (counted), nothing is lost. */
+/* Listen on loopback with stack @p p2, connect a kernel client (*fd) and poll until the stream is
+ * accepted (bounded): the test's only connection. */
+static struct t_conn *
+t_accept_one(struct dp_posix *p2, int *fd)
+{
+	struct dp_stack *st2 = dp_posix_stack(p2);
+	struct dp_addr4 a = {.ip = LO}, got;
+	uint64_t end = t_now_us() + 20u * 1000000u;
+	struct t_conn *tc;
+
+	ck_assert_int_eq(dp_stack_listen(st2, &a, &t_cbs, &app), 0);
+	ck_assert_int_eq(dp_posix_listen_addr(p2, 0, &got), 0);
+	*fd = t_client(got.port);
+	while (app.accepted == 0 && t_now_us() < end)
+		dp_stack_poll(st2, t_now_us());
+	tc = t_only_conn();
+	ck_assert_ptr_nonnull(tc);
+	return tc;
+}
+
 START_TEST(test_nombuf)
 {
 	struct rte_mempool *small;
@@ -870,7 +890,6 @@ START_TEST(test_nombuf)
 	struct dp_stack *st2;
 	void *mem2;
 	const uint64_t total = 1u << 20;
-	struct dp_addr4 a = {.ip = LO}, got;
 	uint64_t woff = 0, roff = 0, end;
 	bool bad = false;
 	struct t_conn *tc;
@@ -882,14 +901,8 @@ START_TEST(test_nombuf)
 	p2 = t_stack_new(small, 0, &mem2);
 	st2 = dp_posix_stack(p2);
 	app.mode = T_HOLD;
-	ck_assert_int_eq(dp_stack_listen(st2, &a, &t_cbs, &app), 0);
-	ck_assert_int_eq(dp_posix_listen_addr(p2, 0, &got), 0);
-	fd = t_client(got.port);
+	tc = t_accept_one(p2, &fd);
 	end = t_now_us() + 20u * 1000000u;
-	while (app.accepted == 0 && t_now_us() < end)
-		dp_stack_poll(st2, t_now_us());
-	tc = t_only_conn();
-	ck_assert_ptr_nonnull(tc);
 	/* Hold everything until the pool runs dry and the stack has to wait. */
 	while (dp_posix_stats(p2)->rx_nombuf < 3 && t_now_us() < end) {
 		t_write_gen(fd, 9, &woff, total);
@@ -950,7 +963,6 @@ START_TEST(test_rx_hold)
 		.name = "thold",
 	};
 	const uint64_t total = 1u << 20;
-	struct dp_addr4 a = {.ip = LO}, got;
 	uint64_t woff = 0, held = 0, end;
 	struct dp_posix *p2;
 	struct dp_stack *st2;
@@ -961,14 +973,8 @@ START_TEST(test_rx_hold)
 	p2 = t_stack_conf(&conf, &mem2);
 	st2 = dp_posix_stack(p2);
 	app.mode = T_SINK;
-	ck_assert_int_eq(dp_stack_listen(st2, &a, &t_cbs, &app), 0);
-	ck_assert_int_eq(dp_posix_listen_addr(p2, 0, &got), 0);
-	fd = t_client(got.port);
+	tc = t_accept_one(p2, &fd);
 	end = t_now_us() + 20u * 1000000u;
-	while (app.accepted == 0 && t_now_us() < end)
-		dp_stack_poll(st2, t_now_us());
-	tc = t_only_conn();
-	ck_assert_ptr_nonnull(tc);
 	tc->seed = 11;
 	dp_stream_rx_hold(tc->s, true);
 	/* Nothing released: reading stops once 16 KiB are held, however much the peer sends. */

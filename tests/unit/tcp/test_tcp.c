@@ -922,6 +922,16 @@ START_TEST(limited_xmit)
 }
 END_TEST
 
+/* send_8seg at 100 ms with IW10: the 8 segments leave at once (timestamps on: 1448 bytes each). */
+#define OUT_8SEG_AT_100                                                                            \
+	OUT(H_MS(100), ".", 1, 1, -1, "", 1448), OUT(H_MS(100), ".", 1449, 1, -1, "", 1448),        \
+		OUT(H_MS(100), ".", 2897, 1, -1, "", 1448),                                        \
+		OUT(H_MS(100), ".", 4345, 1, -1, "", 1448),                                        \
+		OUT(H_MS(100), ".", 5793, 1, -1, "", 1448),                                        \
+		OUT(H_MS(100), ".", 7241, 1, -1, "", 1448),                                        \
+		OUT(H_MS(100), ".", 8689, 1, -1, "", 1448),                                        \
+		OUT(H_MS(100), "P.", 10137, 1, -1, "", 1448)
+
 static void
 send_8seg(struct h_env *e)
 {
@@ -935,14 +945,7 @@ START_TEST(sack_recovery)
 	static const struct h_row rows[] = {
 		PASSIVE_OPEN,
 		CALL(H_MS(100), send_8seg),
-		OUT(H_MS(100), ".", 1, 1, -1, "", 1448),
-		OUT(H_MS(100), ".", 1449, 1, -1, "", 1448),
-		OUT(H_MS(100), ".", 2897, 1, -1, "", 1448),
-		OUT(H_MS(100), ".", 4345, 1, -1, "", 1448),
-		OUT(H_MS(100), ".", 5793, 1, -1, "", 1448),
-		OUT(H_MS(100), ".", 7241, 1, -1, "", 1448),
-		OUT(H_MS(100), ".", 8689, 1, -1, "", 1448),
-		OUT(H_MS(100), "P.", 10137, 1, -1, "", 1448),
+		OUT_8SEG_AT_100,
 		/* segments 1 and 4 lost */
 		IN(H_MS(110), ".", 1, 1, 1000, "ts=200 sack=1449:4345", 0),
 		IN(H_MS(111), ".", 1, 1, 1000, "ts=201 sack=5793:7241/1449:4345", 0),
@@ -986,14 +989,7 @@ START_TEST(sack_on_data_acks)
 	static const struct h_row rows[] = {
 		PASSIVE_OPEN,
 		CALL(H_MS(100), send_8seg),
-		OUT(H_MS(100), ".", 1, 1, -1, "", 1448),
-		OUT(H_MS(100), ".", 1449, 1, -1, "", 1448),
-		OUT(H_MS(100), ".", 2897, 1, -1, "", 1448),
-		OUT(H_MS(100), ".", 4345, 1, -1, "", 1448),
-		OUT(H_MS(100), ".", 5793, 1, -1, "", 1448),
-		OUT(H_MS(100), ".", 7241, 1, -1, "", 1448),
-		OUT(H_MS(100), ".", 8689, 1, -1, "", 1448),
-		OUT(H_MS(100), "P.", 10137, 1, -1, "", 1448),
+		OUT_8SEG_AT_100,
 		/* segment 1 lost; every ACK carries 100 bytes of the peer's data */
 		IN(H_MS(110), "P.", 1, 1, 1000, "ts=200 sack=1449:2897", 100),
 		OUT(H_MS(110), ".", 11585, 101, -1, "", 0),
@@ -1073,14 +1069,7 @@ START_TEST(recovery_probe)
 	static const struct h_row rows[] = {
 		PASSIVE_OPEN,
 		CALL(H_MS(100), send_8seg),
-		OUT(H_MS(100), ".", 1, 1, -1, "", 1448),
-		OUT(H_MS(100), ".", 1449, 1, -1, "", 1448),
-		OUT(H_MS(100), ".", 2897, 1, -1, "", 1448),
-		OUT(H_MS(100), ".", 4345, 1, -1, "", 1448),
-		OUT(H_MS(100), ".", 5793, 1, -1, "", 1448),
-		OUT(H_MS(100), ".", 7241, 1, -1, "", 1448),
-		OUT(H_MS(100), ".", 8689, 1, -1, "", 1448),
-		OUT(H_MS(100), "P.", 10137, 1, -1, "", 1448),
+		OUT_8SEG_AT_100,
 		IN(H_MS(110), ".", 1, 1, 1000, "ts=200 sack=1449:2897", 0),
 		IN(H_MS(111), ".", 1, 1, 1000, "ts=201 sack=1449:4345", 0),
 		IN(H_MS(112), ".", 1, 1, 1000, "ts=202 sack=1449:11585", 0),
