@@ -27,6 +27,8 @@
 
 #include "../unit/engine/fake_transport.h"
 
+#include "../common/sk_test_eal.h"
+
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -143,16 +145,6 @@ static const struct sk_route_handlers fz_routes[] = {
 };
 static const struct sk_app fz_app = {"fuzz", NULL, NULL, fz_names, fz_routes, 1, fz_md};
 
-/* libFuzzer ends the process itself: remove EAL's (empty) runtime directory at exit. */
-static char fuzz_rundir[256];
-
-static void
-fuzz_rundir_remove(void)
-{
-	if (fuzz_rundir[0] != '\0')
-		rmdir(fuzz_rundir);
-}
-
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
@@ -172,8 +164,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	snprintf(prefix, sizeof(prefix), "fz%d", (int)getpid());
 	if (rte_eal_init((int)(sizeof(eal) / sizeof(eal[0])), eal) < 0)
 		abort();
-	snprintf(fuzz_rundir, sizeof(fuzz_rundir), "%s", rte_eal_get_runtime_dir());
-	atexit(fuzz_rundir_remove);
+	sk_test_eal_rmdir_at_exit();
 	fz_mp = rte_pktmbuf_pool_create("fz", 4095, 0, 0, 2048 + RTE_PKTMBUF_HEADROOM,
 					SOCKET_ID_ANY);
 	if (fz_mp == NULL || sk_router_create(&rc, &fz_router, NULL, 0) != 0)

@@ -22,6 +22,8 @@
 #include "dp/ip4.h"
 #include "dp/net.h"
 
+#include "../common/sk_test_eal.h"
+
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -39,16 +41,6 @@ dp_tcp_input(struct dp_tcp *t, struct rte_mbuf *m, uint32_t src_ip, uint32_t dst
 	(void)dst_ip;
 	fz_tcp_calls++;
 	rte_pktmbuf_free(m);
-}
-
-/* libFuzzer ends the process itself: remove EAL's (empty) runtime directory at exit. */
-static char fuzz_rundir[256];
-
-static void
-fuzz_rundir_remove(void)
-{
-	if (fuzz_rundir[0] != '\0')
-		rmdir(fuzz_rundir);
 }
 
 int
@@ -74,8 +66,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	snprintf(prefix, sizeof(prefix), "fznet%d", (int)getpid());
 	if (rte_eal_init((int)(sizeof(eal) / sizeof(eal[0])) - 1, eal) < 0)
 		abort();
-	snprintf(fuzz_rundir, sizeof(fuzz_rundir), "%s", rte_eal_get_runtime_dir());
-	atexit(fuzz_rundir_remove);
+	sk_test_eal_rmdir_at_exit();
 	fz_pool = rte_pktmbuf_pool_create("fz_pool", FZ_POOL, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
 					  SOCKET_ID_ANY);
 	if (fz_pool == NULL)

@@ -29,6 +29,8 @@
 #include "dp/tcp.h"
 #include "dp/timer.h"
 
+#include "../common/sk_test_eal.h"
+
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -105,16 +107,6 @@ static const struct dp_stream_cbs ft_cbs = {
 	.closed = ft_closed,
 };
 
-/* libFuzzer ends the process itself: remove EAL's (empty) runtime directory at exit. */
-static char fuzz_rundir[256];
-
-static void
-fuzz_rundir_remove(void)
-{
-	if (fuzz_rundir[0] != '\0')
-		rmdir(fuzz_rundir);
-}
-
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
@@ -139,8 +131,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	snprintf(prefix, sizeof(prefix), "fztcp%d", (int)getpid());
 	if (rte_eal_init((int)(sizeof(eal) / sizeof(eal[0])) - 1, eal) < 0)
 		abort();
-	snprintf(fuzz_rundir, sizeof(fuzz_rundir), "%s", rte_eal_get_runtime_dir());
-	atexit(fuzz_rundir_remove);
+	sk_test_eal_rmdir_at_exit();
 	ft_pool = rte_pktmbuf_pool_create("ft_pool", FT_POOL, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
 					  SOCKET_ID_ANY);
 	if (ft_pool == NULL)

@@ -33,6 +33,8 @@
 #include <sk/router.h>
 #include <skiff.h>
 
+#include "../../common/sk_test_eal.h"
+
 struct sp_chan {
 	struct sk_stream s;
 	bool used;
@@ -551,13 +553,6 @@ main(int argc, char **argv)
 	free(wmem);
 	sk_router_free(router);
 	rte_mempool_free(mp);
-	{
-		/* rte_eal_cleanup() leaves the empty runtime directory: remove it too. */
-		char rundir[256];
-
-		snprintf(rundir, sizeof(rundir), "%s", rte_eal_get_runtime_dir());
-		rte_eal_cleanup();
-		rmdir(rundir);
-	}
+	sk_test_eal_cleanup();
 	return rc;
 }

@@ -21,6 +21,8 @@
 
 #include "codec_test.h"
 
+#include "../../common/sk_test_eal.h"
+
 #define SEG_ROOM 200u
 static struct rte_mempool *pool;
 static unsigned baseline;
@@ -410,7 +412,7 @@ chain_suite(void)
 int
 main(void)
 {
-	char prefix[32], rundir[PATH_MAX];
+	char prefix[32];
 	char *argv[] = {"test_codec_chain",
 			"-l",
 			"0",
@@ -447,9 +449,6 @@ main(void)
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);
 	rte_mempool_free(pool);
-	/* rte_eal_cleanup() leaves the empty runtime directory: remove it too. */
-	snprintf(rundir, sizeof(rundir), "%s", rte_eal_get_runtime_dir());
-	rte_eal_cleanup();
-	rmdir(rundir);
+	sk_test_eal_cleanup();
 	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

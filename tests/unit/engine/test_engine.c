@@ -632,6 +632,8 @@ t_req(const char *tag, uint8_t *mdbuf, const void *data, uint32_t len)
 #include "test_engine_review.h"
 #include "test_engine_chan.h"
 
+#include "../../common/sk_test_eal.h"
+
 int
 main(int argc, char **argv)
 {
@@ -664,13 +666,6 @@ main(int argc, char **argv)
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);
 	rte_mempool_free(t_mp);
-	{
-		/* rte_eal_cleanup() leaves the empty runtime directory: remove it too. */
-		char rundir[256];
-
-		snprintf(rundir, sizeof(rundir), "%s", rte_eal_get_runtime_dir());
-		rte_eal_cleanup();
-		rmdir(rundir);
-	}
+	sk_test_eal_cleanup();
 	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

@@ -29,6 +29,8 @@
 #include "dp/net.h"
 #include "net_test_util.h"
 
+#include "../../common/sk_test_eal.h"
+
 static uint8_t buf[2048];
 
 static struct rte_ipv4_hdr *
@@ -1454,7 +1456,6 @@ net_suite(void)
 int
 main(int argc, char **argv)
 {
-	char rundir[PATH_MAX];
 	SRunner *sr;
 	int failed;
 
@@ -1466,9 +1467,6 @@ main(int argc, char **argv)
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);
-	/* rte_eal_cleanup() leaves the empty runtime directory: remove it too. */
-	snprintf(rundir, sizeof(rundir), "%s", rte_eal_get_runtime_dir());
-	rte_eal_cleanup();
-	rmdir(rundir);
+	sk_test_eal_cleanup();
 	return failed == 0 ? 0 : 1;
 }

@@ -17,6 +17,8 @@
 
 #include <dp/pool.h>
 
+#include "../../common/sk_test_eal.h"
+
 START_TEST(sizing_rule)
 {
 	struct dp_pool_sizing s = {
@@ -112,15 +114,6 @@ main(void)
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);
-	snprintf(prefix, sizeof(prefix), "%s", rte_eal_get_runtime_dir());
-	{
-		/* rte_eal_cleanup() leaves the empty runtime directory: remove it too. */
-		char rundir[256];
-
-		snprintf(rundir, sizeof(rundir), "%s", rte_eal_get_runtime_dir());
-		rte_eal_cleanup();
-		rmdir(rundir);
-	}
-	rmdir(prefix); /* leave no runtime directory behind */
+	sk_test_eal_cleanup();
 	return failed == 0 ? 0 : 1;
 }

@@ -39,6 +39,8 @@
 #include <dp/posix.h>
 #include <dp/stream.h>
 
+#include "../../common/sk_test_eal.h"
+
 #define LO 0x7f000001u
 #define POOL_N 16383u
 #define MAX_TC 2048
@@ -1621,13 +1623,6 @@ main(int argc, char **argv)
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);
 	rte_mempool_free(pool);
-	{
-		/* rte_eal_cleanup() leaves the empty runtime directory: remove it too. */
-		char rundir[256];
-
-		snprintf(rundir, sizeof(rundir), "%s", rte_eal_get_runtime_dir());
-		rte_eal_cleanup();
-		rmdir(rundir);
-	}
+	sk_test_eal_cleanup();
 	return failed == 0 ? 0 : 1;
 }

@@ -19,6 +19,8 @@
 
 #include "tcp_harness.h"
 
+#include "../../common/sk_test_eal.h"
+
 static struct rte_mempool *h_mp;
 static struct h_env *h_cur; /* the environment dp_ip4_output() captures into */
 
@@ -49,14 +51,7 @@ void
 h_global_fini(void)
 {
 	rte_mempool_free(h_mp);
-	{
-		/* rte_eal_cleanup() leaves the empty runtime directory: remove it too. */
-		char rundir[256];
-
-		snprintf(rundir, sizeof(rundir), "%s", rte_eal_get_runtime_dir());
-		rte_eal_cleanup();
-		rmdir(rundir);
-	}
+	sk_test_eal_cleanup();
 }
 
 struct rte_mempool *

@@ -22,6 +22,8 @@
 #include <dp/tcp.h>
 #include <dp/timer.h>
 
+#include "../../common/sk_test_eal.h"
+
 #define P_IP_A 0xC6120001u
 #define P_IP_B 0xC6120002u
 #define P_PORT 7000
@@ -604,13 +606,6 @@ main(void)
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);
 	rte_mempool_free(p_mp);
-	{
-		/* rte_eal_cleanup() leaves the empty runtime directory: remove it too. */
-		char rundir[256];
-
-		snprintf(rundir, sizeof(rundir), "%s", rte_eal_get_runtime_dir());
-		rte_eal_cleanup();
-		rmdir(rundir);
-	}
+	sk_test_eal_cleanup();
 	return failed == 0 ? 0 : 1;
 }
