@@ -17,8 +17,9 @@
  *
  * Runs until --seconds, SIGTERM/SIGINT, or (with --connect) all connections are done, then prints
  * per core (N = core id):
- *   core N lcore L queue Q accepted A echo_closed E echo_bytes B clients C ok O failed F
- *   core N net stat|drop NAME V      (every dp_net counter of the core, read at core_fini)
+ *   core N lcore L stack 0|1 queue Q accepted A echo_closed E echo_bytes B clients C ok O failed F
+ *   core N net stat|drop NAME V      (every dp_net counter of the core, read at core_fini;
+ *                                    0 on a worker without a port queue, which has no stack)
  *   core N tcp NAME V                (every dp_tcp counter of the core)
  *   core N client lport P rport R ok 0|1     (one line per active open)
  *   core N bulk rport P bytes B      (echo connections that carried >= 1 MiB)
@@ -328,8 +329,12 @@ mc_core_init(struct sk_core *c, void *arg)
 	mc->lcore = c->lcore;
 	mc->start_us = c->now_us;
 	c->app_ctx = mc;
-	if (c->stack == NULL || c->net == NULL)
-		return -ENODEV; /* this harness is for the native stack on every core */
+	if (c->stack == NULL || c->net == NULL) {
+		/* A port with fewer queues than workers: this worker owns none, has no stack and
+		 * takes no part (DESIGN.md: a port that cannot steer is owned by one worker). */
+		__atomic_store_n(&mc->connecting_done, true, __ATOMIC_RELAXED);
+		return 0;
+	}
 	mc->have_stack = true;
 	mc->queue = c->net->conf.queue;
 	if (mc_o.echo_port != 0) {
@@ -349,7 +354,8 @@ mc_poll(struct sk_core *c)
 	struct mc_core *mc = c->app_ctx;
 	const struct dp_port *p;
 
-	if (mc_o.connect.port == 0 || mc->connecting_done || c->now_us < mc->start_us + 300000)
+	if (mc_o.connect.port == 0 || !mc->have_stack || mc->connecting_done ||
+	    c->now_us < mc->start_us + 300000)
 		return 0;
 	p = c->net->conf.port;
 	if (p == NULL || !dp_port_link_up(p))
@@ -439,10 +445,11 @@ mc_report(unsigned n_cores)
 	for (unsigned id = 0; id < n_cores && id < MC_MAX_CORES; id++) {
 		const struct mc_core *mc = &mc_cores[id];
 
-		printf("core %u lcore %u queue %u accepted %u echo_closed %u echo_bytes %lu "
+		printf("core %u lcore %u stack %d queue %u accepted %u echo_closed %u echo_bytes "
+		       "%lu "
 		       "clients "
 		       "%u ok %u failed %u\n",
-		       id, mc->lcore, mc->queue, mc->accepted, mc->echo_closed,
+		       id, mc->lcore, mc->have_stack, mc->queue, mc->accepted, mc->echo_closed,
 		       (unsigned long)mc->echo_bytes, mc->clients,
 		       mc->clients_done - mc->clients_failed, mc->clients_failed);
 		for (unsigned i = 0; i < DP_NET_STAT_MAX; i++)

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-3-Clause
+# shellcheck disable=SC2016,SC2013  # check()'s eval strings expand when the check runs
 # Flow affinity of the native TCP stack on 2 workers sharing one net_tap port with 2 queues (queue q
 # polled by worker q), Linux as the peer, in a namespace this test creates (kernel 198.18.0.1/24,
 # stack 198.18.0.2). skiff-tcp-mc runs the per-core runtime with [stack] kind = native, so this is
@@ -38,6 +39,8 @@
 #      pattern bytes each way; every connection succeeds, every chosen source port hashes to the
 #      worker that chose it, the server saw exactly those ports, and at most the first reply of
 #      each connection needed forwarding (of about 140 segments each), all delivered
+#   6. a port that cannot steer (1 queue, 2 workers): worker 0 owns it and serves 200 concurrent
+#      connections; worker 1 has no stack and receives nothing; nothing is forwarded
 #
 #   tap_tcp_2q.sh path/to/skiff-tcp-mc path/to/peer.py
 set -u
@@ -100,10 +103,11 @@ field() {  # core id, name -> value from the "core N lcore ..." summary line
 
 ge() { [ "${1:-0}" -ge "$2" ]; }
 
-# Start skiff-tcp-mc in the namespace with its own tap ($1), program args after; wait until its
-# workers run, give the kernel side its address and wait until the stack answers.
+# Start skiff-tcp-mc (2 workers) in the namespace with a port of $1 queues on its own tap ($2),
+# program args after; wait until its workers run, give the kernel side its address and wait until
+# the stack answers.
 start_stack() {
-	local iface=$1; shift
+	local queues=$1 iface=$2; shift 2
 	run=$((run + 1))
 	rm -f "$dir/ready"
 	cat >"$dir/conf" <<EOF
@@ -130,7 +134,7 @@ max_conns = 2048
 dev = net_tap0,iface=$iface
 ipv4 = 198.18.0.2
 prefix_len = 24
-queues = 2
+queues = $queues
 EOF
 	ip netns exec "$ns" "$bin" -c "$dir/conf" --ready "$dir/ready" "$@" \
 		-- --log-level=lib.eal:error >"$dir/out" 2>"$dir/err" &
@@ -186,6 +190,7 @@ PY
 
 summary() {
 	for id in 0 1; do
+		[ "$(field $id stack)" = 1 ] || { echo "    core $id: no port queue, no stack"; continue; }
 		echo "    core $id (queue $(field $id queue)): accepted $(field $id accepted)," \
 			"clients ok $(field $id ok), tcp_in $(core $id net stat tcp_in)," \
 			"fwd_tcp_out $(core $id net stat fwd_tcp_out), fwd_out $(core $id net stat fwd_out)," \
@@ -199,7 +204,7 @@ ip -n "$ns" link set lo up
 ip netns exec "$ns" sysctl -qw net.ipv4.tcp_no_metrics_save=1
 
 # --- 1-4: kernel clients, Skiff echo on both workers -----------------------------------------
-if start_stack sk2qa$$ --echo 7 --seconds 300; then
+if start_stack 2 sk2qa$$ --echo 7 --seconds 300; then
 	check "1,000 concurrent kernel connections, each echoed byte for byte" \
 		py many 198.18.0.2 7 1000 1000
 	sport=$(python3 "$peer" steer-port 198.18.0.1 198.18.0.2 7 2 1)
@@ -239,7 +244,7 @@ ip netns exec "$ns" env PEER_TIMEOUT=120 timeout 300 python3 "$peer" echo-server
 	"$total" "$cbytes" "$dir/sready" "$dir/ports" >"$dir/sout" 2>&1 &
 spid=$!
 for _ in $(seq 50); do [ -s "$dir/sready" ] && break; sleep 0.1; done
-if start_stack sk2qb$$ --connect 198.18.0.1:9000 --conns "$per_core" --bytes "$cbytes" \
+if start_stack 2 sk2qb$$ --connect 198.18.0.1:9000 --conns "$per_core" --bytes "$cbytes" \
 	--seconds 120; then
 	wait_stack 1200; rc=$?
 	wait "$spid"; src=$?
@@ -278,6 +283,22 @@ if start_stack sk2qb$$ --connect 198.18.0.1:9000 --conns "$per_core" --bytes "$c
 	check "no steering drops (wrong_core = 0)" [ "$(sum net drop wrong_core)" -eq 0 ]
 fi
 stop_pid "$spid"; spid=""
+
+# --- 6: a port that cannot steer (one queue, 2 workers) is owned by one worker ----------------
+if start_stack 1 sk2qc$$ --echo 7 --seconds 120; then
+	check "one-queue port: 200 concurrent kernel connections echoed" \
+		py many 198.18.0.2 7 200 1000
+	rx1=$(telemetry "/skiff/cores,1" rx_pkts 2>/dev/null)
+	stop_stack; rc=$?
+	check "skiff-tcp-mc (one queue) exited cleanly" [ "$rc" -eq 0 ]
+	summary
+	check "worker 0 owns the port and accepted all 200" \
+		eval '[ "$(field 0 stack)" = 1 ] && [ "$(field 0 accepted)" = 200 ]'
+	check "worker 1 has no queue, no stack, received nothing (/skiff/cores,1 rx_pkts ${rx1:-?})" \
+		eval '[ "$(field 1 stack)" = 0 ] && [ "$(field 1 accepted)" = 0 ] && [ "${rx1:-x}" = 0 ]'
+	check "nothing was forwarded and nothing dropped for steering" \
+		eval '[ "$(sum net stat fwd_out)" -eq 0 ] && [ "$(sum net drop wrong_core)" -eq 0 ]'
+fi
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
