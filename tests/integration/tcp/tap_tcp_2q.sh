@@ -172,6 +172,10 @@ stop_stack() {
 	wait_stack 100
 }
 
+errs() {  # the program's stderr when it failed (sanitizer reports, failed connections)
+	grep -v '^EAL\|^TELEMETRY' "$dir/err" | tail -20 | sed 's/^/    err: /'
+}
+
 py() { ip netns exec "$ns" env PEER_TIMEOUT=120 timeout 300 python3 "$peer" "$@"; }
 
 telemetry() {  # "/cmd,params" key -> value
@@ -218,6 +222,7 @@ if start_stack 2 sk2qa$$ --echo 7 --seconds 300; then
 	sleep 0.5
 	stop_stack; rc=$?
 	check "skiff-tcp-mc (echo) exited cleanly" [ "$rc" -eq 0 ]
+	[ "$rc" -eq 0 ] || errs
 	summary
 	grep ' bulk ' "$dir/out" | sed 's/^/    /'
 	check "both workers accepted connections" \
@@ -252,6 +257,7 @@ if start_stack 2 sk2qb$$ --connect 198.18.0.1:9000 --conns "$per_core" --bytes "
 	cat "$dir/sout"
 	check "active opens: every connection from both workers succeeded (skiff-tcp-mc)" \
 		[ "$rc" -eq 0 ]
+	[ "$rc" -eq 0 ] || errs
 	check "... and the kernel server checked and echoed them all" [ "$src" -eq 0 ]
 	summary
 	check "each worker opened $per_core connections, all ok" \
@@ -291,6 +297,7 @@ if start_stack 1 sk2qc$$ --echo 7 --seconds 120; then
 	rx1=$(telemetry "/skiff/cores,1" rx_pkts 2>/dev/null)
 	stop_stack; rc=$?
 	check "skiff-tcp-mc (one queue) exited cleanly" [ "$rc" -eq 0 ]
+	[ "$rc" -eq 0 ] || errs
 	summary
 	check "worker 0 owns the port and accepted all 200" \
 		eval '[ "$(field 0 stack)" = 1 ] && [ "$(field 0 accepted)" = 200 ]'
