@@ -275,7 +275,8 @@ def toeplitz(data, key=RSS_KEY):
 
 
 def flow_queue(src, dst, sport, dport, queues):
-    words = [int.from_bytes(socket.inet_aton(src), "big"), int.from_bytes(socket.inet_aton(dst), "big"),
+    words = [int.from_bytes(socket.inet_aton(src), "big"),
+             int.from_bytes(socket.inet_aton(dst), "big"),
              (sport << 16) | dport]
     return toeplitz(b"".join(w.to_bytes(4, "big") for w in words)) % queues
 

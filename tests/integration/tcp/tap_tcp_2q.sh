@@ -266,7 +266,8 @@ if start_stack 2 sk2qb$$ --connect 198.18.0.1:9000 --conns "$per_core" --bytes "
 		local id q p bad=0 n=0
 		for id in 0 1; do
 			q=$(field $id queue)
-			for p in $(awk -v id=$id '$1 == "core" && $2 == id && $3 == "client" { print $5 }' "$dir/out"); do
+			for p in $(awk -v id=$id '$1 == "core" && $2 == id && $3 == "client" {
+					print $5 }' "$dir/out"); do
 				n=$((n + 1))
 				[ "$(python3 "$peer" flow-queue 198.18.0.1 198.18.0.2 9000 "$p" 2)" = "$q" ] ||
 					{ echo "    core $id port $p hashes to another queue"; bad=1; }
