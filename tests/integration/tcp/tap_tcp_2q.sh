@@ -146,6 +146,7 @@ EOF
 	done
 	if [ ! -s "$dir/ready" ]; then
 		echo "FAIL: skiff-tcp-mc did not come up"; cat "$dir/err"; failed=$((failed + 1))
+		stop_pid "$pid"; pid=""
 		return 1
 	fi
 	ip netns exec "$ns" sysctl -qw "net.ipv6.conf.$iface.disable_ipv6=1"
