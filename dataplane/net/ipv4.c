@@ -87,6 +87,7 @@ dp_ip4_tcp(struct dp_net *n, struct rte_mbuf *m, const struct rte_ipv4_hdr *ip, 
 				goto drop;
 			}
 			n->stat[DP_NET_STAT_FWD_OUT]++;
+			n->stat[DP_NET_STAT_FWD_TCP_OUT]++;
 			return;
 		}
 	}

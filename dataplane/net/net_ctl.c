@@ -72,6 +72,7 @@ static const char *const dp_net_stat_names[DP_NET_STAT_MAX] = {
 	[DP_NET_STAT_IP_OUT] = "ip_out",
 	[DP_NET_STAT_FWD_OUT] = "fwd_out",
 	[DP_NET_STAT_FWD_IN] = "fwd_in",
+	[DP_NET_STAT_FWD_TCP_OUT] = "fwd_tcp_out",
 	[DP_NET_STAT_FAULT_DUP] = "fault_dup",
 	[DP_NET_STAT_FAULT_REORDER] = "fault_reorder",
 	[DP_NET_STAT_FAULT_CORRUPT] = "fault_corrupt",

@@ -96,6 +96,8 @@ enum dp_net_stat {
 	DP_NET_STAT_IP_OUT,	     /**< packets through dp_ip4_output() */
 	DP_NET_STAT_FWD_OUT,	     /**< packets handed to another core */
 	DP_NET_STAT_FWD_IN,	     /**< packets received from another core */
+	DP_NET_STAT_FWD_TCP_OUT,     /**< of FWD_OUT: TCP segments that arrived on a queue
+				      *   not their flow's (the rest are ARP copies) */
 	DP_NET_STAT_FAULT_DUP,
 	DP_NET_STAT_FAULT_REORDER,
 	DP_NET_STAT_FAULT_CORRUPT,

@@ -1,14 +1,22 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: BSD-3-Clause
 # Kernel-side peers for the native TCP integration tests (run inside the test's namespace).
-#   peer.py echo-client HOST PORT BYTES        send BYTES random bytes, read the echo back, compare
-#                                              sha256 of what went out and what came back
+#   peer.py echo-client HOST PORT BYTES [SPORT]  send BYTES random bytes, read the echo back,
+#                                              compare sha256 of what went out and what came back
+#                                              (from local port SPORT when given)
 #   peer.py many HOST PORT CONNS BYTES         CONNS concurrent connections (all open at once), each
 #                                              sends BYTES and checks its echo byte for byte
 #   peer.py half-close HOST PORT BYTES         send, shutdown(SHUT_WR), the echo and EOF still come
 #   peer.py refused HOST PORT                  connect to a port without listener: must get RST
 #   peer.py echo-server PORT BYTES READYFILE   accept one connection, check that the BYTES received
 #                                              follow skiff-tcp-test's pattern, echo them back
+#   peer.py echo-server-many PORT CONNS BYTES READYFILE PORTSFILE
+#                                              the same for CONNS connections at once; writes the
+#                                              clients' source ports to PORTSFILE, one a line
+#   peer.py flow-queue SRC DST SPORT DPORT QUEUES  the queue dp_port_flow_queue() gives the flow
+#                                              (Toeplitz, key 0x6d,0x5a repeated, no RETA)
+#   peer.py steer-port SRC DST DPORT QUEUES Q  a source port >= 20000 whose flow SRC:p -> DST:DPORT
+#                                              hashes to queue Q (for a kernel client)
 # Every wait is bounded. Prints one line and exits 0 on success, 1 on failure.
 import hashlib
 import os
@@ -26,8 +34,9 @@ def fail(msg):
     sys.exit(1)
 
 
-def echo_client(host, port, nbytes):
-    s = socket.create_connection((host, port), timeout=10)
+def echo_client(host, port, nbytes, sport=0):
+    s = socket.create_connection((host, port), timeout=10,
+                                 source_address=("0.0.0.0", sport) if sport else None)
     s.settimeout(TIMEOUT)
     chunk = os.urandom(1 << 20)
     tx_hash = hashlib.sha256()
@@ -193,12 +202,91 @@ def echo_server(port, nbytes, ready):
           (got, got / dt / 1e6), flush=True)
 
 
+def echo_server_many(port, conns, nbytes, ready, ports_file):
+    base = bytes((i * 131) & 0xff for i in range(2048))
+    tables = [bytes((i + a) & 0xff for i in range(256)) for a in range(256)]
+    ls = socket.socket()
+    ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    ls.bind(("0.0.0.0", port))
+    ls.listen(1024)
+    ls.setblocking(False)
+    sel = selectors.DefaultSelector()
+    sel.register(ls, selectors.EVENT_READ, None)
+    with open(ready, "w") as f:
+        f.write("up\n")
+    deadline = time.time() + TIMEOUT
+    accepted = 0
+    done = 0
+    ports = []
+    while done < conns and time.time() < deadline:
+        for key, _ in sel.select(timeout=1):
+            if key.data is None:
+                c, addr = ls.accept()
+                c.setblocking(False)
+                ports.append(addr[1])
+                accepted += 1
+                sel.register(c, selectors.EVENT_READ, {"got": 0, "out": bytearray()})
+                continue
+            c = key.fileobj
+            st = key.data
+            try:
+                b = c.recv(1 << 16)
+            except BlockingIOError:
+                continue
+            if b:
+                if b != pattern_block(st["got"], len(b), base, tables):
+                    fail("echo-server-many: pattern mismatch at offset %d" % st["got"])
+                st["got"] += len(b)
+                c.setblocking(True)
+                c.settimeout(TIMEOUT)
+                c.sendall(b)
+                c.setblocking(False)
+                continue
+            sel.unregister(c)
+            c.setblocking(True)
+            c.shutdown(socket.SHUT_WR)
+            c.close()
+            if st["got"] != nbytes:
+                fail("echo-server-many: received %d of %d" % (st["got"], nbytes))
+            done += 1
+    with open(ports_file, "w") as f:
+        f.write("".join("%d\n" % p for p in ports))
+    if done != conns:
+        fail("echo-server-many: %d of %d connections done (%d accepted)" % (done, conns, accepted))
+    print("ok: echo-server-many %d connections, %d bytes each checked and echoed" %
+          (conns, nbytes), flush=True)
+
+
+# The symmetric Toeplitz hash of dataplane/net (dp_port_flow_hash: rte_softrss over the host-order
+# words src, dst, sport << 16 | dport, key 0x6d,0x5a repeated) and the queue rule without a RETA.
+RSS_KEY = bytes([0x6d, 0x5a] * 20)
+
+
+def toeplitz(data, key=RSS_KEY):
+    k = int.from_bytes(key, "big")
+    kbits = len(key) * 8
+    h = 0
+    for i, byte in enumerate(data):
+        for b in range(8):
+            if byte & (0x80 >> b):
+                pos = i * 8 + b
+                h ^= (k >> (kbits - 32 - pos)) & 0xffffffff
+    return h
+
+
+def flow_queue(src, dst, sport, dport, queues):
+    words = [int.from_bytes(socket.inet_aton(src), "big"),
+             int.from_bytes(socket.inet_aton(dst), "big"),
+             (sport << 16) | dport]
+    return toeplitz(b"".join(w.to_bytes(4, "big") for w in words)) % queues
+
+
 def main():
     a = sys.argv[1:]
     if not a:
         fail("usage")
     if a[0] == "echo-client":
-        echo_client(a[1], int(a[2]), int(a[3]))
+        echo_client(a[1], int(a[2]), int(a[3]), int(a[4]) if len(a) > 4 else 0)
     elif a[0] == "many":
         many(a[1], int(a[2]), int(a[3]), int(a[4]))
     elif a[0] == "half-close":
@@ -207,6 +295,17 @@ def main():
         refused(a[1], int(a[2]))
     elif a[0] == "echo-server":
         echo_server(int(a[1]), int(a[2]), a[3])
+    elif a[0] == "echo-server-many":
+        echo_server_many(int(a[1]), int(a[2]), int(a[3]), a[4], a[5])
+    elif a[0] == "flow-queue":
+        print(flow_queue(a[1], a[2], int(a[3]), int(a[4]), int(a[5])))
+    elif a[0] == "steer-port":
+        want = int(a[5])
+        for p in range(20000, 30000):
+            if flow_queue(a[1], a[2], p, int(a[3]), int(a[4])) == want:
+                print(p)
+                return
+        fail("steer-port: none found")
     else:
         fail("unknown mode " + a[0])
 

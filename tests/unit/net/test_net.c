@@ -1332,6 +1332,7 @@ START_TEST(test_flow_wrong_core_forwarded)
 	ck_assert_uint_eq(seen.calls, 1);
 	ck_assert_uint_eq(seen.lcore, 11);
 	ck_assert_uint_eq(n0->stat[DP_NET_STAT_FWD_OUT], 1);
+	ck_assert_uint_eq(n0->stat[DP_NET_STAT_FWD_TCP_OUT], 1);
 	ck_assert_uint_eq(nt_tcp.calls, 0);
 	/* the owner takes it without forwarding it again */
 	dp_net_deliver(n1, seen.m[0]);
@@ -1370,6 +1371,8 @@ START_TEST(test_flow_arp_fanout)
 	ck_assert_uint_eq(n0->tx_n, 1);	  /* answered once, here */
 	ck_assert_uint_eq(seen.calls, 1); /* a copy for the other core */
 	ck_assert_uint_eq(seen.lcore, 11);
+	ck_assert_uint_eq(n0->stat[DP_NET_STAT_FWD_OUT], 1);
+	ck_assert_uint_eq(n0->stat[DP_NET_STAT_FWD_TCP_OUT], 0); /* not a TCP segment */
 	dp_net_deliver(n1, seen.m[0]);
 	ck_assert_uint_eq(n1->tx_n, 0); /* learn only */
 	ck_assert_ptr_nonnull(dp_arp_lookup(n1, NT_PEER_IP));
