@@ -355,6 +355,7 @@ lt_cr_event(struct lt_cr *r, struct lt_cr_conn *c)
 		}
 		for (i = 0; i < r->req; i++)
 			buf[i] = lt_cr_byte(c->id, i);
+		errno = 0;
 		if (write(c->fd, buf, r->req) != (ssize_t)r->req) {
 			lt_cr_finish(r, c, errno != 0 ? errno : EIO);
 			return;
