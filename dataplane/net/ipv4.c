@@ -269,6 +269,14 @@ dp_ip4_tx_cksum(struct dp_net *n, struct rte_mbuf *m, struct rte_ipv4_hdr *ip, u
 	}
 }
 
+unsigned
+dp_ip4_tx_room(struct dp_net *n)
+{
+	if (unlikely(n->tx_n >= DP_NET_TX_MAX - DP_NET_TX_MAX / 8))
+		(void)dp_net_tx_flush(n);
+	return DP_NET_TX_MAX - n->tx_n;
+}
+
 int
 dp_ip4_output(struct dp_net *n, struct rte_mbuf *m, uint32_t src_ip, uint32_t dst_ip, uint8_t proto)
 {

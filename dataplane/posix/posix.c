@@ -311,8 +311,23 @@ dp_posix_read(struct dp_posix *p, struct dp_posix_conn *c)
 	 * next input raises a new edge. A full read may have left more: stay on the rx list. */
 	if ((size_t)n < (size_t)avail * p->seg_room && !(c->flags & DP_POSIX_F_RDHUP))
 		dp_posix_rx_del(p, c);
+	if (c->s.rx_hold)
+		c->s.rx_held += (uint32_t)n;
 	c->s.cbs->data(c->s.ctx, &c->s, head);
 	return 1;
+}
+
+/* dp_stream_rx_release(): resume reading a paused stream once it holds less than the limit. The
+ * data waited in the kernel; with EPOLLET no new edge comes for it, so back onto the rx list. */
+static void
+dp_posix_rx_released(struct dp_stream *s)
+{
+	struct dp_posix_conn *c = dp_posix_conn_of(s);
+
+	if ((c->flags & DP_POSIX_F_RX_PAUSED) && c->s.rx_held < c->p->conf.rx_hold_bytes) {
+		c->flags &= ~DP_POSIX_F_RX_PAUSED;
+		dp_posix_rx_add(c->p, c);
+	}
 }
 
 static unsigned
@@ -322,6 +337,14 @@ dp_posix_input(struct dp_posix *p, struct dp_posix_conn *c)
 	case DP_POSIX_ESTABLISHED:
 		if (c->flags & DP_POSIX_F_RD_EOF) {
 			dp_posix_rx_del(p, c);
+			return 0;
+		}
+		if (c->s.rx_hold && c->s.rx_held >= p->conf.rx_hold_bytes) {
+			/* The user holds its limit: leave the data in the kernel, whose window
+			 * then closes, until dp_stream_rx_release() resumes us. */
+			c->flags |= DP_POSIX_F_RX_PAUSED;
+			dp_posix_rx_del(p, c);
+			p->st.rx_paused++;
 			return 0;
 		}
 		return dp_posix_read(p, c);
@@ -570,6 +593,11 @@ dp_posix_close(struct dp_stream *s)
 		c->state = DP_POSIX_CLOSING;
 		c->linger_deadline_us = p->now_us + p->conf.linger_us;
 		TAILQ_INSERT_TAIL(&p->drain, c, drain_link);
+		if (c->flags & DP_POSIX_F_RX_PAUSED) {
+			/* closing reads (and discards) until the peer's FIN: unpause */
+			c->flags &= ~DP_POSIX_F_RX_PAUSED;
+			dp_posix_rx_add(p, c);
+		}
 		if (c->tx_head == NULL)
 			dp_posix_wr_finish(p, c);
 		return;
@@ -595,6 +623,7 @@ const struct dp_stream_ops dp_posix_stream_ops = {
 	.shutdown_wr = dp_posix_shutdown_wr,
 	.close = dp_posix_close,
 	.abort = dp_posix_abort,
+	.rx_released = dp_posix_rx_released,
 };
 
 const struct dp_stack_ops dp_posix_stack_ops = {

@@ -38,6 +38,8 @@ dp_posix_conf_defaults(struct dp_posix_conf *c)
 		c->sndbuf_bytes = DP_POSIX_DEF_SNDBUF_BYTES;
 	if (c->rx_segs == 0)
 		c->rx_segs = DP_POSIX_DEF_RX_SEGS;
+	if (c->rx_hold_bytes == 0)
+		c->rx_hold_bytes = DP_POSIX_DEF_RX_HOLD_BYTES;
 	if (c->events == 0)
 		c->events = DP_POSIX_DEF_EVENTS;
 	if (c->accept_burst == 0)
@@ -302,6 +304,8 @@ dp_posix_conn_alloc(struct dp_posix *p)
 	c->linger_deadline_us = 0;
 	c->s.cbs = NULL;
 	c->s.ctx = NULL;
+	c->s.rx_held = 0;
+	c->s.rx_hold = false;
 	memset(&c->s.local, 0, sizeof(c->s.local));
 	memset(&c->s.remote, 0, sizeof(c->s.remote));
 	p->conns_in_use++;

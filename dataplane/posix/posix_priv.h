@@ -53,6 +53,7 @@ enum dp_posix_state {
 #define DP_POSIX_F_N_REAP 0x1000u    /**< owe the final upcall, then free the slot */
 #define DP_POSIX_F_REAP_CONN 0x2000u /**< the final upcall is connected(err), not closed(err) */
 #define DP_POSIX_F_RDHUP 0x4000u     /**< hang-up or error seen: read on until EOF or the error */
+#define DP_POSIX_F_RX_PAUSED 0x8000u /**< off the rx list while the user holds rx_hold_bytes */
 
 /* epoll tags: data.u64 = gen << 32 | kind | index. 0 is a foreign fd. */
 #define DP_POSIX_TAG_CONN 0x40000000u

@@ -57,6 +57,8 @@ dp_tcp_conf_defaults(struct dp_tcp_conf *conf)
 	conf->timestamps = true;
 	conf->wscale = true;
 	conf->quickack = false;
+	conf->tlp = true;
+	conf->tlp_min_us = 1000;
 	conf->quick_start_segs = DP_TCP_QUICK_SEGS;
 	conf->eph_lo = 32768;
 	conf->eph_hi = 60999;
@@ -575,6 +577,7 @@ const struct dp_stream_ops dp_tcp_stream_ops = {
 	.shutdown_wr = dp_tcp_stream_shutdown_wr,
 	.close = dp_tcp_stream_close,
 	.abort = dp_tcp_stream_abort,
+	.rx_released = dp_tcp_rx_released,
 };
 
 void
@@ -818,10 +821,13 @@ dp_tcp_poll(struct dp_stack *st, uint64_t now_us)
 					continue;
 				/* The window may have opened: let flush advertise it. */
 				dp_tcp_out_push(c);
-				if (c->user_closed || cbs->data == NULL)
+				if (c->user_closed || cbs->data == NULL) {
 					rte_pktmbuf_free(chain);
-				else
+				} else {
+					if (c->s.rx_hold)
+						c->s.rx_held += chain->pkt_len;
 					cbs->data(c->s.ctx, &c->s, chain);
+				}
 				continue;
 			}
 			if (c->ev & DP_TCP_EV_PEER_FIN) {

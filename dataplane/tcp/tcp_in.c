@@ -617,10 +617,13 @@ dp_tcp_enter_recovery(struct dp_tcp_conn *c)
 	c->recover = c->snd_max;
 	c->in_recovery = true;
 	c->high_rxt = c->snd_una;
+	c->rxt_fence_on = false;
+	c->tlp_out = false;
 	c->need_rexmit = true;
 	c->rtt_timing = false;
 	c->lt_extra = 0;
 	c->cwnd = c->sack_ok ? c->ssthresh : c->ssthresh + 3u * c->smss;
+	dp_tcp_timer_rearm(c);
 	dp_tcp_out_push(c);
 }
 
@@ -631,9 +634,23 @@ dp_tcp_rcv_ack(struct dp_tcp_conn *c, const struct dp_tcp_seg *seg)
 	struct dp_tcp *t = c->t;
 	uint32_t ack = seg->ack;
 	uint32_t wnd = seg->wnd << c->snd_wscale;
+	uint32_t sacked_before = c->sacked_bytes;
+	bool sack_new;
 
 	if (c->sack_ok && seg->nsack > 0)
 		dp_tcp_sb_update(c, seg);
+	sack_new = c->sacked_bytes > sacked_before;
+	/* Lost retransmission: data first sent after the last hole retransmission was SACKed, so
+	 * every retransmission before it that is still a hole was lost too (no reordering assumed,
+	 * as in fast retransmit itself). Walk the holes again from SND.UNA. */
+	if (c->in_recovery && c->rxt_fence_on && c->sb_n > 0 &&
+	    dp_tcp_seq_gt(c->sb[c->sb_n - 1][1], c->rxt_fence) &&
+	    dp_tcp_seq_gt(c->high_rxt, c->snd_una) && !dp_tcp_sb_contains(c, c->snd_una, &(uint32_t){0})) {
+		DP_TCP_CNT(t, REXMIT_LOST);
+		c->rxt_fence_on = false;
+		c->high_rxt = c->snd_una;
+		dp_tcp_out_push(c);
+	}
 
 	if (dp_tcp_seq_gt(ack, c->snd_una)) {
 		uint32_t acked = ack - c->snd_una;
@@ -669,7 +686,9 @@ dp_tcp_rcv_ack(struct dp_tcp_conn *c, const struct dp_tcp_seg *seg)
 				c->cwnd = c->cwnd > acked ? c->cwnd - acked : c->smss;
 				if (acked >= c->smss)
 					c->cwnd += c->smss;
-				if (!c->sack_ok || !dp_tcp_sb_contains(c, ack, &(uint32_t){0}))
+				/* With SACK, only a hole not yet resent in this recovery. */
+				if (!c->sack_ok || (dp_tcp_seq_geq(ack, c->high_rxt) &&
+						    !dp_tcp_sb_contains(c, ack, &(uint32_t){0})))
 					c->need_rexmit = true;
 			}
 		} else {
@@ -680,6 +699,7 @@ dp_tcp_rcv_ack(struct dp_tcp_conn *c, const struct dp_tcp_seg *seg)
 				c->cwnd += dp_tcp_umax(1u, (uint32_t)c->smss * c->smss / c->cwnd);
 		}
 		c->lt_extra = 0;
+		c->tlp_out = false;
 		c->snd_una = ack;
 		if (dp_tcp_seq_lt(c->snd_nxt, c->snd_una))
 			c->snd_nxt = c->snd_una;
@@ -719,9 +739,12 @@ dp_tcp_rcv_ack(struct dp_tcp_conn *c, const struct dp_tcp_seg *seg)
 				break;
 			}
 		}
-	} else if (ack == c->snd_una && c->snd_max != c->snd_una && seg->len == 0 &&
-		   !(seg->flags & (DP_TCP_SYN | DP_TCP_FIN)) && wnd == c->snd_wnd) {
-		/* Duplicate ACK (RFC 5681 2, all five conditions). */
+	} else if (ack == c->snd_una && c->snd_max != c->snd_una &&
+		   (sack_new || (seg->len == 0 && !(seg->flags & (DP_TCP_SYN | DP_TCP_FIN)) &&
+				 wnd == c->snd_wnd))) {
+		/* Duplicate ACK: RFC 5681 2 (all five conditions), or any ACK that SACKs new data,
+		 * data-carrying or not, as with traffic both ways the peer's ACKs ride on its data
+		 * (RFC 6675 counts SACKed segments, not pure ACKs). */
 		DP_TCP_CNT(t, DUPACKS_IN);
 		if (c->dupacks < 255)
 			c->dupacks++;

@@ -227,7 +227,7 @@ dp_tcp_opts_data(struct dp_tcp_conn *c, uint8_t *o)
 uint32_t
 dp_tcp_rcv_space(const struct dp_tcp_conn *c)
 {
-	uint32_t used = c->rq_bytes + c->ooo_bytes;
+	uint32_t used = c->rq_bytes + c->ooo_bytes + c->s.rx_held;
 	uint32_t buf = c->t->conf.rcv_buf_bytes;
 
 	/* TCP.md 5.4: close the window before the pool runs dry. The user may hold received
@@ -235,6 +235,26 @@ dp_tcp_rcv_space(const struct dp_tcp_conn *c)
 	if (c->t->pool_low)
 		return 0;
 	return used >= buf ? 0 : buf - used;
+}
+
+/* dp_stream_rx_release(): the user gave back held bytes. Announce the reopened window at once when
+ * it at least doubles and grows by an MSS (as Linux's tcp_cleanup_rbuf), else it rides on the next
+ * segment: no update per release for a window that is mostly open. */
+void
+dp_tcp_rx_released(struct dp_stream *s)
+{
+	struct dp_tcp_conn *c = dp_tcp_conn_of(s);
+	uint32_t adv, space;
+
+	if (!dp_tcp_synchronized(c->state) || c->rcv_fin || c->state == DP_TCP_TIME_WAIT)
+		return;
+	adv = dp_tcp_seq_gt(c->rcv_adv, c->rcv_nxt) ? c->rcv_adv - c->rcv_nxt : 0;
+	space = dp_tcp_rcv_space(c);
+	if (space >= 2 * adv && space - adv >= c->t->conf.mss) {
+		DP_TCP_CNT(c->t, WND_UPDATES);
+		c->ack_now = true;
+		dp_tcp_out_push(c);
+	}
 }
 
 /* The window field to send, never moving the right edge left (RFC 9293 3.8.6.2.2, TCP.md 3.7
@@ -467,6 +487,18 @@ dp_tcp_send_probe(struct dp_tcp_conn *c)
 	(void)dp_tcp_emit(c, c->snd_una - 1, 0, DP_TCP_ACK);
 }
 
+/* False (and the connection queued for the next loop's flush) when the core's TX buffer cannot take
+ * another data segment now: building it would only get it dropped (dp_ip4_tx_room()). */
+static bool
+dp_tcp_tx_ok(struct dp_tcp_conn *c)
+{
+	if (likely(dp_ip4_tx_room(c->t->conf.net) > DP_TCP_TX_RESERVE))
+		return true;
+	DP_TCP_CNT(c->t, SND_LIM_TX);
+	dp_tcp_out_push(c);
+	return false;
+}
+
 /* ---- congestion and SACK accounting ---- */
 
 uint32_t
@@ -556,13 +588,77 @@ dp_tcp_sack_recovery_send(struct dp_tcp_conn *c)
 				    dp_tcp_seq_lt(c->sb[i][0], seq + len))
 					len = c->sb[i][0] - seq;
 		}
-		if (len == 0)
+		if (len == 0 || !dp_tcp_tx_ok(c))
 			break;
 		if (dp_tcp_emit(c, seq, len, DP_TCP_ACK | DP_TCP_PSH) < 0)
 			break;
 		DP_TCP_CNT(c->t, REXMIT_SACK);
 		c->high_rxt = seq + len;
+		c->rxt_fence = c->snd_max;
+		c->rxt_fence_on = true;
 	}
+}
+
+/* RFC 8985 7.3: the probe timeout fired. Send one new segment if the peer's window allows it
+ * (cwnd is not consulted), else retransmit the last segment sent; either draws an ACK whose SACK
+ * blocks let fast recovery repair a tail loss instead of the RTO. In recovery, 2*SRTT without
+ * progress means the retransmission at SND.UNA was lost too: resend the first hole. */
+void
+dp_tcp_tlp_send(struct dp_tcp_conn *c)
+{
+	if (c->in_recovery) {
+		uint32_t len = dp_tcp_umin(dp_tcp_seg_max(c), dp_tcp_seq_min(c->snd_max, c->snd_end) -
+								   c->snd_una);
+		unsigned i;
+
+		c->tlp_out = true;
+		for (i = 0; i < c->sb_n; i++)
+			if (dp_tcp_seq_gt(c->sb[i][0], c->snd_una) &&
+			    dp_tcp_seq_lt(c->sb[i][0], c->snd_una + len))
+				len = c->sb[i][0] - c->snd_una;
+		if (len == 0 || dp_tcp_sb_contains(c, c->snd_una, &(uint32_t){0}) ||
+		    dp_tcp_emit(c, c->snd_una, len, DP_TCP_ACK | DP_TCP_PSH) < 0)
+			return;
+		DP_TCP_CNT(c->t, REXMIT_TLP);
+		c->high_rxt = dp_tcp_seq_max(c->high_rxt, c->snd_una + len);
+		c->rxt_fence = c->snd_max;
+		c->rxt_fence_on = true;
+		c->rtt_timing = false;
+		return;
+	}
+	uint32_t segmax = dp_tcp_seg_max(c);
+	uint32_t data_end = dp_tcp_seq_min(c->snd_max, c->snd_end);
+	uint32_t avail = c->snd_end - c->snd_nxt;
+	uint32_t uwnd = dp_tcp_seq_gt(c->snd_una + c->snd_wnd, c->snd_nxt)
+				? c->snd_una + c->snd_wnd - c->snd_nxt
+				: 0;
+	uint32_t seq, len;
+
+	c->tlp_out = true;
+	if (c->snd_nxt == c->snd_max && dp_tcp_seq_lt(c->snd_nxt, c->snd_end) && uwnd > 0) {
+		uint8_t flags = DP_TCP_ACK;
+
+		len = dp_tcp_umin(dp_tcp_umin(avail, segmax), uwnd);
+		if (len == avail) {
+			flags |= DP_TCP_PSH;
+			if (c->fin_pending)
+				flags |= DP_TCP_FIN;
+		}
+		if (dp_tcp_emit(c, c->snd_nxt, len, flags) < 0)
+			return;
+		DP_TCP_CNT(c->t, REXMIT_TLP);
+		c->snd_nxt += len + ((flags & DP_TCP_FIN) ? 1 : 0);
+		c->snd_max = dp_tcp_seq_max(c->snd_max, c->snd_nxt);
+		return;
+	}
+	if (dp_tcp_seq_leq(data_end, c->snd_una))
+		return; /* only a FIN is out: the RTO resends it */
+	len = dp_tcp_umin(segmax, data_end - c->snd_una);
+	seq = data_end - len;
+	if (dp_tcp_emit(c, seq, len, DP_TCP_ACK | DP_TCP_PSH) < 0)
+		return;
+	DP_TCP_CNT(c->t, REXMIT_TLP);
+	c->rtt_timing = false; /* Karn: the timed segment may be the one resent */
 }
 
 /* ---- the send loop (dp_stack_flush) ---- */
@@ -581,8 +677,11 @@ dp_tcp_output_data(struct dp_tcp_conn *c)
 			(void)dp_tcp_emit(c, c->snd_una, len, DP_TCP_ACK | DP_TCP_PSH);
 		else if (c->fin_pending && c->snd_una == c->snd_end && c->snd_max == c->snd_end + 1)
 			(void)dp_tcp_emit(c, c->snd_end, 0, DP_TCP_ACK | DP_TCP_FIN);
-		if (c->sack_ok && c->in_recovery)
+		if (c->sack_ok && c->in_recovery) {
 			c->high_rxt = dp_tcp_seq_max(c->high_rxt, c->snd_una + len);
+			c->rxt_fence = c->snd_max;
+			c->rxt_fence_on = true;
+		}
 	}
 	if (c->in_recovery && c->sack_ok)
 		dp_tcp_sack_recovery_send(c);
@@ -635,6 +734,8 @@ dp_tcp_output_data(struct dp_tcp_conn *c)
 		/* Nagle (RFC 9293 3.7.4), off by default. */
 		if (cf->nagle && len < segmax && c->snd_nxt != c->snd_una)
 			break;
+		if (!dp_tcp_tx_ok(c))
+			break;
 		if (len == avail) {
 			flags |= DP_TCP_PSH;
 			if (c->fin_pending)
@@ -684,7 +785,11 @@ dp_tcp_output(struct dp_tcp_conn *c)
 	/* Outstanding data needs the RTO; a zero window with data waiting needs the persist timer.
 	 */
 	if (c->snd_max != c->snd_una) {
-		if (c->tmode != DP_TCP_TM_RTO)
+		uint64_t pto;
+
+		/* The RTO keeps running across sends (RFC 6298 5.1); a probe becomes due again
+		 * once new data went out (RFC 8985 7.2). */
+		if (c->tmode == DP_TCP_TM_RTO ? dp_tcp_pto(c, &pto) : c->tmode != DP_TCP_TM_TLP)
 			dp_tcp_timer_rearm(c);
 	} else if (c->snd_end != c->snd_nxt) {
 		if (c->tmode != DP_TCP_TM_PERSIST)

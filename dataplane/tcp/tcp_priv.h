@@ -26,6 +26,7 @@
 #define DP_TCP_IW_SEGS 10      /* RFC 6928 */
 #define DP_TCP_TS_HZ_DIV 1000u /* TS clock: 1 ms ticks (RFC 7323 5.4) */
 #define DP_TCP_MIN_SMSS 48
+#define DP_TCP_TX_RESERVE 2    /* TX slots kept for ACKs and control segments */
 
 #define DP_TCP_CNT(t, n) ((t)->cnt[DP_TCP_CNT_##n]++)
 
@@ -108,6 +109,10 @@ struct dp_tcp_conn {
 	uint64_t rtt_start_us;
 	uint8_t backoff, retries, ka_probes, quick_left, ack_segs, tmode, persist_backoff;
 	bool need_rexmit; /* retransmit one segment at SND.UNA at the next output */
+	bool tlp_out;	  /* a tail loss probe is out; no other until SND.UNA advances */
+	bool rxt_fence_on;
+	uint32_t rxt_fence; /* SND.MAX when the last hole was retransmitted: a SACK above it
+			     * means the retransmissions sent before are lost (tcp_in.c) */
 	uint64_t last_rx_us;
 	struct dp_timer rtx_tmr; /* SYN/RTO/persist/keepalive/FIN-WAIT-2/TIME-WAIT */
 	struct dp_timer delack_tmr;
@@ -124,6 +129,7 @@ enum {
 	DP_TCP_TM_NONE,
 	DP_TCP_TM_SYN,
 	DP_TCP_TM_RTO,
+	DP_TCP_TM_TLP,
 	DP_TCP_TM_PERSIST,
 	DP_TCP_TM_KEEPALIVE,
 	DP_TCP_TM_FIN_WAIT_2,
@@ -219,14 +225,17 @@ void dp_tcp_send_probe(struct dp_tcp_conn *c);
 void dp_tcp_sq_free_acked(struct dp_tcp_conn *c, uint32_t bytes);
 void dp_tcp_sq_free_all(struct dp_tcp_conn *c);
 uint32_t dp_tcp_rcv_space(const struct dp_tcp_conn *c);
+void dp_tcp_rx_released(struct dp_stream *s);
 uint32_t dp_tcp_pipe(const struct dp_tcp_conn *c);
 bool dp_tcp_sb_contains(const struct dp_tcp_conn *c, uint32_t seq, uint32_t *end);
 void dp_tcp_sack_recovery_send(struct dp_tcp_conn *c);
+void dp_tcp_tlp_send(struct dp_tcp_conn *c);
 uint32_t dp_tcp_flight(const struct dp_tcp_conn *c);
 unsigned dp_tcp_opts_syn(const struct dp_tcp_conn *c, uint8_t *o, bool synack, uint32_t tsval);
 
 /* tcp_timer.c */
 void dp_tcp_timer_rearm(struct dp_tcp_conn *c);
+bool dp_tcp_pto(const struct dp_tcp_conn *c, uint64_t *pto);
 void dp_tcp_rtx_fire(struct dp_timer *tm, void *arg);
 void dp_tcp_delack_fire(struct dp_timer *tm, void *arg);
 void dp_tcp_rtt_sample(struct dp_tcp_conn *c, uint32_t rtt_us);

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * TCP timers on the core's wheel (dp/timer.h). One slot per connection serves SYN retransmission,
- * RTO (RFC 6298), persist (RFC 9293 3.8.6.1), keepalive (3.8.4), orphaned FIN-WAIT-2 and TIME-WAIT,
+ * RTO (RFC 6298), the tail loss probe (RFC 8985 7), persist (RFC 9293 3.8.6.1), keepalive (3.8.4),
+ * orphaned FIN-WAIT-2 and TIME-WAIT,
  * since they are exclusive (TCP.md 5.3); the delayed ACK has its own. Also the RTT estimator.
  * Callbacks run from dp_timer_wheel_advance() in the runtime's timer phase and emit directly.
  */
@@ -53,6 +54,28 @@ dp_tcp_ka_on(const struct dp_tcp_conn *c)
 	       (c->state == DP_TCP_ESTABLISHED || c->state == DP_TCP_CLOSE_WAIT);
 }
 
+/* RFC 8985 7.2: a probe is due 2*SRTT after the last send or ACK, plus the peer's worst-case
+ * delayed ACK when one segment is out, never later than the RTO. Only on SACK connections, with an
+ * RTT sample, and one probe until SND.UNA advances. In recovery the probe resends the first hole
+ * (a lost retransmission with nothing sent after it, which SACK cannot reveal). */
+bool
+dp_tcp_pto(const struct dp_tcp_conn *c, uint64_t *pto)
+{
+	const struct dp_tcp_conf *cf = &c->t->conf;
+	uint64_t v;
+
+	if (!cf->tlp || !c->sack_ok || c->tlp_out || c->srtt_us == 0 ||
+	    c->backoff > 0 || !dp_tcp_synchronized(c->state) || c->state == DP_TCP_TIME_WAIT)
+		return false;
+	v = dp_tcp_umax(2ull * c->srtt_us, cf->tlp_min_us);
+	if (dp_tcp_flight(c) <= c->smss)
+		v += 200000; /* WCDelAckT */
+	if (v >= c->rto_us)
+		return false;
+	*pto = v;
+	return true;
+}
+
 /* Arm the shared slot for whatever the connection needs now. */
 void
 dp_tcp_timer_rearm(struct dp_tcp_conn *c)
@@ -72,8 +95,15 @@ dp_tcp_timer_rearm(struct dp_tcp_conn *c)
 		break;
 	default:
 		if (c->snd_max != c->snd_una) {
-			c->tmode = DP_TCP_TM_RTO;
-			at = t->now_us + c->rto_us;
+			uint64_t pto;
+
+			if (dp_tcp_pto(c, &pto)) {
+				c->tmode = DP_TCP_TM_TLP;
+				at = t->now_us + pto;
+			} else {
+				c->tmode = DP_TCP_TM_RTO;
+				at = t->now_us + c->rto_us;
+			}
 		} else if (c->snd_end != c->snd_nxt && dp_tcp_synchronized(c->state)) {
 			c->tmode = DP_TCP_TM_PERSIST;
 			at = t->now_us + dp_tcp_persist_us(c);
@@ -120,6 +150,8 @@ dp_tcp_rto(struct dp_tcp_conn *c)
 	c->sb_n = 0;
 	c->sacked_bytes = 0;
 	c->high_rxt = c->snd_una;
+	c->rxt_fence_on = false;
+	c->tlp_out = false;
 	c->rtt_timing = false; /* Karn */
 	c->lt_extra = 0;
 	c->rto_us = (uint32_t)dp_tcp_umin((uint64_t)c->rto_us * 2, (uint64_t)t->conf.rto_max_us);
@@ -173,6 +205,12 @@ dp_tcp_rtx_fire(struct dp_timer *tm, void *arg)
 			return;
 		}
 		dp_tcp_rto(c);
+		return;
+	case DP_TCP_TM_TLP:
+		if (c->snd_max != c->snd_una)
+			dp_tcp_tlp_send(c);
+		c->tmode = DP_TCP_TM_NONE;
+		dp_tcp_timer_rearm(c); /* the RTO now: tlp_out is set */
 		return;
 	case DP_TCP_TM_PERSIST:
 		/* RFC 9293 3.8.6.1: probe the zero window, backing off; never give up while the

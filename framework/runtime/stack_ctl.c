@@ -58,7 +58,8 @@ static const struct sk_config_key sk_stack_keys[] = {
 	SK_STACK_KEY_UINT("snd_buf_kb", snd_buf_kb, 4, 1u << 20, "256",
 			  "bytes a connection may queue for sending, in KiB"),
 	SK_STACK_KEY_UINT("rcv_buf_kb", rcv_buf_kb, 4, 1u << 20, "256",
-			  "native: receive window, in KiB"),
+			  "receive window (native), or bytes a stream may hold before reads pause "
+			  "(posix, for users of receive accounting), in KiB"),
 	SK_STACK_KEY_UINT("delack_us", delack_us, 1, 500000, "40000",
 			  "native: delayed-ACK timeout"),
 	SK_STACK_KEY_BOOL(
@@ -67,6 +68,12 @@ static const struct sk_config_key sk_stack_keys[] = {
 	SK_STACK_KEY_BOOL("nagle", nagle, "no", "native: Nagle's algorithm"),
 	SK_STACK_KEY_UINT("time_wait_ms", time_wait_ms, 1, 240000, "2000",
 			  "native: TIME-WAIT duration (2*MSL)"),
+	SK_STACK_KEY_UINT("rto_min_ms", rto_min_ms, 1, 60000, "200",
+			  "native: lower bound of the retransmission timeout (RFC 6298 says 1000; "
+			  "Linux uses 200; a LAN with microsecond RTTs can go far lower)"),
+	SK_STACK_KEY_BOOL("tlp", tlp, "yes",
+			  "native: tail loss probes (RFC 8985): a probe at 2*SRTT draws the SACKs "
+			  "that repair a tail loss without waiting for the RTO"),
 	SK_STACK_KEY_UINT("rx_segs", rx_segs, 1, DP_POSIX_MAX_RX_SEGS, "16",
 			  "posix: mbufs (2 KiB each) per readv"),
 	SK_STACK_KEY_UINT("linger_ms", linger_ms, 1, 600000, "2000",
@@ -199,6 +206,8 @@ sk_stack_native_create(struct sk_core *c, const struct sk_stack_conf *sc)
 	tc.quickack = sc->quickack;
 	tc.nagle = sc->nagle;
 	tc.time_wait_us = sc->time_wait_ms * 1000u;
+	tc.rto_min_us = sc->rto_min_ms * 1000u;
+	tc.tlp = sc->tlp;
 	if (nc.mtu > 40)
 		tc.mss = (uint16_t)(nc.mtu - 40);
 	tc.lport_ok = dp_net_lport_ok;
@@ -237,6 +246,7 @@ sk_stack_posix_create(struct sk_core *c, const struct sk_stack_conf *sc)
 		.max_conns = sc->max_conns,
 		.sndbuf_bytes = sc->snd_buf_kb * 1024u,
 		.rx_segs = sc->rx_segs,
+		.rx_hold_bytes = sc->rcv_buf_kb * 1024u,
 		.linger_us = sc->linger_ms * 1000u,
 		.name = name,
 	};

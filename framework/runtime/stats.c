@@ -313,6 +313,7 @@ sk_stats_tel_stack(const char *cmd, const char *params, struct rte_tel_data *d)
 		SK_PX(resets);
 		SK_PX(linger_timeouts);
 		SK_PX(rx_nombuf);
+		SK_PX(rx_paused);
 #undef SK_PX
 	}
 	sk_stats_tel_leave();

@@ -37,6 +37,14 @@ int dp_ip4_output(struct dp_net *n, struct rte_mbuf *m, uint32_t src_ip, uint32_
 		  uint8_t proto);
 
 /**
+ * Packets dp_ip4_output() can still queue for transmit in this loop iteration. When the core's TX
+ * buffer is nearly full this first hands what it holds to the port (as the end-of-loop flush
+ * would), so a transport asks before building each segment and stops, to resume next iteration,
+ * instead of building segments the TX path would drop. Owning core.
+ */
+unsigned dp_ip4_tx_room(struct dp_net *n);
+
+/**
  * TCP input, called by the IPv4 layer. @p m's data starts at the TCP header and its length is the
  * IPv4 payload length; the checksum has been verified. Takes ownership of @p m.
  */

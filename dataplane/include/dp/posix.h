@@ -30,6 +30,7 @@ struct dp_posix;
 #define DP_POSIX_DEF_MAX_CONNS 1024u
 #define DP_POSIX_DEF_MAX_LISTENERS 8u
 #define DP_POSIX_DEF_SNDBUF_BYTES (256u * 1024u)
+#define DP_POSIX_DEF_RX_HOLD_BYTES (256u * 1024u)
 #define DP_POSIX_DEF_RX_SEGS 16u
 #define DP_POSIX_MAX_RX_SEGS 64u
 #define DP_POSIX_DEF_EVENTS 256u
@@ -44,6 +45,8 @@ struct dp_posix_conf {
 	uint32_t max_listeners;	  /**< listen addresses */
 	uint32_t sndbuf_bytes;	  /**< per-stream bound on queued, unwritten bytes (send_space) */
 	uint32_t rx_segs;	  /**< mbufs per readv, <= DP_POSIX_MAX_RX_SEGS */
+	uint32_t rx_hold_bytes;	  /**< reading pauses while a stream holds this much (dp/stream.h
+				   *   receive accounting) */
 	uint32_t events;	  /**< epoll_wait batch */
 	uint32_t accept_burst;	  /**< accepts per listener per poll */
 	uint32_t iov_max;	  /**< iovecs per writev, <= 1024 */
@@ -84,6 +87,7 @@ struct dp_posix_stats {
 	uint64_t read_eagain;
 	uint64_t read_eof;
 	uint64_t rx_nombuf; /**< reads postponed for want of mbufs (data stays in the kernel) */
+	uint64_t rx_paused; /**< reads paused: the stream holds rx_hold_bytes (dp/stream.h) */
 	uint64_t write_calls;
 	uint64_t write_bytes;
 	uint64_t write_eagain; /**< writev short or EAGAIN: waiting for EPOLLOUT */

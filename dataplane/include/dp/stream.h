@@ -12,12 +12,21 @@
  * handed up as the original RX mbufs trimmed to payload; a sent chain is owned by the stack from the
  * moment dp_stream_send() accepts it (kept by reference until acknowledged on the native stack).
  *
+ * Receive accounting (TCP.md 5.4): by default bytes stop counting against the receive side the
+ * moment data() hands them over. A user that keeps what it received (queued behind a full send
+ * queue, a partial frame, a handler's zero-copy view) turns on dp_stream_rx_hold(): then every
+ * delivered byte counts as held until dp_stream_rx_release() gives it back. The native stack
+ * subtracts held bytes from the window it advertises; the posix stack stops reading the socket
+ * while the held bytes reach its limit (the kernel's window then closes). A slow reader so pushes
+ * back on its peer instead of growing a backlog in the core's mbuf pool.
+ *
  * Dispatch goes through the ops tables below once per call, which the engine makes at most once per
  * connection per loop iteration (it batches frames into one chain before sending), never per packet.
  */
 #ifndef DP_STREAM_H
 #define DP_STREAM_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stddef.h>
 
@@ -58,6 +67,9 @@ struct dp_stream_ops {
 	int (*shutdown_wr)(struct dp_stream *s);
 	void (*close)(struct dp_stream *s);
 	void (*abort)(struct dp_stream *s);
+	/** rx_held went down (or holding was turned off): reopen the window or resume reading.
+	 * May be NULL for a stack without receive accounting. */
+	void (*rx_released)(struct dp_stream *s);
 };
 
 /** Common head of every stack's connection object (embedded first in struct dp_tcp_conn etc.). */
@@ -67,6 +79,9 @@ struct dp_stream {
 	void *ctx;                 /**< user context from accept() or dp_stack_connect() */
 	struct dp_addr4 local;
 	struct dp_addr4 remote;
+	uint32_t rx_held; /**< delivered bytes not yet released (while rx_hold is on); the stack
+			   *   adds before each data() upcall */
+	bool rx_hold;	  /**< receive accounting on (dp_stream_rx_hold()) */
 };
 
 /** Operations on a stack instance (one per core). */
@@ -124,6 +139,29 @@ static inline void
 dp_stream_abort(struct dp_stream *s)
 {
 	s->ops->abort(s);
+}
+
+/** Turn receive accounting on or off for @p s (off by default). Turning it off releases every held
+ * byte. Stream's core. */
+static inline void
+dp_stream_rx_hold(struct dp_stream *s, bool on)
+{
+	s->rx_hold = on;
+	if (!on && s->rx_held != 0) {
+		s->rx_held = 0;
+		if (s->ops->rx_released != NULL)
+			s->ops->rx_released(s);
+	}
+}
+
+/** Give back @p bytes of held received data (at most what is held): the user freed them or handed
+ * them on (a send the stack accepted). Batch per loop iteration where possible. Stream's core. */
+static inline void
+dp_stream_rx_release(struct dp_stream *s, uint32_t bytes)
+{
+	s->rx_held -= bytes < s->rx_held ? bytes : s->rx_held;
+	if (s->ops->rx_released != NULL)
+		s->ops->rx_released(s);
 }
 
 /** Listen on @p local (ip 0 = any of the stack's addresses). @return 0, -EADDRINUSE, -ENOMEM. */

@@ -63,6 +63,8 @@ struct dp_tcp_conf {
 	bool nagle;		       /**< default off */
 	bool sack, timestamps, wscale; /**< offer these options (default on) */
 	bool quickack;		       /**< new connections start in quick-ACK mode */
+	bool tlp;		       /**< tail loss probe (RFC 8985 7) on SACK connections (on) */
+	uint32_t tlp_min_us;	       /**< lower bound of the probe timeout, 2*SRTT (1 ms) */
 	uint8_t quick_start_segs;      /**< segments ACKed at once at connection start (16) */
 	uint16_t eph_lo, eph_hi;       /**< ephemeral port range for active opens */
 	dp_tcp_lport_ok_fn *lport_ok;  /**< flow-affinity check for active opens (NULL: any) */
@@ -87,7 +89,12 @@ enum dp_tcp_state {
 
 /** Per-core counters: every drop reason (DROP_*), every retransmit kind (REXMIT_*), and events.
  * SND_LIM_RWND / SND_LIM_CWND count send-loop runs that stopped with data still queued because the
- * peer's receive window, or the congestion window, was used up (where a bulk flow waits). */
+ * peer's receive window, or the congestion window, was used up (where a bulk flow waits);
+ * SND_LIM_TX those that stopped because the core's TX buffer was full (resumed next iteration).
+ * REXMIT_TLP counts tail loss probes (RFC 8985 7): a segment sent at the probe timeout to draw
+ * SACK information instead of waiting for the RTO. REXMIT_LOST counts retransmissions found lost
+ * because data sent after them was SACKed first, and sent again in the same recovery.
+ * WND_UPDATES counts window updates sent because the user released held bytes (dp/stream.h). */
 #define DP_TCP_COUNTERS(X)                                                                                     \
 	X(IN_SEGS)                                                                                             \
 	X(OUT_SEGS) X(OUT_RST) X(OUT_ACK_PURE) X(OUT_DATA_BYTES) X(IN_DATA_BYTES) X(ACTIVE_OPENS) X(           \
@@ -111,7 +118,7 @@ enum dp_tcp_state {
 										X(TW_REUSED) X(                \
 											OOO_QUEUED)            \
 											X(DELACK_FIRED)        \
-												X(POOL_LOW) X(SND_LIM_RWND) X(SND_LIM_CWND)
+												X(POOL_LOW) X(SND_LIM_RWND) X(SND_LIM_CWND) X(SND_LIM_TX) X(REXMIT_TLP) X(REXMIT_LOST) X(WND_UPDATES)
 
 #define DP_TCP_CNT_ENUM(n) DP_TCP_CNT_##n,
 enum dp_tcp_cnt { DP_TCP_COUNTERS(DP_TCP_CNT_ENUM) DP_TCP_CNT_MAX };

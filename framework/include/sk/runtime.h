@@ -123,11 +123,13 @@ struct sk_stack_conf {
 	unsigned kind;		 /**< enum sk_stack_choice; sk_stack_resolve() turns auto into one */
 	uint32_t max_conns;	 /**< connections per core (both stacks) */
 	uint32_t snd_buf_kb;	 /**< per-connection send queue bound */
-	uint32_t rcv_buf_kb;	 /**< native: receive window */
+	uint32_t rcv_buf_kb;	 /**< native: receive window; posix: held bytes before reads pause */
 	uint32_t delack_us;	 /**< native: delayed-ACK timeout */
 	bool quickack;		 /**< native: ACK every data segment at once (request/response) */
 	bool nagle;		 /**< native: Nagle's algorithm */
 	uint32_t time_wait_ms;	 /**< native: 2*MSL */
+	uint32_t rto_min_ms;	 /**< native: lower bound of the retransmission timeout */
+	bool tlp;		 /**< native: tail loss probes (RFC 8985 7) */
 	uint32_t rx_segs;	 /**< posix: mbufs per readv */
 	uint32_t linger_ms;	 /**< posix: bound on an orderly close */
 	unsigned section_line;	 /**< line of [stack] in the file (0: absent), for messages */

@@ -8,6 +8,7 @@
  * Roles (any combination):
  *   --echo PORT          listen on PORT and echo every byte back (zero copy: the received mbuf
  *                        chain is what gets sent); close after the peer's FIN once all is sent.
+ *                        Bytes waiting for send space count against the receive window.
  *   --connect IP:PORT --bytes N [--conns K]
  *                        open K connections, send N pattern bytes on each, shut down writing and
  *                        check every byte the peer echoes back; "client ok" when all match.
@@ -139,11 +140,18 @@ tt_conn_new(void)
 
 /* ---- echo server ---- */
 
+/* Received bytes count against the receive window until the send queue took them (dp/stream.h
+ * receive accounting): a peer that reads slowly stops the one that writes, instead of a backlog
+ * growing in the pool. */
 static void
 tt_echo_flush(struct tt_conn *c)
 {
-	if (c->pending != NULL && dp_stream_send(c->s, c->pending) == 0)
+	uint32_t n = c->pending != NULL ? c->pending->pkt_len : 0;
+
+	if (c->pending != NULL && dp_stream_send(c->s, c->pending) == 0) {
 		c->pending = NULL;
+		dp_stream_rx_release(c->s, n);
+	}
 	if (c->pending == NULL && c->peer_fin && !c->shut) {
 		c->shut = true;
 		dp_stream_close(c->s);
@@ -161,6 +169,8 @@ tt_accept(void *lctx, struct dp_stream *s)
 	c->s = s;
 	c->echo = true;
 	c->sink = tt.sink;
+	if (!c->sink)
+		dp_stream_rx_hold(s, true);
 	tt.accepted++;
 	return c;
 }

@@ -863,6 +863,26 @@ START_TEST(test_peer_reset)
 END_TEST
 
 /* A pool too small for the input: reads wait for mbufs (counted), nothing is lost. */
+/* Listen on loopback with stack @p p2, connect a kernel client (*fd) and poll until the stream is
+ * accepted (bounded): the test's only connection. */
+static struct t_conn *
+t_accept_one(struct dp_posix *p2, int *fd)
+{
+	struct dp_stack *st2 = dp_posix_stack(p2);
+	struct dp_addr4 a = {.ip = LO}, got;
+	uint64_t end = t_now_us() + 20u * 1000000u;
+	struct t_conn *tc;
+
+	ck_assert_int_eq(dp_stack_listen(st2, &a, &t_cbs, &app), 0);
+	ck_assert_int_eq(dp_posix_listen_addr(p2, 0, &got), 0);
+	*fd = t_client(got.port);
+	while (app.accepted == 0 && t_now_us() < end)
+		dp_stack_poll(st2, t_now_us());
+	tc = t_only_conn();
+	ck_assert_ptr_nonnull(tc);
+	return tc;
+}
+
 START_TEST(test_nombuf)
 {
 	struct rte_mempool *small;
@@ -870,7 +890,6 @@ START_TEST(test_nombuf)
 	struct dp_stack *st2;
 	void *mem2;
 	const uint64_t total = 1u << 20;
-	struct dp_addr4 a = {.ip = LO}, got;
 	uint64_t woff = 0, roff = 0, end;
 	bool bad = false;
 	struct t_conn *tc;
@@ -882,14 +901,8 @@ START_TEST(test_nombuf)
 	p2 = t_stack_new(small, 0, &mem2);
 	st2 = dp_posix_stack(p2);
 	app.mode = T_HOLD;
-	ck_assert_int_eq(dp_stack_listen(st2, &a, &t_cbs, &app), 0);
-	ck_assert_int_eq(dp_posix_listen_addr(p2, 0, &got), 0);
-	fd = t_client(got.port);
+	tc = t_accept_one(p2, &fd);
 	end = t_now_us() + 20u * 1000000u;
-	while (app.accepted == 0 && t_now_us() < end)
-		dp_stack_poll(st2, t_now_us());
-	tc = t_only_conn();
-	ck_assert_ptr_nonnull(tc);
 	/* Hold everything until the pool runs dry and the stack has to wait. */
 	while (dp_posix_stats(p2)->rx_nombuf < 3 && t_now_us() < end) {
 		t_write_gen(fd, 9, &woff, total);
@@ -936,6 +949,59 @@ START_TEST(test_nombuf)
 	free(mem2);
 	ck_assert_uint_eq(rte_mempool_avail_count(small), 127);
 	rte_mempool_free(small);
+}
+END_TEST
+
+/* Receive accounting (dp/stream.h): a stream that holds rx_hold_bytes is not read further (the
+ * data waits in the kernel); releasing resumes reading, and every byte arrives in order. */
+START_TEST(test_rx_hold)
+{
+	struct dp_posix_conf conf = {
+		.pool = pool,
+		.max_conns = MAX_TC,
+		.rx_hold_bytes = 16384,
+		.name = "thold",
+	};
+	const uint64_t total = 1u << 20;
+	uint64_t woff = 0, held = 0, end;
+	struct dp_posix *p2;
+	struct dp_stack *st2;
+	struct t_conn *tc;
+	void *mem2;
+	int fd;
+
+	p2 = t_stack_conf(&conf, &mem2);
+	st2 = dp_posix_stack(p2);
+	app.mode = T_SINK;
+	tc = t_accept_one(p2, &fd);
+	end = t_now_us() + 20u * 1000000u;
+	tc->seed = 11;
+	dp_stream_rx_hold(tc->s, true);
+	/* Nothing released: reading stops once 16 KiB are held, however much the peer sends. */
+	while (dp_posix_stats(p2)->rx_paused == 0 && t_now_us() < end) {
+		t_write_gen(fd, 11, &woff, total);
+		dp_stack_poll(st2, t_now_us());
+	}
+	ck_assert_uint_ge(dp_posix_stats(p2)->rx_paused, 1);
+	held = tc->rx_bytes;
+	ck_assert_uint_ge(held, 16384);
+	for (int k = 0; k < 100; k++) {
+		t_write_gen(fd, 11, &woff, total);
+		dp_stack_poll(st2, t_now_us());
+	}
+	ck_assert_uint_eq(tc->rx_bytes, held); /* paused: nothing more delivered */
+	ck_assert_uint_eq(tc->s->rx_held, held);
+	/* Release as the sink consumes: every byte arrives, checked against the pattern. */
+	while (tc->rx_bytes < total && t_now_us() < end) {
+		t_write_gen(fd, 11, &woff, total);
+		dp_stream_rx_release(tc->s, tc->s->rx_held);
+		dp_stack_poll(st2, t_now_us());
+	}
+	ck_assert_uint_eq(tc->rx_bytes, total);
+	ck_assert(!tc->rx_bad);
+	close(fd);
+	dp_posix_fini(p2);
+	free(mem2);
 }
 END_TEST
 
@@ -1502,6 +1568,7 @@ t_suite(void)
 	tcase_add_test(tc, test_peer_reset);
 	tcase_add_test(tc, test_nombuf);
 	tcase_add_test(tc, test_send_space);
+	tcase_add_test(tc, test_rx_hold);
 	tcase_add_test(tc, test_reuseport);
 	tcase_add_test(tc, test_nodelay_wait);
 	tcase_add_test(tc, test_shutdown_wr);

@@ -130,6 +130,18 @@ h_parse_cap(struct h_cap *c, const uint8_t *b, unsigned hl)
 	}
 }
 
+/* The TX buffer the runtime flushes once per loop: e->tx_room entries when set. */
+unsigned
+dp_ip4_tx_room(struct dp_net *n)
+{
+	struct h_env *e = h_cur;
+
+	(void)n;
+	if (e == NULL || e->tx_room == 0)
+		return 1u << 20;
+	return e->tx_used < e->tx_room ? e->tx_room - e->tx_used : 0;
+}
+
 int
 dp_ip4_output(struct dp_net *n, struct rte_mbuf *m, uint32_t src_ip, uint32_t dst_ip, uint8_t proto)
 {
@@ -145,6 +157,8 @@ dp_ip4_output(struct dp_net *n, struct rte_mbuf *m, uint32_t src_ip, uint32_t ds
 		rte_pktmbuf_free(m);
 		return -EINVAL;
 	}
+	if (e->tx_room != 0 && e->tx_used++ >= e->tx_room)
+		h_failf(e, "segment emitted with the TX buffer full (%u entries)", e->tx_room);
 	if (m->pkt_len > 1500 - 20)
 		h_failf(e, "segment of %u bytes does not fit the MTU", m->pkt_len);
 	if (rte_pktmbuf_headroom(m) < DP_IP4_HEADROOM)
@@ -478,6 +492,7 @@ h_send(struct h_env *e, struct h_app *a, uint32_t len)
 void
 h_loop_once(struct h_env *e)
 {
+	e->tx_used = 0; /* the previous iteration's TX flush emptied the buffer */
 	dp_tcp_set_now(e->t, e->now_us);
 	dp_stack_poll(e->st, e->now_us);
 	dp_stack_flush(e->st);

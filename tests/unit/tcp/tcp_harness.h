@@ -130,6 +130,8 @@ struct h_env {
 	struct h_cap cap[H_CAP_MAX];
 	unsigned ncap, rd;
 	uint32_t drop_out;    /* drop the next N emitted segments (loss injection) */
+	uint32_t tx_room;     /* TX buffer size per loop iteration seen by dp_ip4_tx_room() (0: ample) */
+	uint32_t tx_used;     /* segments emitted in this loop iteration */
 	struct h_app app[64]; /* app[0]: first stream; per remote port for listeners */
 	unsigned napp;
 	unsigned mbuf_baseline;

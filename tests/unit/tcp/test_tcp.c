@@ -789,9 +789,12 @@ START_TEST(ack_seq_after_rto)
 		OUT(H_MS(100), ".", 1, 1, -1, "", 1448),
 		OUT(H_MS(100), ".", 1449, 1, -1, "", 1448),
 		OUT(H_MS(100), "P.", 2897, 1, -1, "", 104),
-		OUT(H_MS(300), ".", 1, 1, -1, "", 1448), /* RTO: back to SND.UNA, cwnd 1 */
-		IN(H_MS(310), "P.", 1, 1, 1000, "ts=300", 100),
-		OUT(H_MS(310), ".", 3001, 101, -1, "", 0), /* SEQ = SND.MAX, not 1449 */
+		/* Tail loss probe at 2 * SRTT (RFC 8985 7.3): no new data, so the last full
+		 * segment's worth of bytes again. */
+		OUT(H_MS(120), "P.", 1553, 1, -1, "", 1448),
+		OUT(H_MS(320), ".", 1, 1, -1, "", 1448), /* RTO: back to SND.UNA, cwnd 1 */
+		IN(H_MS(330), "P.", 1, 1, 1000, "ts=300", 100),
+		OUT(H_MS(330), ".", 3001, 101, -1, "", 0), /* SEQ = SND.MAX, not 1449 */
 		END,
 	};
 
@@ -919,6 +922,16 @@ START_TEST(limited_xmit)
 }
 END_TEST
 
+/* send_8seg at 100 ms with IW10: the 8 segments leave at once (timestamps on: 1448 bytes each). */
+#define OUT_8SEG_AT_100                                                                            \
+	OUT(H_MS(100), ".", 1, 1, -1, "", 1448), OUT(H_MS(100), ".", 1449, 1, -1, "", 1448),        \
+		OUT(H_MS(100), ".", 2897, 1, -1, "", 1448),                                        \
+		OUT(H_MS(100), ".", 4345, 1, -1, "", 1448),                                        \
+		OUT(H_MS(100), ".", 5793, 1, -1, "", 1448),                                        \
+		OUT(H_MS(100), ".", 7241, 1, -1, "", 1448),                                        \
+		OUT(H_MS(100), ".", 8689, 1, -1, "", 1448),                                        \
+		OUT(H_MS(100), "P.", 10137, 1, -1, "", 1448)
+
 static void
 send_8seg(struct h_env *e)
 {
@@ -932,14 +945,7 @@ START_TEST(sack_recovery)
 	static const struct h_row rows[] = {
 		PASSIVE_OPEN,
 		CALL(H_MS(100), send_8seg),
-		OUT(H_MS(100), ".", 1, 1, -1, "", 1448),
-		OUT(H_MS(100), ".", 1449, 1, -1, "", 1448),
-		OUT(H_MS(100), ".", 2897, 1, -1, "", 1448),
-		OUT(H_MS(100), ".", 4345, 1, -1, "", 1448),
-		OUT(H_MS(100), ".", 5793, 1, -1, "", 1448),
-		OUT(H_MS(100), ".", 7241, 1, -1, "", 1448),
-		OUT(H_MS(100), ".", 8689, 1, -1, "", 1448),
-		OUT(H_MS(100), "P.", 10137, 1, -1, "", 1448),
+		OUT_8SEG_AT_100,
 		/* segments 1 and 4 lost */
 		IN(H_MS(110), ".", 1, 1, 1000, "ts=200 sack=1449:4345", 0),
 		IN(H_MS(111), ".", 1, 1, 1000, "ts=201 sack=5793:7241/1449:4345", 0),
@@ -962,6 +968,244 @@ START_TEST(sack_recovery)
 END_TEST
 
 static void
+send_2seg(struct h_env *e)
+{
+	if (h_send(e, h_app_for(e, 0), 2 * 1448) != 0)
+		h_failf(e, "send failed");
+}
+
+static void
+send_10seg(struct h_env *e)
+{
+	if (h_send(e, h_app_for(e, 0), 10 * 1448) != 0)
+		h_failf(e, "send failed");
+}
+
+/* Traffic both ways: the peer's ACKs ride on its data, so none is a duplicate by RFC 5681's five
+ * conditions. ACKs that SACK new data count all the same (RFC 6675), or a loss waits for the RTO. */
+START_TEST(sack_on_data_acks)
+{
+	struct h_env *e = env_new();
+	static const struct h_row rows[] = {
+		PASSIVE_OPEN,
+		CALL(H_MS(100), send_8seg),
+		OUT_8SEG_AT_100,
+		/* segment 1 lost; every ACK carries 100 bytes of the peer's data */
+		IN(H_MS(110), "P.", 1, 1, 1000, "ts=200 sack=1449:2897", 100),
+		OUT(H_MS(110), ".", 11585, 101, -1, "", 0),
+		IN(H_MS(111), "P.", 101, 1, 1000, "ts=201 sack=1449:4345", 100),
+		OUT(H_MS(111), ".", 11585, 201, -1, "", 0),
+		IN(H_MS(112), "P.", 201, 1, 1000, "ts=202 sack=1449:5793", 100),
+		OUT(H_MS(112), ".", 1, 301, -1, "", 1448), /* fast retransmit, ACK riding on it */
+		IN(H_MS(120), ".", 301, 11585, 1000, "ts=210", 0),
+		NOTHING(H_MS(500)),
+		END,
+	};
+
+	START(e);
+	RUN(e, rows);
+	ck_assert_uint_eq(CNT(e, REXMIT_FAST), 1);
+	ck_assert_uint_eq(CNT(e, REXMIT_RTO), 0);
+	ck_assert_uint_eq(CNT(e, REXMIT_TLP), 0);
+	ck_assert(!info_of(e, 0).in_recovery);
+	STOP(e);
+}
+END_TEST
+
+/* A retransmission lost in recovery: once data first sent after it is SACKed, the hole is resent
+ * at once (REXMIT_LOST), not at the RTO. cwnd is ssthresh = 5 segments after the 10-segment
+ * flight halves; new data goes out as SACKs drain the pipe. */
+START_TEST(lost_rexmit)
+{
+	struct h_env *e = env_new();
+	static const struct h_row rows[] = {
+		PASSIVE_OPEN,
+		CALL(H_MS(100), send_10seg),
+		OUT(H_MS(100), ".", 1, 1, -1, "", 1448),
+		OUT(H_MS(100), ".", 1449, 1, -1, "", 1448),
+		OUT(H_MS(100), ".", 2897, 1, -1, "", 1448),
+		OUT(H_MS(100), ".", 4345, 1, -1, "", 1448),
+		OUT(H_MS(100), ".", 5793, 1, -1, "", 1448),
+		OUT(H_MS(100), ".", 7241, 1, -1, "", 1448),
+		OUT(H_MS(100), ".", 8689, 1, -1, "", 1448),
+		OUT(H_MS(100), ".", 10137, 1, -1, "", 1448),
+		OUT(H_MS(100), ".", 11585, 1, -1, "", 1448),
+		OUT(H_MS(100), "P.", 13033, 1, -1, "", 1448),
+		IN(H_MS(110), ".", 1, 1, 1000, "ts=200 sack=1449:2897", 0),
+		IN(H_MS(111), ".", 1, 1, 1000, "ts=201 sack=1449:4345", 0),
+		IN(H_MS(112), ".", 1, 1, 1000, "ts=202 sack=1449:5793", 0),
+		OUT(H_MS(112), ".", 1, 1, -1, "", 1448), /* fast retransmit: lost as well */
+		CALL(H_MS(113), send_2seg),
+		NOTHING(H_MS(113)), /* pipe 7 segments > cwnd 5 */
+		IN(H_MS(114), ".", 1, 1, 1000, "ts=204 sack=1449:10137", 0),
+		OUT(H_MS(114), ".", 14481, 1, -1, "", 1448),
+		IN(H_MS(115), ".", 1, 1, 1000, "ts=205 sack=1449:11585", 0),
+		OUT(H_MS(115), "P.", 15929, 1, -1, "", 1448),
+		IN(H_MS(116), ".", 1, 1, 1000, "ts=206 sack=1449:14481", 0),
+		NOTHING(H_MS(116)),
+		/* 14481 was first sent after the retransmission and arrived: that one is lost */
+		IN(H_MS(117), ".", 1, 1, 1000, "ts=207 sack=1449:15929", 0),
+		OUT(H_MS(117), ".", 1, 1, -1, "", 1448),
+		IN(H_MS(125), ".", 1, 17377, 1000, "ts=215", 0),
+		NOTHING(H_MS(500)),
+		END,
+	};
+
+	START(e);
+	RUN(e, rows);
+	ck_assert_uint_eq(CNT(e, REXMIT_FAST), 1);
+	ck_assert_uint_eq(CNT(e, REXMIT_LOST), 1);
+	ck_assert_uint_eq(CNT(e, REXMIT_RTO), 0);
+	ck_assert(!info_of(e, 0).in_recovery);
+	STOP(e);
+}
+END_TEST
+
+/* The retransmission is lost and nothing is sent after it, so SACK cannot show it: the probe
+ * timeout (2 * SRTT = 20 ms) resends the first hole long before the 200 ms RTO. */
+START_TEST(recovery_probe)
+{
+	struct h_env *e = env_new();
+	static const struct h_row rows[] = {
+		PASSIVE_OPEN,
+		CALL(H_MS(100), send_8seg),
+		OUT_8SEG_AT_100,
+		IN(H_MS(110), ".", 1, 1, 1000, "ts=200 sack=1449:2897", 0),
+		IN(H_MS(111), ".", 1, 1, 1000, "ts=201 sack=1449:4345", 0),
+		IN(H_MS(112), ".", 1, 1, 1000, "ts=202 sack=1449:11585", 0),
+		OUT(H_MS(112), ".", 1, 1, -1, "", 1448),
+		NOTHING(H_MS(131)),
+		OUT(H_MS(132), ".", 1, 1, -1, "", 1448), /* the probe */
+		IN(H_MS(140), ".", 1, 11585, 1000, "ts=230", 0),
+		NOTHING(H_MS(600)),
+		END,
+	};
+
+	START(e);
+	RUN(e, rows);
+	ck_assert_uint_eq(CNT(e, REXMIT_FAST), 1);
+	ck_assert_uint_eq(CNT(e, REXMIT_TLP), 1);
+	ck_assert_uint_eq(CNT(e, REXMIT_RTO), 0);
+	ck_assert(!info_of(e, 0).in_recovery);
+	STOP(e);
+}
+END_TEST
+
+/* The probe is off when configured off: the same tail loss waits for the RTO. */
+START_TEST(tlp_off)
+{
+	struct h_env *e = env_new();
+	static const struct h_row rows[] = {
+		PASSIVE_OPEN,
+		CALL(H_MS(100), send_3000),
+		OUT(H_MS(100), ".", 1, 1, -1, "", 1448),
+		OUT(H_MS(100), ".", 1449, 1, -1, "", 1448),
+		OUT(H_MS(100), "P.", 2897, 1, -1, "", 104),
+		NOTHING(H_MS(299)),
+		OUT(H_MS(300), ".", 1, 1, -1, "", 1448),
+		IN(H_MS(310), ".", 1, 3001, 1000, "ts=300", 0),
+		END,
+	};
+
+	e->conf.tlp = false;
+	START(e);
+	RUN(e, rows);
+	ck_assert_uint_eq(CNT(e, REXMIT_TLP), 0);
+	ck_assert_uint_eq(CNT(e, REXMIT_RTO), 1);
+	STOP(e);
+}
+END_TEST
+
+static void
+tx_room_5(struct h_env *e)
+{
+	e->tx_room = 5;
+}
+
+/* A TX buffer of 5 entries per loop iteration, 2 kept for ACKs: the send loop stops after 3 data
+ * segments and resumes in the next iteration, instead of building segments the TX path drops. */
+START_TEST(tx_room)
+{
+	struct h_env *e = env_new();
+	static const struct h_row rows[] = {
+		PASSIVE_OPEN,
+		CALL(H_MS(99), tx_room_5),
+		CALL(H_MS(100), send_8seg),
+		OUT(H_MS(100), ".", 1, 1, -1, "", 1448),
+		OUT(H_MS(100), ".", 1449, 1, -1, "", 1448),
+		OUT(H_MS(100), ".", 2897, 1, -1, "", 1448),
+		/* the next loop iterations (the harness steps the clock 1 ms) */
+		OUT(H_MS(101), ".", 4345, 1, -1, "", 1448),
+		OUT(H_MS(101), ".", 5793, 1, -1, "", 1448),
+		OUT(H_MS(101), ".", 7241, 1, -1, "", 1448),
+		OUT(H_MS(102), ".", 8689, 1, -1, "", 1448),
+		OUT(H_MS(102), "P.", 10137, 1, -1, "", 1448),
+		IN(H_MS(110), ".", 1, 11585, 1000, "ts=200", 0),
+		NOTHING(H_MS(500)),
+		END,
+	};
+
+	START(e);
+	RUN(e, rows);
+	/* 8 segments over at least 3 iterations (3 + 3 + 2) */
+	ck_assert_uint_ge(CNT(e, SND_LIM_TX), 2);
+	ck_assert_uint_eq(CNT(e, DROP_OUTPUT), 0);
+	ck_assert_uint_eq(CNT(e, REXMIT_BYTES), 0);
+	STOP(e);
+}
+END_TEST
+
+static void
+hold_on(struct h_env *e)
+{
+	dp_stream_rx_hold(h_app_for(e, 0)->s, true);
+}
+
+static void
+release_2896(struct h_env *e)
+{
+	dp_stream_rx_release(h_app_for(e, 0)->s, 2896);
+}
+
+/* TCP.md 5.4: with receive accounting on, bytes the user still holds close the window (4 x 1448
+ * held of a 5,792-byte buffer: zero window). Releasing them announces the window at once when it
+ * at least doubles by an MSS or more; the user freeing its chains early does not matter, only what
+ * it declares. */
+START_TEST(rx_hold_window)
+{
+	struct h_env *e = env_new();
+	static const struct h_row rows[] = {
+		CALL(0, do_listen),
+		IN(0, "S", 0, 0, 65535, "mss=1460 sackok ts=100:0 ws=7", 0),
+		OUT(0, "S.", 0, 1, 5792, "", 0),
+		IN(H_MS(10), ".", 1, 1, 1000, "ts=110", 0),
+		CALL(H_MS(20), hold_on),
+		IN(H_MS(30), "P.", 1, 1, 1000, "ts=130", 1448),
+		OUT(H_MS(30), ".", 1, 1449, 4344, "", 0),
+		IN(H_MS(31), "P.", 1449, 1, 1000, "ts=131", 1448),
+		OUT(H_MS(31), ".", 1, 2897, 2896, "", 0),
+		IN(H_MS(32), "P.", 2897, 1, 1000, "ts=132", 1448),
+		OUT(H_MS(32), ".", 1, 4345, 1448, "", 0),
+		IN(H_MS(33), "P.", 4345, 1, 1000, "ts=133", 1448),
+		OUT(H_MS(33), ".", 1, 5793, 0, "", 0), /* all held: zero window */
+		CALL(H_MS(40), release_2896),
+		OUT(H_MS(40), ".", 1, 5793, 2896, "", 0), /* window update */
+		CALL(H_MS(50), release_2896),
+		OUT(H_MS(50), ".", 1, 5793, 5792, "", 0),
+		NOTHING(H_MS(100)),
+		END,
+	};
+
+	e->conf.rcv_buf_bytes = 5792;
+	START(e);
+	RUN(e, rows);
+	ck_assert_uint_eq(CNT(e, WND_UPDATES), 2);
+	ck_assert_uint_eq(h_app_for(e, 0)->s->rx_held, 0);
+	STOP(e);
+}
+END_TEST
+
+static void
 send_100k(struct h_env *e)
 {
 	if (h_send(e, h_app_for(e, 0), 100000) != 0)
@@ -979,6 +1223,9 @@ START_TEST(iw10)
 
 		rows[n++] = r;
 	}
+	/* No ACK: at 2 * SRTT the tail loss probe sends one new segment past cwnd (RFC 8985 7.3). */
+	rows[n++] = (struct h_row)NOTHING(H_MS(119));
+	rows[n++] = (struct h_row)OUT(H_MS(120), ".", 1 + 1448 * 10, 1, -1, "", 1448);
 	rows[n++] = (struct h_row)NOTHING(H_MS(150));
 	rows[n++] = (struct h_row)END;
 	START(e);
@@ -1686,6 +1933,12 @@ tcp_suite(void)
 	tcase_add_test(tc, ack_seq_after_rto);
 	tcase_add_test(tc, newreno_fr);
 	tcase_add_test(tc, sack_recovery);
+	tcase_add_test(tc, sack_on_data_acks);
+	tcase_add_test(tc, lost_rexmit);
+	tcase_add_test(tc, recovery_probe);
+	tcase_add_test(tc, tlp_off);
+	tcase_add_test(tc, tx_room);
+	tcase_add_test(tc, rx_hold_window);
 	tcase_add_test(tc, limited_xmit);
 	tcase_add_test(tc, iw10);
 	tcase_add_test(tc, persist);
