@@ -24,14 +24,17 @@
  *                        connection rate against an --echo server: N short connections, K of them
  *                        in flight; each one is an active open, B pattern bytes (64) sent, the echo
  *                        checked byte for byte, then a normal close by the client (so TIME-WAIT
- *                        sits on the client); the next starts as soon as one finishes. Prints
- *                        "connrate n N ok N failed N usec T cps R p50_us .. p99_us ..", timed
- *                        with rte_rdtsc from the first SYN to the last close, and a "connrate_fail
- *                        errno E count N <text>" line per failure kind (-EBADMSG: wrong echo).
+ *                        sits on the client); the next starts as soon as one finishes (the first
+ *                        runs alone: it resolves ARP). Prints "connrate n N started S ok O failed
+ *                        F inflight K req_bytes B usec T cps R p50_us .. p99_us ..", timed with
+ *                        rte_rdtsc from the first SYN to the last close (per connection: open to
+ *                        close), and a "connrate_fail errno E count N <text>" line per failure
+ *                        kind (EBADMSG: wrong or short echo). Bounded by --seconds too.
  * --eph LO-HI sets the ephemeral port range of active opens (tests force tuple reuse with it).
  * --busy polls without the adaptive idle sleep (benchmarks on a core of their own).
  * --rcvbuf B / --sndbuf B override the TCP receive window limit and send queue limit.
- * Every role prints a "conn ..." line per connection at the end (cwnd, windows, RTT, queue).
+ * Every role prints a "conn ..." line per connection at the end (cwnd, windows, RTT, queue); the
+ * server only for its first 64, connrate clients for none.
  * Runs until --seconds elapse, SIGTERM, or (client roles) all connections are done; then prints
  * "tcp <counter> <n>", "net drop|stat <name> <n>", "result ..." lines and exits 0 (1 when a client
  * role failed).
