@@ -148,7 +148,10 @@ dp_net_conf_from_port(struct dp_net_conf *c, const struct dp_port *p, uint16_t q
 	c->tx_l4_cksum = p->tx_l4_cksum;
 	c->pool = pool;
 	c->arp_entries = 256;
-	c->arp_pending = 8;
+	/* A burst of active opens to a neighbour not resolved yet (a client's first connections)
+	 * waits here: a SYN dropped for want of room costs the 1 s initial RTO. Linux holds about
+	 * 100 small packets (unres_qlen_bytes). */
+	c->arp_pending = DP_ARP_PENDING_MAX;
 	c->arp_reachable_us = 60 * 1000 * 1000;
 	c->arp_retry_us = 1000 * 1000;
 	c->arp_tries = 3;

@@ -16,7 +16,7 @@
 struct dp_net;
 struct rte_mbuf;
 
-#define DP_ARP_PENDING_MAX 16 /**< upper bound of dp_net_conf.arp_pending */
+#define DP_ARP_PENDING_MAX 64 /**< upper bound of dp_net_conf.arp_pending */
 #define DP_ARP_WAYS 4	      /**< cache associativity */
 
 enum dp_arp_state {

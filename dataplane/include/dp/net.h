@@ -175,7 +175,7 @@ struct dp_net {
 
 /**
  * Fill @p c from an opened port for queue @p queue polled by @p lcore, with defaults for the rest
- * (ARP 256 entries, 8 pending, 60 s reachable, 1 s retry, 3 tries; ICMP 1000/s; gratuitous ARP on
+ * (ARP 256 entries, 64 pending, 60 s reachable, 1 s retry, 3 tries; ICMP 1000/s; gratuitous ARP on
  * queue 0; faults from the port conf). Control core.
  */
 void dp_net_conf_from_port(struct dp_net_conf *c, const struct dp_port *p, uint16_t queue,

@@ -20,9 +20,21 @@
  *   --connect IP:PORT --pingpong N
  *                        N round trips of 1 byte against an --echo server, one at a time; prints
  *                        "pingpong n N p50_ns .. p99_ns .. p999_ns .." (rte_rdtsc per round trip).
+ *   --connect IP:PORT --connrate N [--inflight K] [--req-bytes B]
+ *                        connection rate against an --echo server: N short connections, K of them
+ *                        in flight; each one is an active open, B pattern bytes (64) sent, the echo
+ *                        checked byte for byte, then a normal close by the client (so TIME-WAIT
+ *                        sits on the client); the next starts as soon as one finishes (the first
+ *                        runs alone: it resolves ARP). Prints "connrate n N started S ok O failed
+ *                        F inflight K req_bytes B usec T cps R p50_us .. p99_us ..", timed with
+ *                        rte_rdtsc from the first SYN to the last close (per connection: open to
+ *                        close), and a "connrate_fail errno E count N <text>" line per failure
+ *                        kind (EBADMSG: wrong or short echo). Bounded by --seconds too.
+ * --eph LO-HI sets the ephemeral port range of active opens (tests force tuple reuse with it).
  * --busy polls without the adaptive idle sleep (benchmarks on a core of their own).
  * --rcvbuf B / --sndbuf B override the TCP receive window limit and send queue limit.
- * Every role prints a "conn ..." line per connection at the end (cwnd, windows, RTT, queue).
+ * Every role prints a "conn ..." line per connection at the end (cwnd, windows, RTT, queue); the
+ * server only for its first 64, connrate clients for none.
  * Runs until --seconds elapse, SIGTERM, or (client roles) all connections are done; then prints
  * "tcp <counter> <n>", "net drop|stat <name> <n>", "result ..." lines and exits 0 (1 when a client
  * role failed).
@@ -53,6 +65,8 @@
 #include "dp/timer.h"
 
 #define TT_MAX_CONNS 2048
+#define TT_CR_NERR 256		  /* connrate failures are counted by errno below this */
+#define TT_CONN_LINES_MAX 64u	  /* "conn server" lines printed (connrate: thousands close) */
 
 static volatile sig_atomic_t tt_stop;
 
@@ -64,6 +78,8 @@ struct tt_conn {
 	bool peer_fin, sink, acked;
 	uint64_t est_tsc, acked_tsc; /* bulk: established, all acknowledged */
 	struct dp_tcp_info last;     /* snapshot taken before the stream goes away */
+	bool cr;		     /* a connrate connection */
+	uint64_t cr_id, start_tsc;   /* connrate: sequence number, start of the active open */
 };
 
 struct tt {
@@ -77,6 +93,15 @@ struct tt {
 	unsigned conns_hw; /* conns[] slots ever used (high-water mark) */
 	uint64_t pp_n, pp_i, pp_tsc; /* ping-pong: round trips wanted, done, send time */
 	uint64_t *pp_lat;	     /* cycles per round trip */
+	/* connection rate: cr_n connections, at most cr_k in flight */
+	uint64_t cr_n, cr_started, cr_ok, cr_failed;
+	unsigned cr_k, cr_inflight;
+	uint32_t cr_req;	     /* request bytes per connection */
+	uint64_t cr_t0, cr_t1;	     /* first SYN, last finished connection (TSC) */
+	uint64_t *cr_lat;	     /* cycles per successful connection, open to close */
+	uint64_t cr_err[TT_CR_NERR]; /* failures by errno */
+	struct dp_stack *st;
+	struct dp_addr4 cr_to;
 };
 
 /* tt_byte() repeats every TT_PAT_PERIOD bytes (131 * 2^19 and 2^19 >> 11 are both 0 mod 256):
@@ -85,6 +110,7 @@ struct tt {
 static uint8_t tt_pat[TT_PAT_PERIOD + 2048];
 
 static struct tt tt;
+static const struct dp_stream_cbs tt_cbs;
 
 static void
 tt_on_signal(int sig)
@@ -216,11 +242,109 @@ tt_client_fill(struct tt_conn *c)
 	}
 }
 
+/* ---- connection rate ---- */
+
+/* A connrate connection is over (closed, refused, reset, timed out): count it, free its slot. */
+static void
+tt_cr_finish(struct tt_conn *c, int err)
+{
+	uint64_t now = rte_rdtsc();
+
+	if (err == 0 && (c->failed || c->rx != tt.cr_req))
+		err = -EBADMSG;
+	if (err == 0) {
+		tt.cr_lat[tt.cr_ok++] = now - c->start_tsc;
+	} else {
+		tt.cr_failed++;
+		tt.cr_err[-err > 0 && -err < TT_CR_NERR ? -err : TT_CR_NERR - 1]++;
+	}
+	tt.cr_t1 = now;
+	tt.cr_inflight--;
+	c->used = false;
+}
+
+/* Start one connection (main loop, after the poll phase so its SYN leaves in this iteration). */
+static void
+tt_cr_start(void)
+{
+	struct tt_conn *c = tt_conn_new();
+	struct dp_stream *s;
+	int rc;
+
+	if (c == NULL)
+		return;
+	c->cr = true;
+	c->cr_id = tt.cr_started++;
+	c->start_tsc = rte_rdtsc();
+	if (tt.cr_t0 == 0)
+		tt.cr_t0 = c->start_tsc;
+	tt.cr_inflight++;
+	rc = dp_stack_connect(tt.st, &tt.cr_to, &tt_cbs, c, &s);
+	if (rc != 0)
+		tt_cr_finish(c, rc);
+}
+
+/* Pattern offset of connection @p c: each connection sends different bytes. */
+static uint64_t
+tt_cr_off(const struct tt_conn *c)
+{
+	return c->cr_id * 4099u % TT_PAT_PERIOD;
+}
+
+static void
+tt_cr_connected(struct tt_conn *c, struct dp_stream *s)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(tt.mp);
+	uint8_t *p;
+
+	c->s = s;
+	p = m != NULL ? (uint8_t *)rte_pktmbuf_append(m, (uint16_t)tt.cr_req) : NULL;
+	if (p == NULL) {
+		rte_pktmbuf_free(m);
+		c->failed = true;
+		dp_stream_abort(s);
+		return;
+	}
+	memcpy(p, tt_pat + tt_cr_off(c), tt.cr_req);
+	if (dp_stream_send(s, m) != 0) {
+		rte_pktmbuf_free(m);
+		c->failed = true;
+		dp_stream_abort(s);
+		return;
+	}
+	c->tx = tt.cr_req;
+}
+
+static void
+tt_cr_data(struct tt_conn *c, struct rte_mbuf *chain)
+{
+	const struct rte_mbuf *m;
+
+	for (m = chain; m != NULL; m = m->next) {
+		if (c->rx + m->data_len > tt.cr_req ||
+		    memcmp(rte_pktmbuf_mtod(m, const uint8_t *), tt_pat + tt_cr_off(c) + c->rx,
+			   m->data_len) != 0)
+			c->failed = true;
+		c->rx += m->data_len;
+	}
+	rte_pktmbuf_free(chain);
+	/* The whole echo is back (or it went wrong): normal close, our FIN first. */
+	if (c->rx >= tt.cr_req || c->failed)
+		dp_stream_close(c->s);
+}
+
 static void
 tt_connected(void *ctx, struct dp_stream *s, int err)
 {
 	struct tt_conn *c = ctx;
 
+	if (c->cr) {
+		if (err != 0)
+			tt_cr_finish(c, err);
+		else
+			tt_cr_connected(c, s);
+		return;
+	}
 	if (err != 0) {
 		fprintf(stderr, "connect failed: %s\n", strerror(-err));
 		c->failed = c->done = true;
@@ -245,6 +369,10 @@ tt_data(void *ctx, struct dp_stream *s, struct rte_mbuf *chain)
 	struct rte_mbuf *m;
 
 	(void)s;
+	if (c->cr) {
+		tt_cr_data(c, chain);
+		return;
+	}
 	if (c->sink) {
 		c->rx += chain->pkt_len;
 		rte_pktmbuf_free(chain);
@@ -292,7 +420,7 @@ tt_writable(void *ctx, struct dp_stream *s)
 	(void)s;
 	if (c->echo)
 		tt_echo_flush(c);
-	else if (tt.pp_n == 0)
+	else if (tt.pp_n == 0 && !c->cr)
 		tt_client_fill(c);
 }
 
@@ -326,14 +454,18 @@ tt_closed(void *ctx, struct dp_stream *s, int err)
 {
 	struct tt_conn *c = ctx;
 
+	if (c->cr) {
+		tt_cr_finish(c, err);
+		return;
+	}
 	dp_tcp_get_info(s, &c->last);
 	if (c->pending != NULL) {
 		rte_pktmbuf_free(c->pending);
 		c->pending = NULL;
 	}
 	if (c->echo) {
-		tt.echo_closed++;
-		tt_conn_print(c, "server");
+		if (++tt.echo_closed <= TT_CONN_LINES_MAX)
+			tt_conn_print(c, "server");
 		c->used = false;
 		return;
 	}
@@ -400,6 +532,26 @@ tt_u64_cmp(const void *a, const void *b)
 }
 
 static void
+tt_cr_report(double ns_per_cyc)
+{
+	double us = tt.cr_t1 > tt.cr_t0 ? (double)(tt.cr_t1 - tt.cr_t0) * ns_per_cyc / 1e3 : 0;
+	unsigned i;
+
+	qsort(tt.cr_lat, tt.cr_ok, sizeof(*tt.cr_lat), tt_u64_cmp);
+	printf("connrate n %lu started %lu ok %lu failed %lu inflight %u req_bytes %u usec %.0f "
+	       "cps %.0f p50_us %.1f p99_us %.1f\n",
+	       (unsigned long)tt.cr_n, (unsigned long)tt.cr_started, (unsigned long)tt.cr_ok,
+	       (unsigned long)tt.cr_failed, tt.cr_k, tt.cr_req, us,
+	       us > 0 ? (double)tt.cr_ok * 1e6 / us : 0,
+	       tt.cr_ok > 0 ? (double)tt.cr_lat[tt.cr_ok / 2] * ns_per_cyc / 1e3 : 0,
+	       tt.cr_ok > 0 ? (double)tt.cr_lat[tt.cr_ok * 99 / 100] * ns_per_cyc / 1e3 : 0);
+	for (i = 1; i < TT_CR_NERR; i++)
+		if (tt.cr_err[i] != 0)
+			printf("connrate_fail errno %u count %lu %s\n", i,
+			       (unsigned long)tt.cr_err[i], strerror((int)i));
+}
+
+static void
 tt_report(void)
 {
 	double ns_per_cyc = 1e9 / (double)rte_get_tsc_hz();
@@ -429,6 +581,8 @@ tt_report(void)
 		       (double)tt.pp_lat[tt.pp_n * 999 / 1000] * ns_per_cyc,
 		       (double)tt.pp_lat[tt.pp_n - 1] * ns_per_cyc);
 	}
+	if (tt.cr_n > 0)
+		tt_cr_report(ns_per_cyc);
 	free(tt.pp_lat);
 	fflush(stdout);
 }
@@ -448,6 +602,10 @@ struct tt_opts {
 	uint16_t sink_port;
 	uint32_t rcvbuf, sndbuf; /* 0: the TCP defaults */
 	uint64_t pingpong;
+	uint64_t connrate;
+	unsigned inflight;
+	uint32_t req_bytes;
+	uint16_t eph_lo, eph_hi; /* 0: the TCP defaults */
 };
 
 static int
@@ -490,6 +648,10 @@ tt_parse(int argc, char **argv, struct tt_opts *o)
 		{"pingpong", required_argument, NULL, 'P'},
 		{"rcvbuf", required_argument, NULL, 'R'},
 		{"sndbuf", required_argument, NULL, 'W'},
+		{"connrate", required_argument, NULL, 'C'},
+		{"inflight", required_argument, NULL, 'I'},
+		{"req-bytes", required_argument, NULL, 'q'},
+		{"eph", required_argument, NULL, 'E'},
 		{NULL, 0, NULL, 0},
 	};
 	struct in_addr in;
@@ -500,6 +662,8 @@ tt_parse(int argc, char **argv, struct tt_opts *o)
 	o->seconds = 60;
 	o->conns = 1;
 	o->rto_min_us = 50000;
+	o->inflight = 1;
+	o->req_bytes = 64;
 	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
 		switch (c) {
 		case 'd':
@@ -568,11 +732,33 @@ tt_parse(int argc, char **argv, struct tt_opts *o)
 		case 'W':
 			o->sndbuf = (uint32_t)strtoul(optarg, NULL, 0);
 			break;
+		case 'C':
+			o->connrate = strtoull(optarg, NULL, 0);
+			break;
+		case 'I':
+			o->inflight = (unsigned)atoi(optarg);
+			break;
+		case 'q':
+			o->req_bytes = (uint32_t)strtoul(optarg, NULL, 0);
+			break;
+		case 'E': {
+			unsigned plo = 0, phi = 0;
+
+			if (sscanf(optarg, "%u-%u", &plo, &phi) != 2 || plo == 0 || phi < plo || phi > 65535)
+				return -1;
+			o->eph_lo = (uint16_t)plo;
+			o->eph_hi = (uint16_t)phi;
+			break;
+		}
 		default:
 			return -1;
 		}
 	}
 	if (o->conns == 0 || o->conns > TT_MAX_CONNS / 2)
+		return -1;
+	/* connrate: one mbuf a request; half the slots stay for the TIME-WAIT table */
+	if (o->connrate > 0 && (o->inflight == 0 || o->inflight > TT_MAX_CONNS / 2 ||
+				o->req_bytes == 0 || o->req_bytes > 1448 || o->pingpong > 0))
 		return -1;
 	return dp_port_conf_check(&o->port) == 0 && o->seconds > 0 ? 0 : -1;
 }
@@ -678,6 +864,10 @@ main(int argc, char **argv)
 		tc.rcv_buf_bytes = o.rcvbuf;
 	if (o.sndbuf != 0)
 		tc.snd_buf_bytes = o.sndbuf;
+	if (o.eph_lo != 0) {
+		tc.eph_lo = o.eph_lo;
+		tc.eph_hi = o.eph_hi;
+	}
 	tc.lport_ok = tt_lport_ok;
 	tc.lport_arg = tt.n;
 	tc.secret[0] = rte_rdtsc() ^ 0x5bd1e995u;
@@ -713,6 +903,16 @@ main(int argc, char **argv)
 		if (tt.pp_lat == NULL || o.conns != 1)
 			return 2;
 	}
+	if (o.connrate > 0) {
+		tt.cr_n = o.connrate;
+		tt.cr_k = o.inflight;
+		tt.cr_req = o.req_bytes;
+		tt.cr_to = o.connect;
+		tt.cr_lat = calloc(o.connrate, sizeof(*tt.cr_lat));
+		if (tt.cr_lat == NULL || o.connect.port == 0)
+			return 2;
+	}
+	tt.st = st;
 	if (o.ready != NULL) {
 		FILE *f = fopen(o.ready, "w");
 
@@ -732,7 +932,7 @@ main(int argc, char **argv)
 
 		if (now >= end_us)
 			break;
-		if (o.connect.port != 0 && !connecting_done && now >= connect_at_us &&
+		if (o.connect.port != 0 && tt.cr_n == 0 && !connecting_done && now >= connect_at_us &&
 		    dp_port_link_up(&port)) {
 			connecting_done = true;
 			for (i = 0; i < o.conns; i++) {
@@ -753,6 +953,16 @@ main(int argc, char **argv)
 		dp_tcp_set_now(tt.t, now);
 		work = dp_net_rx_burst(tt.n, now);
 		work += dp_stack_poll(st, now);
+		if (tt.cr_n > 0 && now >= connect_at_us && dp_port_link_up(&port)) {
+			/* The first connection runs alone: it resolves ARP, and SYNs beyond the
+			 * ARP queue would be dropped and wait for the 1 s initial RTO. */
+			unsigned k = tt.cr_ok == 0 ? 1 : tt.cr_k;
+
+			while (tt.cr_inflight < k && tt.cr_started < tt.cr_n)
+				tt_cr_start();
+			if (tt.cr_inflight == 0 && tt.cr_started == tt.cr_n && end_us > now + 200000)
+				end_us = now + 200000; /* all done: let the last ACKs leave */
+		}
 		dp_stack_flush(st);
 		dp_net_tx_flush(tt.n);
 		work += dp_timer_wheel_advance(w, now);
@@ -774,8 +984,11 @@ main(int argc, char **argv)
 	tt_print(tt.n, tt.t);
 	tt_report();
 	rc = (tt.nclients > 0 && (tt.clients_failed > 0 || tt.clients_done != tt.nclients)) ? 1 : 0;
+	if (tt.cr_n > 0 && tt.cr_ok != tt.cr_n)
+		rc = 1;
 	printf("result %s\n", rc == 0 ? "ok" : "FAILED");
 	dp_tcp_fini(tt.t);
+	free(tt.cr_lat);
 	dp_net_drain(tt.n);
 	rte_free(tmem);
 	rte_free(wmem);

@@ -587,6 +587,37 @@ START_TEST(test_arp_pending_queue_and_resolve)
 }
 END_TEST
 
+/* A burst of DP_ARP_PENDING_MAX frames (a client's first SYNs) to an unresolved neighbour is
+ * held whole and released in order by the reply. */
+START_TEST(test_arp_pending_max_burst)
+{
+	struct dp_net_conf c;
+	struct dp_net *n;
+	uint16_t len, i;
+
+	nt_conf(&c);
+	c.arp_pending = DP_ARP_PENDING_MAX;
+	n = nt_net(&c);
+	for (i = 0; i < DP_ARP_PENDING_MAX; i++)
+		ck_assert_int_eq(dp_ip4_output(n, mk_segment(i + 1), NT_OUR_IP, NT_PEER_IP, IPPROTO_TCP),
+				 0);
+	ck_assert_int_eq(dp_ip4_output(n, mk_segment(10), NT_OUR_IP, NT_PEER_IP, IPPROTO_TCP),
+			 -ENOBUFS);
+	ck_assert_uint_eq(n->drop[DP_NET_DROP_ARP_QUEUE_FULL], 1);
+	ck_assert_uint_eq(n->tx_n, 1); /* the request */
+	nt_tx_clear(n);
+	len = nt_build_arp(buf, RTE_ARP_OP_REPLY, &nt_peer_mac, NT_PEER_IP, &nt_our_mac, NT_OUR_IP);
+	nt_rx(n, nt_frame(buf, len), 5);
+	ck_assert_uint_eq(n->tx_n, DP_ARP_PENDING_MAX);
+	for (i = 0; i < DP_ARP_PENDING_MAX; i++) /* in order: payload i + 1 bytes */
+		ck_assert_uint_eq(n->tx[i]->pkt_len,
+				  sizeof(struct rte_ether_hdr) + 20 + 20 + i + 1u);
+	nt_tx_clear(n);
+	ck_assert_uint_eq(n->arp_incomplete, 0);
+	nt_teardown(n);
+}
+END_TEST
+
 START_TEST(test_arp_cache_bounds)
 {
 	static const struct rte_ether_addr mac = {.addr_bytes = {2, 1, 2, 3, 4, 5}};
@@ -1426,6 +1457,7 @@ net_suite(void)
 	tcase_add_test(arp, test_arp_drops);
 	tcase_add_test(arp, test_arp_refresh_known_sender);
 	tcase_add_test(arp, test_arp_pending_queue_and_resolve);
+	tcase_add_test(arp, test_arp_pending_max_burst);
 	tcase_add_test(arp, test_arp_cache_bounds);
 	tcase_add_test(arp, test_arp_retry_and_give_up);
 	tcase_add_test(arp, test_arp_stale_refresh);

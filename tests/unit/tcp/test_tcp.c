@@ -1635,6 +1635,77 @@ START_TEST(time_wait_bounded)
 }
 END_TEST
 
+/* Our active open to @p rport, the peer's SYN-ACK (no options but MSS), our close, the peer's ACK
+ * of our FIN and its own FIN: this side ends in TIME-WAIT (the connrate client's pattern). */
+static void
+connect_and_close(struct h_env *e, uint16_t rport, uint64_t t)
+{
+	struct h_row synack = INP(rport, t + 10, "S.", 0, 1, 65535, "mss=1460", 0);
+	struct h_row ack = INP(rport, t + 30, ".", 1, 2, 1000, "", 0);
+	struct h_row fin = INP(rport, t + 40, "F.", 1, 2, 1000, "", 0);
+
+	h_advance(e, e->t0 + t);
+	h_connect(e, rport);
+	h_loop_once(e);
+	h_advance(e, e->t0 + t + 10);
+	h_inject(e, &synack);
+	h_advance(e, e->t0 + t + 20);
+	dp_stream_close(h_app_for(e, rport)->s);
+	h_loop_once(e);
+	h_advance(e, e->t0 + t + 30);
+	h_inject(e, &ack);
+	h_advance(e, e->t0 + t + 40);
+	h_inject(e, &fin);
+}
+
+/* A client's tuple whose TIME-WAIT entry was evicted from the bounded table is opened again:
+ * the one ephemeral port is not picked while its tuple is in TIME-WAIT, is picked once the entry
+ * is evicted, and the new SYN's ISS lies above the old connection's sequence space (RFC 6528:
+ * the clock part of the ISN has moved on), so the peer can tell the incarnations apart. */
+START_TEST(tw_evicted_tuple_reopened)
+{
+	struct h_env *e = env_new();
+	struct h_row synack = INP(40000, H_MS(30), "S.", 0, 1, 65535, "mss=1460", 0);
+	static const struct dp_stream_cbs none; /* never called: the open must fail */
+	struct dp_addr4 r = {.ip = H_REMOTE_IP, .port = 40001};
+	struct dp_stream *s;
+	uint32_t old_iss;
+	struct h_cap *c;
+
+	e->conf.eph_lo = e->conf.eph_hi = 41000;
+	e->conf.max_time_wait = 1;
+	START(e);
+	connect_and_close(e, 40000, 0);
+	ck_assert_uint_eq(dp_tcp_time_wait_count(e->t), 1);
+	ck_assert_uint_eq(h_app_for(e, 40000)->closed_calls, 1);
+	old_iss = h_iss(e, 40000);
+	/* Same port to another peer port: its TIME-WAIT evicts the first (table of 1). */
+	connect_and_close(e, 40001, H_MS(10));
+	ck_assert_uint_eq(CNT(e, TW_EVICTED), 1);
+	ck_assert_uint_eq(dp_tcp_time_wait_count(e->t), 1);
+	/* The tuple still in TIME-WAIT is not reused: no port left for it. */
+	ck_assert_int_eq(dp_stack_connect(e->st, &r, &none, NULL, &s), -EADDRNOTAVAIL);
+	e->rd = e->ncap;
+	h_advance(e, e->t0 + H_MS(20));
+	h_connect(e, 40000);
+	ck_assert_uint_eq(e->ncap - e->rd, 1);
+	c = &e->cap[e->rd];
+	ck_assert_uint_eq(c->flags, DP_TCP_SYN);
+	ck_assert_uint_eq(c->sport, 41000);
+	ck_assert_uint_eq(c->dport, 40000);
+	ck_assert_msg((int32_t)(c->seq - (old_iss + 2)) > 0, "new ISS %u not above old SND.NXT %u",
+		      c->seq, old_iss + 2);
+	e->rd = e->ncap;
+	h_advance(e, e->t0 + H_MS(30));
+	h_inject(e, &synack);
+	ck_assert_uint_eq(h_app_for(e, 40000)->connected_calls, 2);
+	ck_assert_int_eq(h_app_for(e, 40000)->connected_err, 0);
+	ck_assert_uint_eq(info_of(e, 40000).state, DP_TCP_ESTABLISHED);
+	e->rd = e->ncap;
+	STOP(e);
+}
+END_TEST
+
 START_TEST(tw_new_syn)
 {
 	struct h_env *e = env_new();
@@ -1882,6 +1953,7 @@ tcp_suite(void)
 	tcase_add_test(tc, fin_rexmit);
 	tcase_add_test(tc, time_wait_bounded);
 	tcase_add_test(tc, tw_new_syn);
+	tcase_add_test(tc, tw_evicted_tuple_reopened);
 	tcase_add_test(tc, keepalive);
 	tcase_add_test(tc, syncookie_ts);
 	tcase_add_test(tc, syncookie_plain);
