@@ -18,7 +18,9 @@
  * delivered byte counts as held until dp_stream_rx_release() gives it back. The native stack
  * subtracts held bytes from the window it advertises; the posix stack stops reading the socket
  * while the held bytes reach its limit (the kernel's window then closes). A slow reader so pushes
- * back on its peer instead of growing a backlog in the core's mbuf pool.
+ * back on its peer instead of growing a backlog in the core's mbuf pool. Hold only what the user
+ * can make progress on without more input: bytes of an incomplete message count too, and a
+ * message larger than the window would then wait forever for its own tail.
  *
  * Dispatch goes through the ops tables below once per call, which the engine makes at most once per
  * connection per loop iteration (it batches frames into one chain before sending), never per packet.
