@@ -175,11 +175,7 @@ dp_ip4_input(struct dp_net *n, struct rte_mbuf *m, int forwarded)
 		dp_ip4_tcp(n, m, ip, hlen, forwarded);
 		return;
 	case IPPROTO_ICMP:
-		if (forwarded) {
-			why = DP_NET_DROP_WRONG_CORE;
-			goto drop;
-		}
-		dp_icmp_input(n, m, hlen);
+		dp_icmp_input(n, m, hlen, forwarded);
 		return;
 	default:
 		why = DP_NET_DROP_IP_PROTO;

@@ -68,6 +68,7 @@ static const char *const dp_net_stat_names[DP_NET_STAT_MAX] = {
 	[DP_NET_STAT_ARP_LEARNED] = "arp_learned",
 	[DP_NET_STAT_ICMP_ECHO] = "icmp_echo",
 	[DP_NET_STAT_ICMP_ECHO_REPLY] = "icmp_echo_reply",
+	[DP_NET_STAT_ICMP_FRAG_NEEDED] = "icmp_frag_needed",
 	[DP_NET_STAT_TCP_IN] = "tcp_in",
 	[DP_NET_STAT_IP_OUT] = "ip_out",
 	[DP_NET_STAT_FWD_OUT] = "fwd_out",

@@ -35,7 +35,7 @@ void dp_eth_input(struct dp_net *n, struct rte_mbuf *m, int forwarded);
 void dp_ip4_input(struct dp_net *n, struct rte_mbuf *m, int forwarded);
 
 /* ICMP input; data at the Ethernet header, IPv4 header validated (hlen bytes, no options). */
-void dp_icmp_input(struct dp_net *n, struct rte_mbuf *m, uint16_t ip_hlen);
+void dp_icmp_input(struct dp_net *n, struct rte_mbuf *m, uint16_t ip_hlen, int forwarded);
 
 /* Put a frame into the TX buffer without fault injection. */
 int dp_net_tx_put(struct dp_net *n, struct rte_mbuf *m);

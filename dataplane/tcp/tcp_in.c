@@ -1230,6 +1230,41 @@ drop:
 
 /* ---- entry from the IPv4 layer ---- */
 
+/* ICMP fragmentation-needed (RFC 1191, TCP.md 1.4). RFC 5927 5.1: act only when the quoted
+ * sequence is in flight, so a blind attacker must guess it. The MSS drops to the next hop's MTU
+ * (floor DP_TCP_PMTU_MIN) and every segment in flight, too large for that hop and so lost, goes
+ * again from SND.UNA at once with no congestion response (the loss was not congestion: RFC 1191
+ * 6.5, Linux's tcp_simple_retransmit). The MSS never grows back (no RFC 4821 probing). */
+void
+dp_tcp_icmp_frag_needed(struct dp_tcp *t, uint32_t local_ip, uint16_t local_port, uint32_t remote_ip,
+			uint16_t remote_port, uint32_t seq, uint16_t mtu)
+{
+	struct dp_tcp_conn *c = dp_tcp_conn_lookup(t, local_ip, local_port, remote_ip, remote_port);
+	uint32_t mss;
+
+	if (c == NULL || c->zombie || !dp_tcp_synchronized(c->state) ||
+	    c->state == DP_TCP_TIME_WAIT || !dp_tcp_seq_geq(seq, c->snd_una) ||
+	    !dp_tcp_seq_lt(seq, c->snd_max)) {
+		DP_TCP_CNT(t, DROP_ICMP_SEQ);
+		return;
+	}
+	if (mtu < 68) { /* RFC 791: every host takes 68; 0 is a pre-RFC 1191 router */
+		DP_TCP_CNT(t, DROP_ICMP_MTU);
+		return;
+	}
+	mss = dp_tcp_umax(mtu, DP_TCP_PMTU_MIN) - 40u - (c->ts_ok ? 12u : 0u);
+	if (mss >= c->smss) {
+		DP_TCP_CNT(t, DROP_ICMP_MTU);
+		return;
+	}
+	DP_TCP_CNT(t, PMTU_UPDATES);
+	c->smss = (uint16_t)mss;
+	c->snd_nxt = c->snd_una;
+	c->rtt_timing = false; /* Karn: what is timed is being resent */
+	c->need_rexmit = false;
+	dp_tcp_out_push(c);
+}
+
 void
 dp_tcp_input(struct dp_tcp *t, struct rte_mbuf *m, uint32_t src_ip, uint32_t dst_ip)
 {

@@ -26,6 +26,7 @@
 #define DP_TCP_IW_SEGS 10      /* RFC 6928 */
 #define DP_TCP_TS_HZ_DIV 1000u /* TS clock: 1 ms ticks (RFC 7323 5.4) */
 #define DP_TCP_MIN_SMSS 48
+#define DP_TCP_PMTU_MIN 552 /* PMTUD floor, as Linux's min_pmtu: a forged tiny MTU costs little */
 #define DP_TCP_TX_RESERVE 2    /* TX slots kept for ACKs and control segments */
 
 #define DP_TCP_CNT(t, n) ((t)->cnt[DP_TCP_CNT_##n]++)

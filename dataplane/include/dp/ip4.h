@@ -45,6 +45,15 @@ int dp_ip4_output(struct dp_net *n, struct rte_mbuf *m, uint32_t src_ip, uint32_
 unsigned dp_ip4_tx_room(struct dp_net *n);
 
 /**
+ * ICMP fragmentation-needed (type 3 code 4) about a TCP segment we sent, called by the IPv4 layer on
+ * the core that owns the flow: the quoted segment went from @p local_ip:@p local_port to
+ * @p remote_ip:@p remote_port (host order) with sequence number @p seq; the next hop takes
+ * @p mtu bytes. TCP lowers that connection's MSS if @p seq is in flight (RFC 1191, RFC 5927).
+ */
+void dp_tcp_icmp_frag_needed(struct dp_tcp *t, uint32_t local_ip, uint16_t local_port,
+			     uint32_t remote_ip, uint16_t remote_port, uint32_t seq, uint16_t mtu);
+
+/**
  * TCP input, called by the IPv4 layer. @p m's data starts at the TCP header and its length is the
  * IPv4 payload length; the checksum has been verified. Takes ownership of @p m.
  */

@@ -92,6 +92,8 @@ enum dp_net_stat {
 	DP_NET_STAT_ARP_LEARNED,
 	DP_NET_STAT_ICMP_ECHO,	     /**< echo requests answered */
 	DP_NET_STAT_ICMP_ECHO_REPLY, /**< echo replies received (to our own requests) */
+	DP_NET_STAT_ICMP_FRAG_NEEDED, /**< fragmentation-needed for one of our TCP segments,
+				       *   handed to TCP (PMTUD, RFC 1191) on the flow's core */
 	DP_NET_STAT_TCP_IN,	     /**< segments passed to dp_tcp_input() */
 	DP_NET_STAT_IP_OUT,	     /**< packets through dp_ip4_output() */
 	DP_NET_STAT_FWD_OUT,	     /**< packets handed to another core */

@@ -94,7 +94,10 @@ enum dp_tcp_state {
  * REXMIT_TLP counts tail loss probes (RFC 8985 7): a segment sent at the probe timeout to draw
  * SACK information instead of waiting for the RTO. REXMIT_LOST counts retransmissions found lost
  * because data sent after them was SACKed first, and sent again in the same recovery.
- * WND_UPDATES counts window updates sent because the user released held bytes (dp/stream.h). */
+ * WND_UPDATES counts window updates sent because the user released held bytes (dp/stream.h).
+ * PMTU_UPDATES counts MSS reductions from ICMP fragmentation-needed (RFC 1191); DROP_ICMP_SEQ
+ * those ignored because the quoted segment is not in flight (no such connection, or its sequence
+ * outside [SND.UNA, SND.MAX): RFC 5927), DROP_ICMP_MTU those not lowering the MSS. */
 #define DP_TCP_COUNTERS(X)                                                                                     \
 	X(IN_SEGS)                                                                                             \
 	X(OUT_SEGS) X(OUT_RST) X(OUT_ACK_PURE) X(OUT_DATA_BYTES) X(IN_DATA_BYTES) X(ACTIVE_OPENS) X(           \
@@ -118,7 +121,7 @@ enum dp_tcp_state {
 										X(TW_REUSED) X(                \
 											OOO_QUEUED)            \
 											X(DELACK_FIRED)        \
-												X(POOL_LOW) X(SND_LIM_RWND) X(SND_LIM_CWND) X(SND_LIM_TX) X(REXMIT_TLP) X(REXMIT_LOST) X(WND_UPDATES)
+												X(POOL_LOW) X(SND_LIM_RWND) X(SND_LIM_CWND) X(SND_LIM_TX) X(REXMIT_TLP) X(REXMIT_LOST) X(WND_UPDATES) X(PMTU_UPDATES) X(DROP_ICMP_SEQ) X(DROP_ICMP_MTU)
 
 #define DP_TCP_CNT_ENUM(n) DP_TCP_CNT_##n,
 enum dp_tcp_cnt { DP_TCP_COUNTERS(DP_TCP_CNT_ENUM) DP_TCP_CNT_MAX };

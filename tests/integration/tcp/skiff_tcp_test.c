@@ -33,6 +33,7 @@
  * --eph LO-HI sets the ephemeral port range of active opens (tests force tuple reuse with it).
  * --busy polls without the adaptive idle sleep (benchmarks on a core of their own).
  * --rcvbuf B / --sndbuf B override the TCP receive window limit and send queue limit.
+ * --gateway IP is the next hop for off-link destinations (the PMTUD test routes through namespaces).
  * Every role prints a "conn ..." line per connection at the end (cwnd, windows, RTT, queue); the
  * server only for its first 64, connrate clients for none.
  * Runs until --seconds elapse, SIGTERM, or (client roles) all connections are done; then prints
@@ -633,6 +634,7 @@ tt_parse(int argc, char **argv, struct tt_opts *o)
 		{"dev", required_argument, NULL, 'd'},
 		{"ip", required_argument, NULL, 'i'},
 		{"prefix", required_argument, NULL, 'p'},
+		{"gateway", required_argument, NULL, 'g'},
 		{"seconds", required_argument, NULL, 's'},
 		{"ready", required_argument, NULL, 'r'},
 		{"echo", required_argument, NULL, 'e'},
@@ -676,6 +678,11 @@ tt_parse(int argc, char **argv, struct tt_opts *o)
 			break;
 		case 'p':
 			o->port.prefix_len = (uint8_t)atoi(optarg);
+			break;
+		case 'g':
+			if (inet_pton(AF_INET, optarg, &in) != 1)
+				return -1;
+			o->port.gateway = ntohl(in.s_addr);
 			break;
 		case 's':
 			o->seconds = (unsigned)atoi(optarg);

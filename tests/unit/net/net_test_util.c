@@ -22,6 +22,7 @@
 
 struct rte_mempool *nt_pool;
 struct nt_tcp_seen nt_tcp;
+struct nt_frag_seen nt_frag;
 static unsigned nt_baseline; /* pool count when the context was made */
 const struct rte_ether_addr nt_our_mac = {.addr_bytes = {0x02, 0x00, 0x00, 0x00, 0x00, 0x02}};
 const struct rte_ether_addr nt_peer_mac = {.addr_bytes = {0x02, 0x00, 0x00, 0x00, 0x00, 0x01}};
@@ -37,6 +38,20 @@ dp_tcp_input(struct dp_tcp *t, struct rte_mbuf *m, uint32_t src_ip, uint32_t dst
 	nt_tcp.last = m;
 	nt_tcp.src = src_ip;
 	nt_tcp.dst = dst_ip;
+}
+
+void
+dp_tcp_icmp_frag_needed(struct dp_tcp *t, uint32_t local_ip, uint16_t local_port, uint32_t remote_ip,
+			uint16_t remote_port, uint32_t seq, uint16_t mtu)
+{
+	(void)t;
+	nt_frag.calls++;
+	nt_frag.lip = local_ip;
+	nt_frag.lport = local_port;
+	nt_frag.rip = remote_ip;
+	nt_frag.rport = remote_port;
+	nt_frag.seq = seq;
+	nt_frag.mtu = mtu;
 }
 
 void

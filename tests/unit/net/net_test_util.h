@@ -30,6 +30,14 @@ struct nt_tcp_seen {
 };
 extern struct nt_tcp_seen nt_tcp;
 
+/* What the stub dp_tcp_icmp_frag_needed() saw. */
+struct nt_frag_seen {
+	unsigned calls;
+	uint32_t lip, rip, seq;
+	uint16_t lport, rport, mtu;
+};
+extern struct nt_frag_seen nt_frag;
+
 void nt_eal_init(const char *prog);
 /* Default detached configuration (no port, software checksums). */
 void nt_conf(struct dp_net_conf *c);

@@ -396,6 +396,73 @@ START_TEST(test_icmp_drops)
 }
 END_TEST
 
+/* ICMP fragmentation-needed quoting a TCP segment of ours (@p inner_src, @p proto, @p tcp_bytes of
+ * it) with next-hop MTU @p mtu; returns the frame length. */
+static uint16_t
+nt_build_frag_needed(uint8_t *b, uint32_t inner_src, uint8_t proto, uint16_t tcp_bytes, uint16_t mtu)
+{
+	uint16_t off = nt_build_ip(b, NT_PEER_IP, NT_OUR_IP, IPPROTO_ICMP,
+				   (uint16_t)(8 + 20 + tcp_bytes), 5);
+	struct rte_icmp_hdr *ic = (struct rte_icmp_hdr *)(b + off);
+	struct rte_ipv4_hdr *in = (struct rte_ipv4_hdr *)(ic + 1);
+	uint8_t *l4 = (uint8_t *)(in + 1);
+	static const uint8_t tcp[8] = {0x1f, 0x90, 0x9c, 0x40, 0x11, 0x22, 0x33, 0x44};
+
+	ic->icmp_type = 3;
+	ic->icmp_code = 4;
+	ic->icmp_cksum = 0;
+	ic->icmp_ident = 0;
+	ic->icmp_seq_nb = rte_cpu_to_be_16(mtu);
+	memset(in, 0, sizeof(*in));
+	in->version_ihl = 0x45;
+	in->total_length = rte_cpu_to_be_16(1500);
+	in->time_to_live = 63;
+	in->next_proto_id = proto;
+	in->src_addr = rte_cpu_to_be_32(inner_src);
+	in->dst_addr = rte_cpu_to_be_32(NT_PEER_IP);
+	memcpy(l4, tcp, tcp_bytes < 8 ? tcp_bytes : 8);
+	ic->icmp_cksum = (uint16_t)~rte_raw_cksum(ic, 8u + 20u + tcp_bytes);
+	return (uint16_t)(off + 8 + 20 + tcp_bytes);
+}
+
+/* PMTUD input: a fragmentation-needed about our segment reaches TCP with the quoted flow, its
+ * sequence and the next-hop MTU; one not about a TCP segment of ours, or too short to quote 8
+ * bytes of it, is dropped and counted. */
+START_TEST(test_icmp_frag_needed)
+{
+	struct dp_net_conf c;
+	struct dp_net *n;
+	uint16_t len;
+
+	nt_conf(&c);
+	n = nt_net(&c);
+	memset(&nt_frag, 0, sizeof(nt_frag));
+	len = nt_build_frag_needed(buf, NT_OUR_IP, IPPROTO_TCP, 8, 1280);
+	nt_rx(n, nt_frame(buf, len), 1);
+	ck_assert_uint_eq(nt_frag.calls, 1);
+	ck_assert_uint_eq(nt_frag.lip, NT_OUR_IP);
+	ck_assert_uint_eq(nt_frag.rip, NT_PEER_IP);
+	ck_assert_uint_eq(nt_frag.lport, 8080);
+	ck_assert_uint_eq(nt_frag.rport, 40000);
+	ck_assert_uint_eq(nt_frag.seq, 0x11223344u);
+	ck_assert_uint_eq(nt_frag.mtu, 1280);
+	ck_assert_uint_eq(n->stat[DP_NET_STAT_ICMP_FRAG_NEEDED], 1);
+	/* quoting someone else's packet, or a UDP one */
+	len = nt_build_frag_needed(buf, NT_PEER_IP, IPPROTO_TCP, 8, 1280);
+	nt_rx(n, nt_frame(buf, len), 1);
+	len = nt_build_frag_needed(buf, NT_OUR_IP, IPPROTO_UDP, 8, 1280);
+	nt_rx(n, nt_frame(buf, len), 1);
+	ck_assert_uint_eq(n->drop[DP_NET_DROP_ICMP_TYPE], 2);
+	/* 4 bytes of the segment: no sequence number */
+	len = nt_build_frag_needed(buf, NT_OUR_IP, IPPROTO_TCP, 4, 1280);
+	nt_rx(n, nt_frame(buf, len), 1);
+	ck_assert_uint_eq(n->drop[DP_NET_DROP_ICMP_SHORT], 1);
+	ck_assert_uint_eq(nt_frag.calls, 1);
+	ck_assert_uint_eq(dp_net_drops_total(n), 3);
+	nt_teardown(n);
+}
+END_TEST
+
 START_TEST(test_icmp_rate_limit)
 {
 	struct dp_net_conf c;
@@ -1451,6 +1518,7 @@ net_suite(void)
 	tcase_add_test(icmp, test_icmp_echo);
 	tcase_add_test(icmp, test_icmp_echo_nop_options);
 	tcase_add_test(icmp, test_icmp_drops);
+	tcase_add_test(icmp, test_icmp_frag_needed);
 	tcase_add_test(icmp, test_icmp_rate_limit);
 	suite_add_tcase(s, icmp);
 	tcase_add_test(arp, test_arp_answer_and_learn);

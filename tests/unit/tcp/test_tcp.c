@@ -11,6 +11,7 @@
 
 #include <check.h>
 
+#include <dp/ip4.h>
 #include <dp/proto/tcp.h>
 #include <dp/tcp.h>
 
@@ -1206,6 +1207,57 @@ START_TEST(rx_hold_window)
 END_TEST
 
 static void
+frag_needed_1280(struct h_env *e)
+{
+	uint32_t iss = h_iss(e, H_RPORT);
+
+	/* outside [SND.UNA, SND.MAX): ignored (RFC 5927) */
+	dp_tcp_icmp_frag_needed(e->t, H_LOCAL_IP, H_LPORT, H_REMOTE_IP, H_RPORT, iss + 1 + 5000,
+				1280);
+	/* no such connection */
+	dp_tcp_icmp_frag_needed(e->t, H_LOCAL_IP, H_LPORT, H_REMOTE_IP, H_RPORT + 1, iss + 1, 1280);
+	/* in flight: the MSS drops to 1280 - 40 - 12 */
+	dp_tcp_icmp_frag_needed(e->t, H_LOCAL_IP, H_LPORT, H_REMOTE_IP, H_RPORT, iss + 1 + 1448,
+				1280);
+	/* not lower than what is in use now */
+	dp_tcp_icmp_frag_needed(e->t, H_LOCAL_IP, H_LPORT, H_REMOTE_IP, H_RPORT, iss + 1, 1400);
+}
+
+/* PMTUD (RFC 1191): a router cannot forward our 1500-byte packets and says so; every segment in
+ * flight is lost, so all goes again at once in 1228-byte segments, with no congestion response. */
+START_TEST(pmtud)
+{
+	struct h_env *e = env_new();
+	static const struct h_row rows[] = {
+		PASSIVE_OPEN,
+		CALL(H_MS(100), send_3000),
+		OUT(H_MS(100), ".", 1, 1, -1, "", 1448),
+		OUT(H_MS(100), ".", 1449, 1, -1, "", 1448),
+		OUT(H_MS(100), "P.", 2897, 1, -1, "", 104),
+		CALL(H_MS(105), frag_needed_1280),
+		OUT(H_MS(105), ".", 1, 1, -1, "", 1228),
+		OUT(H_MS(105), ".", 1229, 1, -1, "", 1228),
+		OUT(H_MS(105), "P.", 2457, 1, -1, "", 544),
+		IN(H_MS(115), ".", 1, 3001, 1000, "ts=215", 0),
+		NOTHING(H_MS(500)),
+		END,
+	};
+	struct dp_tcp_info i;
+
+	START(e);
+	RUN(e, rows);
+	i = info_of(e, 0);
+	ck_assert_uint_eq(i.smss, 1228);
+	ck_assert_uint_ge(i.cwnd, 10 * 1448); /* no congestion response */
+	ck_assert_uint_eq(CNT(e, PMTU_UPDATES), 1);
+	ck_assert_uint_eq(CNT(e, DROP_ICMP_SEQ), 2);
+	ck_assert_uint_eq(CNT(e, DROP_ICMP_MTU), 1);
+	ck_assert_uint_eq(CNT(e, REXMIT_RTO), 0);
+	STOP(e);
+}
+END_TEST
+
+static void
 send_100k(struct h_env *e)
 {
 	if (h_send(e, h_app_for(e, 0), 100000) != 0)
@@ -1939,6 +1991,7 @@ tcp_suite(void)
 	tcase_add_test(tc, tlp_off);
 	tcase_add_test(tc, tx_room);
 	tcase_add_test(tc, rx_hold_window);
+	tcase_add_test(tc, pmtud);
 	tcase_add_test(tc, limited_xmit);
 	tcase_add_test(tc, iw10);
 	tcase_add_test(tc, persist);
