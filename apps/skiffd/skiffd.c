@@ -319,6 +319,8 @@ skiffd_configure(struct sk_config *cfg, const struct skiffd_opts *o)
 	if (rc == 0 && o->lcores != NULL)
 		rc = sk_config_set(cfg, "workers", "lcores", o->lcores, &err);
 	if (rc == 0)
+		rc = sk_config_check_memory(cfg, &err);
+	if (rc == 0)
 		return 0;
 	fprintf(stderr, "%s", err.msg);
 	fprintf(stderr, "skiffd: %u error%s in configuration; nothing started\n", err.count,

@@ -367,6 +367,8 @@ sk_main_configure(struct sk_main *m, const struct sk_main_opts *o)
 		rc = sk_main_apply_set(m, o->sets[i], &err);
 	if (rc == 0)
 		rc = sk_stack_resolve(&m->cfg, &m->stack, &err);
+	if (rc == 0)
+		rc = sk_config_check_memory(&m->cfg, &err);
 	if (rc != 0) {
 		fprintf(stderr, "%s", err.msg);
 		fprintf(stderr, "%s: %u error%s in configuration; nothing started\n", m->prog,

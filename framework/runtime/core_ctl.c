@@ -21,6 +21,7 @@
 #include <dp/pool.h>
 #include <dp/timer.h>
 
+#include "config_priv.h"
 #include "runtime_priv.h"
 
 const char *const sk_drop_names[SK_DROP_MAX] = {
@@ -99,15 +100,61 @@ sk_core_arena_destroy(unsigned arena)
 	(void)mallctl(name, NULL, NULL, NULL, 0);
 }
 
+/* The sizing of every worker's pool (one RX and one TX queue per port on every core, DPDK.md 3.1). */
+static void
+sk_core_pool_sizing(const struct sk_config *cfg, struct dp_pool_sizing *ps)
+{
+	memset(ps, 0, sizeof(*ps));
+	ps->burst = 32;
+	ps->in_flight = cfg->limits.mbufs_per_core;
+	ps->cache = cfg->limits.mbuf_cache;
+	for (unsigned p = 0; p < cfg->n_ports; p++) {
+		ps->rxd += cfg->ports[p].rxd;
+		ps->txd += cfg->ports[p].txd;
+	}
+}
+
+int
+sk_config_check_memory(const struct sk_config *cfg, struct sk_config_err *err)
+{
+	struct dp_pool_sizing ps;
+	uint64_t limit_mb, need_mb, obj;
+	struct rte_mempool_objsz sz;
+	unsigned line = 0;
+	uint32_t n;
+
+	if (cfg->eal.memory_mb != 0)
+		limit_mb = cfg->eal.memory_mb;
+	else if (cfg->eal.no_huge)
+		limit_mb = 64; /* the EAL's default with --no-huge */
+	else
+		return 0; /* hugepages are taken as needed */
+	sk_core_pool_sizing(cfg, &ps);
+	n = dp_pool_count(&ps);
+	obj = rte_mempool_calc_obj_size(sizeof(struct rte_mbuf) + RTE_MBUF_DEFAULT_BUF_SIZE, 0, &sz);
+	need_mb = ((uint64_t)n * obj * cfg->workers.n_cpus + (1u << 20) - 1) >> 20;
+	if (need_mb <= limit_mb)
+		return 0;
+	for (unsigned i = 0; i < cfg->n_schema; i++)
+		if (strcmp(cfg->schema[i].sec->name, "eal") == 0 && cfg->schema[i].seen[0] != UINT32_MAX)
+			line = cfg->schema[i].seen[0];
+	sk_config_errf(err,
+		       "%s:%u: [eal] memory_mb = %u%s: the worker pools alone need %llu MB (%u "
+		       "workers x %u mbufs of %llu bytes); raise memory_mb, or lower [limits] "
+		       "mbufs_per_core or the ports' rxd/txd",
+		       cfg->path, line, cfg->eal.memory_mb,
+		       cfg->eal.memory_mb == 0 ? " (64 MB with no_huge)" : "",
+		       (unsigned long long)need_mb, cfg->workers.n_cpus, n, (unsigned long long)obj);
+	return -ENOMEM;
+}
+
 static struct sk_core *
 sk_core_create(struct sk_runtime *rt, unsigned id, unsigned lcore)
 {
 	const struct sk_config *cfg = rt->cfg;
 	int socket = (int)rte_lcore_to_socket_id(lcore);
 	struct dp_timer_wheel_conf wc = {.tick_us = cfg->workers.timer_tick_us, .start_us = 0};
-	struct dp_pool_sizing ps = {.burst = 32,
-				    .in_flight = cfg->limits.mbufs_per_core,
-				    .cache = cfg->limits.mbuf_cache};
+	struct dp_pool_sizing ps;
 	struct sk_core *c;
 	char name[RTE_MEMPOOL_NAMESIZE];
 	void *mem;
@@ -129,11 +176,7 @@ sk_core_create(struct sk_runtime *rt, unsigned id, unsigned lcore)
 	c->wheel = dp_timer_wheel_init(mem, &wc);
 	if (c->wheel == NULL)
 		goto fail;
-	/* One RX and one TX queue per port on every core (DPDK.md 3.1). */
-	for (unsigned p = 0; p < cfg->n_ports; p++) {
-		ps.rxd += cfg->ports[p].rxd;
-		ps.txd += cfg->ports[p].txd;
-	}
+	sk_core_pool_sizing(cfg, &ps);
 	snprintf(name, sizeof(name), "sk_pool_%u", id);
 	c->pool = dp_pool_create(name, &ps, RTE_MBUF_DEFAULT_BUF_SIZE, socket);
 	if (c->pool == NULL) {

@@ -150,6 +150,16 @@ int sk_stack_config_add(struct sk_config *cfg, struct sk_stack_conf *sc);
 int sk_stack_resolve(const struct sk_config *cfg, struct sk_stack_conf *sc,
 		     struct sk_config_err *err);
 
+/**
+ * After loading: check that the worker pools fit the memory EAL is given, where that is fixed
+ * ([eal] memory_mb, or 64 MB with no_huge and memory_mb = 0): each worker's pool is sized from
+ * [limits] and the ports' rxd/txd (dp_pool_count()). Only a certain failure is reported (pools
+ * alone too big); hugepages without memory_mb grow on demand and are not checked. The error names
+ * file:line of [eal] and the keys to change; it is appended to @p err.
+ * @return 0 or -ENOMEM. Any thread.
+ */
+int sk_config_check_memory(const struct sk_config *cfg, struct sk_config_err *err);
+
 /** Name of a resolved kind: "native", "posix" or "none". Any thread. */
 const char *sk_stack_kind_name(unsigned kind);
 
