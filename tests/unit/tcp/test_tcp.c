@@ -1092,6 +1092,41 @@ START_TEST(recovery_probe)
 }
 END_TEST
 
+/* A tail loss of two segments with no new data to send: the probe resends the last bytes and the
+ * peer SACKs them, SND.UNA unmoved. That one SACK is all the peer will send (no more data goes
+ * out to draw duplicate ACKs), so it must start fast recovery by itself: the probe was sent 2 *
+ * SRTT after everything before it, and what is still missing below it is lost (RFC 8985 7.4,
+ * RACK's time rule). Waiting for DupThresh would leave the hole to the RTO. */
+START_TEST(tlp_tail_loss)
+{
+	struct h_env *e = env_new();
+	static const struct h_row rows[] = {
+		PASSIVE_OPEN,
+		CALL(H_MS(100), send_3000),
+		OUT(H_MS(100), ".", 1, 1, -1, "", 1448),
+		OUT(H_MS(100), ".", 1449, 1, -1, "", 1448),
+		OUT(H_MS(100), "P.", 2897, 1, -1, "", 104),
+		/* the first segment arrives, the other two are lost */
+		IN(H_MS(110), ".", 1, 1449, 1000, "ts=210", 0),
+		NOTHING(H_MS(129)),
+		OUT(H_MS(130), "P.", 1553, 1, -1, "", 1448), /* the probe at 2 * SRTT */
+		IN(H_MS(140), ".", 1, 1449, 1000, "ts=230 sack=1553:3001", 0),
+		OUT(H_MS(140), ".", 1449, 1, -1, "", 1448), /* the hole, at once */
+		IN(H_MS(150), ".", 1, 3001, 1000, "ts=240", 0),
+		NOTHING(H_MS(600)),
+		END,
+	};
+
+	START(e);
+	RUN(e, rows);
+	ck_assert_uint_eq(CNT(e, REXMIT_TLP), 1);
+	ck_assert_uint_eq(CNT(e, RECOVERY_ENTERED), 1);
+	ck_assert_uint_eq(CNT(e, REXMIT_RTO), 0);
+	ck_assert(!info_of(e, 0).in_recovery);
+	STOP(e);
+}
+END_TEST
+
 /* The probe is off when configured off: the same tail loss waits for the RTO. */
 START_TEST(tlp_off)
 {
@@ -1989,6 +2024,7 @@ tcp_suite(void)
 	tcase_add_test(tc, lost_rexmit);
 	tcase_add_test(tc, recovery_probe);
 	tcase_add_test(tc, tlp_off);
+	tcase_add_test(tc, tlp_tail_loss);
 	tcase_add_test(tc, tx_room);
 	tcase_add_test(tc, rx_hold_window);
 	tcase_add_test(tc, pmtud);
