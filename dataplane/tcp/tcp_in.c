@@ -635,6 +635,7 @@ dp_tcp_rcv_ack(struct dp_tcp_conn *c, const struct dp_tcp_seg *seg)
 	uint32_t ack = seg->ack;
 	uint32_t wnd = seg->wnd << c->snd_wscale;
 	uint32_t sacked_before = c->sacked_bytes;
+	uint32_t una = dp_tcp_seq_gt(ack, c->snd_una) ? ack : c->snd_una; /* after this ACK */
 	bool sack_new;
 
 	if (c->sack_ok && seg->nsack > 0)
@@ -642,13 +643,14 @@ dp_tcp_rcv_ack(struct dp_tcp_conn *c, const struct dp_tcp_seg *seg)
 	sack_new = c->sacked_bytes > sacked_before;
 	/* Lost retransmission: data first sent after the last hole retransmission was SACKed, so
 	 * every retransmission before it that is still a hole was lost too (no reordering assumed,
-	 * as in fast retransmit itself). Walk the holes again from SND.UNA. */
+	 * as in fast retransmit itself). Walk the holes again from SND.UNA as this ACK leaves it: a
+	 * retransmission it covers arrived. */
 	if (c->in_recovery && c->rxt_fence_on && c->sb_n > 0 &&
-	    dp_tcp_seq_gt(c->sb[c->sb_n - 1][1], c->rxt_fence) &&
-	    dp_tcp_seq_gt(c->high_rxt, c->snd_una) && !dp_tcp_sb_contains(c, c->snd_una, &(uint32_t){0})) {
+	    dp_tcp_seq_gt(c->sb[c->sb_n - 1][1], c->rxt_fence) && dp_tcp_seq_gt(c->high_rxt, una) &&
+	    !dp_tcp_sb_contains(c, una, &(uint32_t){0})) {
 		DP_TCP_CNT(t, REXMIT_LOST);
 		c->rxt_fence_on = false;
-		c->high_rxt = c->snd_una;
+		c->high_rxt = una;
 		dp_tcp_out_push(c);
 	}
 

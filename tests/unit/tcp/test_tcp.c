@@ -1062,6 +1062,53 @@ START_TEST(lost_rexmit)
 }
 END_TEST
 
+/* One ACK both covers the fast retransmission (it arrived) and SACKs data first sent after it
+ * (segment 9 was lost too): no retransmission was lost, so REXMIT_LOST must not count one. The
+ * check has to look at SND.UNA after this ACK, not before it. */
+START_TEST(lost_rexmit_acked)
+{
+	struct h_env *e = env_new();
+	static const struct h_row rows[] = {
+		PASSIVE_OPEN,
+		CALL(H_MS(100), send_10seg),
+		OUT(H_MS(100), ".", 1, 1, -1, "", 1448),
+		OUT(H_MS(100), ".", 1449, 1, -1, "", 1448),
+		OUT(H_MS(100), ".", 2897, 1, -1, "", 1448),
+		OUT(H_MS(100), ".", 4345, 1, -1, "", 1448),
+		OUT(H_MS(100), ".", 5793, 1, -1, "", 1448),
+		OUT(H_MS(100), ".", 7241, 1, -1, "", 1448),
+		OUT(H_MS(100), ".", 8689, 1, -1, "", 1448),
+		OUT(H_MS(100), ".", 10137, 1, -1, "", 1448),
+		OUT(H_MS(100), ".", 11585, 1, -1, "", 1448),
+		OUT(H_MS(100), "P.", 13033, 1, -1, "", 1448),
+		IN(H_MS(110), ".", 1, 1, 1000, "ts=200 sack=1449:2897", 0),
+		IN(H_MS(111), ".", 1, 1, 1000, "ts=201 sack=1449:4345", 0),
+		IN(H_MS(112), ".", 1, 1, 1000, "ts=202 sack=1449:5793", 0),
+		OUT(H_MS(112), ".", 1, 1, -1, "", 1448), /* fast retransmit */
+		CALL(H_MS(113), send_2seg),
+		NOTHING(H_MS(113)),
+		IN(H_MS(114), ".", 1, 1, 1000, "ts=204 sack=1449:10137", 0),
+		OUT(H_MS(114), ".", 14481, 1, -1, "", 1448),
+		IN(H_MS(115), ".", 1, 1, 1000, "ts=205 sack=1449:11585", 0),
+		OUT(H_MS(115), "P.", 15929, 1, -1, "", 1448),
+		/* the retransmission arrived; segment 9 is missing, 10 and the first new one not */
+		IN(H_MS(116), ".", 1, 11585, 1000, "ts=206 sack=13033:15929", 0),
+		OUT(H_MS(116), ".", 11585, 1, -1, "", 1448), /* partial ACK: the next hole */
+		IN(H_MS(125), ".", 1, 17377, 1000, "ts=215", 0),
+		NOTHING(H_MS(500)),
+		END,
+	};
+
+	START(e);
+	RUN(e, rows);
+	ck_assert_uint_eq(CNT(e, REXMIT_FAST), 1);
+	ck_assert_uint_eq(CNT(e, REXMIT_LOST), 0);
+	ck_assert_uint_eq(CNT(e, REXMIT_RTO), 0);
+	ck_assert(!info_of(e, 0).in_recovery);
+	STOP(e);
+}
+END_TEST
+
 /* The retransmission is lost and nothing is sent after it, so SACK cannot show it: the probe
  * timeout (2 * SRTT = 20 ms) resends the first hole long before the 200 ms RTO. */
 START_TEST(recovery_probe)
@@ -2022,6 +2069,7 @@ tcp_suite(void)
 	tcase_add_test(tc, sack_recovery);
 	tcase_add_test(tc, sack_on_data_acks);
 	tcase_add_test(tc, lost_rexmit);
+	tcase_add_test(tc, lost_rexmit_acked);
 	tcase_add_test(tc, recovery_probe);
 	tcase_add_test(tc, tlp_off);
 	tcase_add_test(tc, tlp_tail_loss);
