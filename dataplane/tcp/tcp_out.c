@@ -599,31 +599,40 @@ dp_tcp_sack_recovery_send(struct dp_tcp_conn *c)
 	}
 }
 
+/* The probe that resends the first hole, at SND.UNA up to the next SACKed range. */
+static void
+dp_tcp_tlp_hole(struct dp_tcp_conn *c)
+{
+	uint32_t len =
+		dp_tcp_umin(dp_tcp_seg_max(c), dp_tcp_seq_min(c->snd_max, c->snd_end) - c->snd_una);
+	unsigned i;
+
+	for (i = 0; i < c->sb_n; i++)
+		if (dp_tcp_seq_gt(c->sb[i][0], c->snd_una) &&
+		    dp_tcp_seq_lt(c->sb[i][0], c->snd_una + len))
+			len = c->sb[i][0] - c->snd_una;
+	if (len == 0 || dp_tcp_sb_contains(c, c->snd_una, &(uint32_t){0}) ||
+	    dp_tcp_emit(c, c->snd_una, len, DP_TCP_ACK | DP_TCP_PSH) < 0)
+		return;
+	DP_TCP_CNT(c->t, REXMIT_TLP);
+	c->high_rxt = dp_tcp_seq_max(c->high_rxt, c->snd_una + len);
+	c->rxt_fence = c->snd_max;
+	c->rxt_fence_on = true;
+	c->rtt_timing = false;
+}
+
 /* RFC 8985 7.3: the probe timeout fired. Send one new segment if the peer's window allows it
  * (cwnd is not consulted), else retransmit the last segment sent; either draws an ACK whose SACK
  * blocks let fast recovery repair a tail loss instead of the RTO. In recovery, 2*SRTT without
- * progress means the retransmission at SND.UNA was lost too: resend the first hole. */
+ * progress means the retransmission at SND.UNA was lost too: resend the first hole. The hole
+ * too when the peer has SACKed data already: the last segment may be among it, and resending
+ * that would draw only a duplicate SACK (RFC 8985 leaves this case to RACK, which we lack). */
 void
 dp_tcp_tlp_send(struct dp_tcp_conn *c)
 {
 	if (c->in_recovery) {
-		uint32_t len = dp_tcp_umin(dp_tcp_seg_max(c), dp_tcp_seq_min(c->snd_max, c->snd_end) -
-								   c->snd_una);
-		unsigned i;
-
 		c->tlp_out = true;
-		for (i = 0; i < c->sb_n; i++)
-			if (dp_tcp_seq_gt(c->sb[i][0], c->snd_una) &&
-			    dp_tcp_seq_lt(c->sb[i][0], c->snd_una + len))
-				len = c->sb[i][0] - c->snd_una;
-		if (len == 0 || dp_tcp_sb_contains(c, c->snd_una, &(uint32_t){0}) ||
-		    dp_tcp_emit(c, c->snd_una, len, DP_TCP_ACK | DP_TCP_PSH) < 0)
-			return;
-		DP_TCP_CNT(c->t, REXMIT_TLP);
-		c->high_rxt = dp_tcp_seq_max(c->high_rxt, c->snd_una + len);
-		c->rxt_fence = c->snd_max;
-		c->rxt_fence_on = true;
-		c->rtt_timing = false;
+		dp_tcp_tlp_hole(c);
 		return;
 	}
 	uint32_t segmax = dp_tcp_seg_max(c);
@@ -653,6 +662,10 @@ dp_tcp_tlp_send(struct dp_tcp_conn *c)
 	}
 	if (dp_tcp_seq_leq(data_end, c->snd_una))
 		return; /* only a FIN is out: the RTO resends it */
+	if (c->sb_n > 0) {
+		dp_tcp_tlp_hole(c);
+		return;
+	}
 	len = dp_tcp_umin(segmax, data_end - c->snd_una);
 	seq = data_end - len;
 	if (dp_tcp_emit(c, seq, len, DP_TCP_ACK | DP_TCP_PSH) < 0)

@@ -1174,6 +1174,32 @@ START_TEST(tlp_tail_loss)
 }
 END_TEST
 
+/* Segment 7 of 8 lost, 8 SACKed, nothing new to send: the probe resends the hole. The last
+ * segment, RFC 8985's default probe, is already SACKed: resending it draws only a duplicate
+ * SACK, and the hole would wait for the RTO. */
+START_TEST(tlp_sacked_tail)
+{
+	struct h_env *e = env_new();
+	static const struct h_row rows[] = {
+		PASSIVE_OPEN,
+		CALL(H_MS(100), send_8seg),
+		OUT_8SEG_AT_100,
+		IN(H_MS(110), ".", 1, 8689, 1000, "ts=200 sack=10137:11585", 0),
+		NOTHING(H_MS(129)),
+		OUT(H_MS(130), ".", 8689, 1, -1, "", 1448), /* the probe: the hole */
+		IN(H_MS(140), ".", 1, 11585, 1000, "ts=230", 0),
+		NOTHING(H_MS(600)),
+		END,
+	};
+
+	START(e);
+	RUN(e, rows);
+	ck_assert_uint_eq(CNT(e, REXMIT_TLP), 1);
+	ck_assert_uint_eq(CNT(e, REXMIT_RTO), 0);
+	STOP(e);
+}
+END_TEST
+
 /* The probe is off when configured off: the same tail loss waits for the RTO. */
 START_TEST(tlp_off)
 {
@@ -2073,6 +2099,7 @@ tcp_suite(void)
 	tcase_add_test(tc, recovery_probe);
 	tcase_add_test(tc, tlp_off);
 	tcase_add_test(tc, tlp_tail_loss);
+	tcase_add_test(tc, tlp_sacked_tail);
 	tcase_add_test(tc, tx_room);
 	tcase_add_test(tc, rx_hold_window);
 	tcase_add_test(tc, pmtud);
