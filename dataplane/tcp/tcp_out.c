@@ -660,8 +660,12 @@ dp_tcp_tlp_send(struct dp_tcp_conn *c)
 		c->snd_max = dp_tcp_seq_max(c->snd_max, c->snd_nxt);
 		return;
 	}
-	if (dp_tcp_seq_leq(data_end, c->snd_una))
-		return; /* only a FIN is out: the RTO resends it */
+	if (dp_tcp_seq_leq(data_end, c->snd_una)) {
+		/* Only a FIN is out: it is the last segment, so it is the probe. */
+		if (c->fin_pending && dp_tcp_emit(c, c->snd_end, 0, DP_TCP_ACK | DP_TCP_FIN) == 0)
+			DP_TCP_CNT(c->t, REXMIT_TLP);
+		return;
+	}
 	if (c->sb_n > 0) {
 		dp_tcp_tlp_hole(c);
 		return;

@@ -1200,6 +1200,32 @@ START_TEST(tlp_sacked_tail)
 }
 END_TEST
 
+/* Only our FIN is out and the probe timeout (2 * SRTT + the peer's delayed ACK allowance, 220
+ * ms) comes before the RTO (1 s here): the probe is the FIN again. A probe that sends nothing
+ * would only push the RTO back by 220 ms. */
+START_TEST(tlp_fin_only)
+{
+	struct h_env *e = env_new();
+	static const struct h_row rows[] = {
+		PASSIVE_OPEN,
+		CALL(H_MS(100), do_close),
+		OUT(H_MS(100), "F.", 1, 1, -1, "", 0),
+		NOTHING(H_MS(319)),
+		OUT(H_MS(320), "F.", 1, 1, -1, "", 0), /* the probe */
+		IN(H_MS(330), ".", 1, 2, 1000, "ts=230", 0),
+		NOTHING(H_MS(3000)),
+		END,
+	};
+
+	e->conf.rto_min_us = 1000000;
+	START(e);
+	RUN(e, rows);
+	ck_assert_uint_eq(CNT(e, REXMIT_TLP), 1);
+	ck_assert_uint_eq(CNT(e, REXMIT_RTO), 0);
+	STOP(e);
+}
+END_TEST
+
 /* The probe is off when configured off: the same tail loss waits for the RTO. */
 START_TEST(tlp_off)
 {
@@ -2100,6 +2126,7 @@ tcp_suite(void)
 	tcase_add_test(tc, tlp_off);
 	tcase_add_test(tc, tlp_tail_loss);
 	tcase_add_test(tc, tlp_sacked_tail);
+	tcase_add_test(tc, tlp_fin_only);
 	tcase_add_test(tc, tx_room);
 	tcase_add_test(tc, rx_hold_window);
 	tcase_add_test(tc, pmtud);
