@@ -755,13 +755,14 @@ dp_tcp_rcv_ack(struct dp_tcp_conn *c, const struct dp_tcp_seg *seg)
 				c->cwnd += c->smss; /* RFC 5681 3.2 step 4: inflate */
 			dp_tcp_out_push(c);
 		} else if ((c->dupacks >= 3 || (c->sack_ok && c->sacked_bytes > 2u * c->smss) ||
-			    (c->tlp_out && sack_new)) &&
+			    (c->tlp_out && sack_new &&
+			     dp_tcp_seq_geq(c->sb[c->sb_n - 1][1], c->tlp_high))) &&
 			   dp_tcp_seq_geq(ack, c->recover)) {
 			/* DupThresh reached, or RFC 6675 IsLost(SND.UNA): more than
-			 * (DupThresh - 1) * SMSS bytes SACKed above it, or new SACK information
-			 * drawn by a tail loss probe: what is still missing below was sent at
-			 * least a probe timeout (2 * SRTT) earlier, so it is lost (RFC 8985 7.4,
-			 * RACK's time rule), and at the tail no more duplicates will come. */
+			 * (DupThresh - 1) * SMSS bytes SACKed above it, or the SACK of a tail loss
+			 * probe's data: what is still missing below was sent at least a probe
+			 * timeout (2 * SRTT) before it, so it is lost (RFC 8985 7.4, RACK's time
+			 * rule), and at the tail no more duplicates will come. */
 			dp_tcp_enter_recovery(c);
 		} else if (c->dupacks < 3) {
 			/* RFC 3042 limited transmit: one new segment per dup ACK 1 and 2. */

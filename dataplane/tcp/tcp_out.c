@@ -615,6 +615,7 @@ dp_tcp_tlp_hole(struct dp_tcp_conn *c)
 	    dp_tcp_emit(c, c->snd_una, len, DP_TCP_ACK | DP_TCP_PSH) < 0)
 		return;
 	DP_TCP_CNT(c->t, REXMIT_TLP);
+	c->tlp_high = c->snd_una + len;
 	c->high_rxt = dp_tcp_seq_max(c->high_rxt, c->snd_una + len);
 	c->rxt_fence = c->snd_max;
 	c->rxt_fence_on = true;
@@ -630,6 +631,7 @@ dp_tcp_tlp_hole(struct dp_tcp_conn *c)
 void
 dp_tcp_tlp_send(struct dp_tcp_conn *c)
 {
+	c->tlp_high = c->snd_max + 1; /* beyond any SACK until a probe goes out */
 	if (c->in_recovery) {
 		c->tlp_out = true;
 		dp_tcp_tlp_hole(c);
@@ -656,6 +658,7 @@ dp_tcp_tlp_send(struct dp_tcp_conn *c)
 		if (dp_tcp_emit(c, c->snd_nxt, len, flags) < 0)
 			return;
 		DP_TCP_CNT(c->t, REXMIT_TLP);
+		c->tlp_high = c->snd_nxt + len;
 		c->snd_nxt += len + ((flags & DP_TCP_FIN) ? 1 : 0);
 		c->snd_max = dp_tcp_seq_max(c->snd_max, c->snd_nxt);
 		return;
@@ -675,6 +678,7 @@ dp_tcp_tlp_send(struct dp_tcp_conn *c)
 	if (dp_tcp_emit(c, seq, len, DP_TCP_ACK | DP_TCP_PSH) < 0)
 		return;
 	DP_TCP_CNT(c->t, REXMIT_TLP);
+	c->tlp_high = data_end;
 	c->rtt_timing = false; /* Karn: the timed segment may be the one resent */
 }
 

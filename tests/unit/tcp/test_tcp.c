@@ -1226,6 +1226,33 @@ START_TEST(tlp_fin_only)
 }
 END_TEST
 
+/* After a probe, a SACK that does not reach the probe's data (segment 2 SACKed, 1 not yet: late,
+ * reordered ACKs) is no loss signal by itself: only the probe's own SACK is (RACK's rule: what was
+ * sent before a delivered segment by more than the reordering window). No recovery. */
+START_TEST(tlp_sack_below_probe)
+{
+	struct h_env *e = env_new();
+	static const struct h_row rows[] = {
+		PASSIVE_OPEN,
+		CALL(H_MS(100), send_8seg),
+		OUT_8SEG_AT_100,
+		NOTHING(H_MS(119)),
+		OUT(H_MS(120), "P.", 10137, 1, -1, "", 1448), /* the probe: the last segment */
+		IN(H_MS(125), ".", 1, 1, 1000, "ts=225 sack=1449:2897", 0),
+		NOTHING(H_MS(125)),
+		IN(H_MS(126), ".", 1, 11585, 1000, "ts=226", 0),
+		NOTHING(H_MS(600)),
+		END,
+	};
+
+	START(e);
+	RUN(e, rows);
+	ck_assert_uint_eq(CNT(e, REXMIT_TLP), 1);
+	ck_assert_uint_eq(CNT(e, RECOVERY_ENTERED), 0);
+	STOP(e);
+}
+END_TEST
+
 /* The probe is off when configured off: the same tail loss waits for the RTO. */
 START_TEST(tlp_off)
 {
@@ -2127,6 +2154,7 @@ tcp_suite(void)
 	tcase_add_test(tc, tlp_tail_loss);
 	tcase_add_test(tc, tlp_sacked_tail);
 	tcase_add_test(tc, tlp_fin_only);
+	tcase_add_test(tc, tlp_sack_below_probe);
 	tcase_add_test(tc, tx_room);
 	tcase_add_test(tc, rx_hold_window);
 	tcase_add_test(tc, pmtud);
