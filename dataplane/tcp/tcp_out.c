@@ -783,6 +783,8 @@ dp_tcp_output_data(struct dp_tcp_conn *c)
 void
 dp_tcp_output(struct dp_tcp_conn *c)
 {
+	uint32_t max0;
+
 	switch (c->state) {
 	case DP_TCP_CLOSED:
 	case DP_TCP_LISTEN:
@@ -800,6 +802,7 @@ dp_tcp_output(struct dp_tcp_conn *c)
 	default:
 		break;
 	}
+	max0 = c->snd_max;
 	dp_tcp_output_data(c);
 	if (c->ack_now)
 		dp_tcp_send_ack(c);
@@ -809,8 +812,10 @@ dp_tcp_output(struct dp_tcp_conn *c)
 		uint64_t pto;
 
 		/* The RTO keeps running across sends (RFC 6298 5.1); a probe becomes due again
-		 * once new data went out (RFC 8985 7.2). */
-		if (c->tmode == DP_TCP_TM_RTO ? dp_tcp_pto(c, &pto) : c->tmode != DP_TCP_TM_TLP)
+		 * once new data went out, and a pending one restarts then (RFC 8985 7.2). */
+		if (c->tmode == DP_TCP_TM_RTO	 ? dp_tcp_pto(c, &pto)
+		    : c->tmode == DP_TCP_TM_TLP ? c->snd_max != max0
+						 : true)
 			dp_tcp_timer_rearm(c);
 	} else if (c->snd_end != c->snd_nxt) {
 		if (c->tmode != DP_TCP_TM_PERSIST)

@@ -1253,6 +1253,34 @@ START_TEST(tlp_sack_below_probe)
 }
 END_TEST
 
+/* New data sent while the probe timer runs restarts it (RFC 8985 7.2): the probe is due 2 * SRTT
+ * after the last transmission, not after the first one (here 135 ms, not 120 ms). */
+START_TEST(tlp_restart_on_send)
+{
+	struct h_env *e = env_new();
+	static const struct h_row rows[] = {
+		PASSIVE_OPEN,
+		CALL(H_MS(100), send_2seg),
+		OUT(H_MS(100), ".", 1, 1, -1, "", 1448),
+		OUT(H_MS(100), "P.", 1449, 1, -1, "", 1448),
+		CALL(H_MS(115), send_2seg),
+		OUT(H_MS(115), ".", 2897, 1, -1, "", 1448),
+		OUT(H_MS(115), "P.", 4345, 1, -1, "", 1448),
+		NOTHING(H_MS(134)),
+		OUT(H_MS(135), "P.", 4345, 1, -1, "", 1448), /* the probe */
+		IN(H_MS(140), ".", 1, 5793, 1000, "ts=240", 0),
+		NOTHING(H_MS(600)),
+		END,
+	};
+
+	START(e);
+	RUN(e, rows);
+	ck_assert_uint_eq(CNT(e, REXMIT_TLP), 1);
+	ck_assert_uint_eq(CNT(e, REXMIT_RTO), 0);
+	STOP(e);
+}
+END_TEST
+
 /* The probe is off when configured off: the same tail loss waits for the RTO. */
 START_TEST(tlp_off)
 {
@@ -2155,6 +2183,7 @@ tcp_suite(void)
 	tcase_add_test(tc, tlp_sacked_tail);
 	tcase_add_test(tc, tlp_fin_only);
 	tcase_add_test(tc, tlp_sack_below_probe);
+	tcase_add_test(tc, tlp_restart_on_send);
 	tcase_add_test(tc, tx_room);
 	tcase_add_test(tc, rx_hold_window);
 	tcase_add_test(tc, pmtud);
