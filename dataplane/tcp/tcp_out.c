@@ -810,12 +810,17 @@ dp_tcp_output(struct dp_tcp_conn *c)
 	 */
 	if (c->snd_max != c->snd_una) {
 		uint64_t pto;
+		bool due;
 
 		/* The RTO keeps running across sends (RFC 6298 5.1); a probe becomes due again
 		 * once new data went out, and a pending one restarts then (RFC 8985 7.2). */
-		if (c->tmode == DP_TCP_TM_RTO	 ? dp_tcp_pto(c, &pto)
-		    : c->tmode == DP_TCP_TM_TLP ? c->snd_max != max0
-						 : true)
+		if (c->tmode == DP_TCP_TM_RTO)
+			due = dp_tcp_pto(c, &pto);
+		else if (c->tmode == DP_TCP_TM_TLP)
+			due = c->snd_max != max0;
+		else
+			due = true;
+		if (due)
 			dp_tcp_timer_rearm(c);
 	} else if (c->snd_end != c->snd_nxt) {
 		if (c->tmode != DP_TCP_TM_PERSIST)
