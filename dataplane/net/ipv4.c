@@ -269,7 +269,9 @@ dp_ip4_tx_cksum(struct dp_net *n, struct rte_mbuf *m, struct rte_ipv4_hdr *ip, u
 unsigned
 dp_ip4_tx_room(struct dp_net *n)
 {
-	if (unlikely(n->tx_n >= DP_NET_TX_MAX - DP_NET_TX_MAX / 8))
+	/* Not while the port refuses everything (tx_stuck): each query would count as a flush
+	 * of the stuck rule, dropping one packet per 64 queries; the loop's flush retries. */
+	if (unlikely(n->tx_n >= DP_NET_TX_MAX - DP_NET_TX_MAX / 8 && n->tx_stuck == 0))
 		(void)dp_net_tx_flush(n);
 	return DP_NET_TX_MAX - n->tx_n;
 }

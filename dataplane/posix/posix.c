@@ -48,7 +48,9 @@ dp_posix_conn_kill(struct dp_posix *p, struct dp_posix_conn *c, int err, bool rs
 		return;
 	if (c->state == DP_POSIX_CONNECTING && err != 0 && err != -ECONNABORTED)
 		c->flags |= DP_POSIX_F_REAP_CONN;
-	c->flags &= ~(DP_POSIX_F_N_CONN | DP_POSIX_F_N_WR);
+	/* Paused no more: a release after this (in closed(), say) must not put the slot back
+	 * on the rx list, where it would stay linked once freed and reused. */
+	c->flags &= ~(DP_POSIX_F_N_CONN | DP_POSIX_F_N_WR | DP_POSIX_F_RX_PAUSED);
 	dp_posix_rx_del(p, c);
 	dp_posix_tx_del(p, c);
 	dp_posix_drain_del(p, c);

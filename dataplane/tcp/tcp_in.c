@@ -635,6 +635,7 @@ dp_tcp_rcv_ack(struct dp_tcp_conn *c, const struct dp_tcp_seg *seg)
 	uint32_t ack = seg->ack;
 	uint32_t wnd = seg->wnd << c->snd_wscale;
 	uint32_t sacked_before = c->sacked_bytes;
+	uint32_t una = dp_tcp_seq_gt(ack, c->snd_una) ? ack : c->snd_una; /* after this ACK */
 	bool sack_new;
 
 	if (c->sack_ok && seg->nsack > 0)
@@ -642,13 +643,14 @@ dp_tcp_rcv_ack(struct dp_tcp_conn *c, const struct dp_tcp_seg *seg)
 	sack_new = c->sacked_bytes > sacked_before;
 	/* Lost retransmission: data first sent after the last hole retransmission was SACKed, so
 	 * every retransmission before it that is still a hole was lost too (no reordering assumed,
-	 * as in fast retransmit itself). Walk the holes again from SND.UNA. */
+	 * as in fast retransmit itself). Walk the holes again from SND.UNA as this ACK leaves it: a
+	 * retransmission it covers arrived. */
 	if (c->in_recovery && c->rxt_fence_on && c->sb_n > 0 &&
-	    dp_tcp_seq_gt(c->sb[c->sb_n - 1][1], c->rxt_fence) &&
-	    dp_tcp_seq_gt(c->high_rxt, c->snd_una) && !dp_tcp_sb_contains(c, c->snd_una, &(uint32_t){0})) {
+	    dp_tcp_seq_gt(c->sb[c->sb_n - 1][1], c->rxt_fence) && dp_tcp_seq_gt(c->high_rxt, una) &&
+	    !dp_tcp_sb_contains(c, una, &(uint32_t){0})) {
 		DP_TCP_CNT(t, REXMIT_LOST);
 		c->rxt_fence_on = false;
-		c->high_rxt = c->snd_una;
+		c->high_rxt = una;
 		dp_tcp_out_push(c);
 	}
 
@@ -752,10 +754,15 @@ dp_tcp_rcv_ack(struct dp_tcp_conn *c, const struct dp_tcp_seg *seg)
 			if (!c->sack_ok)
 				c->cwnd += c->smss; /* RFC 5681 3.2 step 4: inflate */
 			dp_tcp_out_push(c);
-		} else if ((c->dupacks >= 3 || (c->sack_ok && c->sacked_bytes > 2u * c->smss)) &&
+		} else if ((c->dupacks >= 3 || (c->sack_ok && c->sacked_bytes > 2u * c->smss) ||
+			    (c->tlp_out && sack_new &&
+			     dp_tcp_seq_geq(c->sb[c->sb_n - 1][1], c->tlp_high))) &&
 			   dp_tcp_seq_geq(ack, c->recover)) {
 			/* DupThresh reached, or RFC 6675 IsLost(SND.UNA): more than
-			 * (DupThresh - 1) * SMSS bytes SACKed above it. */
+			 * (DupThresh - 1) * SMSS bytes SACKed above it, or the SACK of a tail loss
+			 * probe's data: what is still missing below was sent at least a probe
+			 * timeout (2 * SRTT) before it, so it is lost (RFC 8985 7.4, RACK's time
+			 * rule), and at the tail no more duplicates will come. */
 			dp_tcp_enter_recovery(c);
 		} else if (c->dupacks < 3) {
 			/* RFC 3042 limited transmit: one new segment per dup ACK 1 and 2. */

@@ -599,31 +599,42 @@ dp_tcp_sack_recovery_send(struct dp_tcp_conn *c)
 	}
 }
 
+/* The probe that resends the first hole, at SND.UNA up to the next SACKed range. */
+static void
+dp_tcp_tlp_hole(struct dp_tcp_conn *c)
+{
+	uint32_t len =
+		dp_tcp_umin(dp_tcp_seg_max(c), dp_tcp_seq_min(c->snd_max, c->snd_end) - c->snd_una);
+	unsigned i;
+
+	for (i = 0; i < c->sb_n; i++)
+		if (dp_tcp_seq_gt(c->sb[i][0], c->snd_una) &&
+		    dp_tcp_seq_lt(c->sb[i][0], c->snd_una + len))
+			len = c->sb[i][0] - c->snd_una;
+	if (len == 0 || dp_tcp_sb_contains(c, c->snd_una, &(uint32_t){0}) ||
+	    dp_tcp_emit(c, c->snd_una, len, DP_TCP_ACK | DP_TCP_PSH) < 0)
+		return;
+	DP_TCP_CNT(c->t, REXMIT_TLP);
+	c->tlp_high = c->snd_una + len;
+	c->high_rxt = dp_tcp_seq_max(c->high_rxt, c->snd_una + len);
+	c->rxt_fence = c->snd_max;
+	c->rxt_fence_on = true;
+	c->rtt_timing = false;
+}
+
 /* RFC 8985 7.3: the probe timeout fired. Send one new segment if the peer's window allows it
  * (cwnd is not consulted), else retransmit the last segment sent; either draws an ACK whose SACK
  * blocks let fast recovery repair a tail loss instead of the RTO. In recovery, 2*SRTT without
- * progress means the retransmission at SND.UNA was lost too: resend the first hole. */
+ * progress means the retransmission at SND.UNA was lost too: resend the first hole. The hole
+ * too when the peer has SACKed data already: the last segment may be among it, and resending
+ * that would draw only a duplicate SACK (RFC 8985 leaves this case to RACK, which we lack). */
 void
 dp_tcp_tlp_send(struct dp_tcp_conn *c)
 {
+	c->tlp_high = c->snd_max + 1; /* beyond any SACK until a probe goes out */
 	if (c->in_recovery) {
-		uint32_t len = dp_tcp_umin(dp_tcp_seg_max(c), dp_tcp_seq_min(c->snd_max, c->snd_end) -
-								   c->snd_una);
-		unsigned i;
-
 		c->tlp_out = true;
-		for (i = 0; i < c->sb_n; i++)
-			if (dp_tcp_seq_gt(c->sb[i][0], c->snd_una) &&
-			    dp_tcp_seq_lt(c->sb[i][0], c->snd_una + len))
-				len = c->sb[i][0] - c->snd_una;
-		if (len == 0 || dp_tcp_sb_contains(c, c->snd_una, &(uint32_t){0}) ||
-		    dp_tcp_emit(c, c->snd_una, len, DP_TCP_ACK | DP_TCP_PSH) < 0)
-			return;
-		DP_TCP_CNT(c->t, REXMIT_TLP);
-		c->high_rxt = dp_tcp_seq_max(c->high_rxt, c->snd_una + len);
-		c->rxt_fence = c->snd_max;
-		c->rxt_fence_on = true;
-		c->rtt_timing = false;
+		dp_tcp_tlp_hole(c);
 		return;
 	}
 	uint32_t segmax = dp_tcp_seg_max(c);
@@ -647,17 +658,27 @@ dp_tcp_tlp_send(struct dp_tcp_conn *c)
 		if (dp_tcp_emit(c, c->snd_nxt, len, flags) < 0)
 			return;
 		DP_TCP_CNT(c->t, REXMIT_TLP);
+		c->tlp_high = c->snd_nxt + len;
 		c->snd_nxt += len + ((flags & DP_TCP_FIN) ? 1 : 0);
 		c->snd_max = dp_tcp_seq_max(c->snd_max, c->snd_nxt);
 		return;
 	}
-	if (dp_tcp_seq_leq(data_end, c->snd_una))
-		return; /* only a FIN is out: the RTO resends it */
+	if (dp_tcp_seq_leq(data_end, c->snd_una)) {
+		/* Only a FIN is out: it is the last segment, so it is the probe. */
+		if (c->fin_pending && dp_tcp_emit(c, c->snd_end, 0, DP_TCP_ACK | DP_TCP_FIN) == 0)
+			DP_TCP_CNT(c->t, REXMIT_TLP);
+		return;
+	}
+	if (c->sb_n > 0) {
+		dp_tcp_tlp_hole(c);
+		return;
+	}
 	len = dp_tcp_umin(segmax, data_end - c->snd_una);
 	seq = data_end - len;
 	if (dp_tcp_emit(c, seq, len, DP_TCP_ACK | DP_TCP_PSH) < 0)
 		return;
 	DP_TCP_CNT(c->t, REXMIT_TLP);
+	c->tlp_high = data_end;
 	c->rtt_timing = false; /* Karn: the timed segment may be the one resent */
 }
 
@@ -762,6 +783,8 @@ dp_tcp_output_data(struct dp_tcp_conn *c)
 void
 dp_tcp_output(struct dp_tcp_conn *c)
 {
+	uint32_t max0;
+
 	switch (c->state) {
 	case DP_TCP_CLOSED:
 	case DP_TCP_LISTEN:
@@ -779,6 +802,7 @@ dp_tcp_output(struct dp_tcp_conn *c)
 	default:
 		break;
 	}
+	max0 = c->snd_max;
 	dp_tcp_output_data(c);
 	if (c->ack_now)
 		dp_tcp_send_ack(c);
@@ -786,10 +810,17 @@ dp_tcp_output(struct dp_tcp_conn *c)
 	 */
 	if (c->snd_max != c->snd_una) {
 		uint64_t pto;
+		bool due;
 
 		/* The RTO keeps running across sends (RFC 6298 5.1); a probe becomes due again
-		 * once new data went out (RFC 8985 7.2). */
-		if (c->tmode == DP_TCP_TM_RTO ? dp_tcp_pto(c, &pto) : c->tmode != DP_TCP_TM_TLP)
+		 * once new data went out, and a pending one restarts then (RFC 8985 7.2). */
+		if (c->tmode == DP_TCP_TM_RTO)
+			due = dp_tcp_pto(c, &pto);
+		else if (c->tmode == DP_TCP_TM_TLP)
+			due = c->snd_max != max0;
+		else
+			due = true;
+		if (due)
 			dp_tcp_timer_rearm(c);
 	} else if (c->snd_end != c->snd_nxt) {
 		if (c->tmode != DP_TCP_TM_PERSIST)

@@ -109,8 +109,9 @@ struct dp_tcp_conn {
 	uint32_t srtt_us, rttvar_us, rto_us, rtt_seq;
 	uint64_t rtt_start_us;
 	uint8_t backoff, retries, ka_probes, quick_left, ack_segs, tmode, persist_backoff;
-	bool need_rexmit; /* retransmit one segment at SND.UNA at the next output */
-	bool tlp_out;	  /* a tail loss probe is out; no other until SND.UNA advances */
+	bool need_rexmit;  /* retransmit one segment at SND.UNA at the next output */
+	bool tlp_out;	   /* a tail loss probe is out; no other until SND.UNA advances */
+	uint32_t tlp_high; /* end of the probe's data: a SACK reaching it starts recovery */
 	bool rxt_fence_on;
 	uint32_t rxt_fence; /* SND.MAX when the last hole was retransmitted: a SACK above it
 			     * means the retransmissions sent before are lost (tcp_in.c) */

@@ -1007,6 +1007,62 @@ START_TEST(test_rx_hold)
 }
 END_TEST
 
+/* A paused stream that ends (here by abort) must not go back on the rx list when its held bytes are
+ * released (the natural moment: when the user drops its buffers at the end): the slot is freed at
+ * the closed() upcall, and an accept in the same poll reuses it while it is still linked, after
+ * which it sits at the head of the rx list for good and is read on every poll, idle or not. */
+START_TEST(test_rx_hold_abort)
+{
+	struct dp_posix_conf conf = {
+		.pool = pool,
+		.max_conns = MAX_TC,
+		.rx_hold_bytes = 16384,
+		.name = "tholdab",
+	};
+	const uint64_t total = 1u << 20;
+	uint64_t woff = 0, end, reads;
+	struct dp_addr4 got;
+	struct pollfd pfd;
+	struct dp_posix *p2;
+	struct dp_stack *st2;
+	struct t_conn *tc;
+	void *mem2;
+	int fd, fd2;
+
+	p2 = t_stack_conf(&conf, &mem2);
+	st2 = dp_posix_stack(p2);
+	app.mode = T_SINK;
+	tc = t_accept_one(p2, &fd);
+	end = t_now_us() + 20u * 1000000u;
+	dp_stream_rx_hold(tc->s, true);
+	while (dp_posix_stats(p2)->rx_paused == 0 && t_now_us() < end) {
+		t_write_gen(fd, 0, &woff, total);
+		dp_stack_poll(st2, t_now_us());
+	}
+	ck_assert_uint_ge(dp_posix_stats(p2)->rx_paused, 1);
+	/* A second client waits in the listener's queue for the next poll. */
+	ck_assert_int_eq(dp_posix_listen_addr(p2, 0, &got), 0);
+	fd2 = t_client(got.port);
+	pfd = (struct pollfd){.fd = fd2, .events = POLLOUT};
+	ck_assert_int_eq(poll(&pfd, 1, 1000), 1);
+	dp_stream_abort(tc->s);
+	dp_stream_rx_release(tc->s, tc->s->rx_held);
+	dp_stack_poll(st2, t_now_us()); /* closed() for the first, accept of the second */
+	ck_assert(tc->closed);
+	ck_assert_uint_eq(app.accepted, 2);
+	/* Idle: neither client sends, so no stream may be read. */
+	dp_stack_poll(st2, t_now_us());
+	reads = dp_posix_stats(p2)->read_calls;
+	for (int k = 0; k < 50; k++)
+		dp_stack_poll(st2, t_now_us());
+	ck_assert_uint_eq(dp_posix_stats(p2)->read_calls, reads);
+	close(fd);
+	close(fd2);
+	dp_posix_fini(p2);
+	free(mem2);
+}
+END_TEST
+
 /* sndbuf_bytes bounds what a stream queues; writable() follows once the peer reads. */
 START_TEST(test_send_space)
 {
@@ -1571,6 +1627,7 @@ t_suite(void)
 	tcase_add_test(tc, test_nombuf);
 	tcase_add_test(tc, test_send_space);
 	tcase_add_test(tc, test_rx_hold);
+	tcase_add_test(tc, test_rx_hold_abort);
 	tcase_add_test(tc, test_reuseport);
 	tcase_add_test(tc, test_nodelay_wait);
 	tcase_add_test(tc, test_shutdown_wr);

@@ -1062,6 +1062,53 @@ START_TEST(lost_rexmit)
 }
 END_TEST
 
+/* One ACK both covers the fast retransmission (it arrived) and SACKs data first sent after it
+ * (segment 9 was lost too): no retransmission was lost, so REXMIT_LOST must not count one. The
+ * check has to look at SND.UNA after this ACK, not before it. */
+START_TEST(lost_rexmit_acked)
+{
+	struct h_env *e = env_new();
+	static const struct h_row rows[] = {
+		PASSIVE_OPEN,
+		CALL(H_MS(100), send_10seg),
+		OUT(H_MS(100), ".", 1, 1, -1, "", 1448),
+		OUT(H_MS(100), ".", 1449, 1, -1, "", 1448),
+		OUT(H_MS(100), ".", 2897, 1, -1, "", 1448),
+		OUT(H_MS(100), ".", 4345, 1, -1, "", 1448),
+		OUT(H_MS(100), ".", 5793, 1, -1, "", 1448),
+		OUT(H_MS(100), ".", 7241, 1, -1, "", 1448),
+		OUT(H_MS(100), ".", 8689, 1, -1, "", 1448),
+		OUT(H_MS(100), ".", 10137, 1, -1, "", 1448),
+		OUT(H_MS(100), ".", 11585, 1, -1, "", 1448),
+		OUT(H_MS(100), "P.", 13033, 1, -1, "", 1448),
+		IN(H_MS(110), ".", 1, 1, 1000, "ts=200 sack=1449:2897", 0),
+		IN(H_MS(111), ".", 1, 1, 1000, "ts=201 sack=1449:4345", 0),
+		IN(H_MS(112), ".", 1, 1, 1000, "ts=202 sack=1449:5793", 0),
+		OUT(H_MS(112), ".", 1, 1, -1, "", 1448), /* fast retransmit */
+		CALL(H_MS(113), send_2seg),
+		NOTHING(H_MS(113)),
+		IN(H_MS(114), ".", 1, 1, 1000, "ts=204 sack=1449:10137", 0),
+		OUT(H_MS(114), ".", 14481, 1, -1, "", 1448),
+		IN(H_MS(115), ".", 1, 1, 1000, "ts=205 sack=1449:11585", 0),
+		OUT(H_MS(115), "P.", 15929, 1, -1, "", 1448),
+		/* the retransmission arrived; segment 9 is missing, 10 and the first new one not */
+		IN(H_MS(116), ".", 1, 11585, 1000, "ts=206 sack=13033:15929", 0),
+		OUT(H_MS(116), ".", 11585, 1, -1, "", 1448), /* partial ACK: the next hole */
+		IN(H_MS(125), ".", 1, 17377, 1000, "ts=215", 0),
+		NOTHING(H_MS(500)),
+		END,
+	};
+
+	START(e);
+	RUN(e, rows);
+	ck_assert_uint_eq(CNT(e, REXMIT_FAST), 1);
+	ck_assert_uint_eq(CNT(e, REXMIT_LOST), 0);
+	ck_assert_uint_eq(CNT(e, REXMIT_RTO), 0);
+	ck_assert(!info_of(e, 0).in_recovery);
+	STOP(e);
+}
+END_TEST
+
 /* The retransmission is lost and nothing is sent after it, so SACK cannot show it: the probe
  * timeout (2 * SRTT = 20 ms) resends the first hole long before the 200 ms RTO. */
 START_TEST(recovery_probe)
@@ -1088,6 +1135,148 @@ START_TEST(recovery_probe)
 	ck_assert_uint_eq(CNT(e, REXMIT_TLP), 1);
 	ck_assert_uint_eq(CNT(e, REXMIT_RTO), 0);
 	ck_assert(!info_of(e, 0).in_recovery);
+	STOP(e);
+}
+END_TEST
+
+/* A tail loss of two segments with no new data to send: the probe resends the last bytes and the
+ * peer SACKs them, SND.UNA unmoved. That one SACK is all the peer will send (no more data goes
+ * out to draw duplicate ACKs), so it must start fast recovery by itself: the probe was sent 2 *
+ * SRTT after everything before it, and what is still missing below it is lost (RFC 8985 7.4,
+ * RACK's time rule). Waiting for DupThresh would leave the hole to the RTO. */
+START_TEST(tlp_tail_loss)
+{
+	struct h_env *e = env_new();
+	static const struct h_row rows[] = {
+		PASSIVE_OPEN,
+		CALL(H_MS(100), send_3000),
+		OUT(H_MS(100), ".", 1, 1, -1, "", 1448),
+		OUT(H_MS(100), ".", 1449, 1, -1, "", 1448),
+		OUT(H_MS(100), "P.", 2897, 1, -1, "", 104),
+		/* the first segment arrives, the other two are lost */
+		IN(H_MS(110), ".", 1, 1449, 1000, "ts=210", 0),
+		NOTHING(H_MS(129)),
+		OUT(H_MS(130), "P.", 1553, 1, -1, "", 1448), /* the probe at 2 * SRTT */
+		IN(H_MS(140), ".", 1, 1449, 1000, "ts=230 sack=1553:3001", 0),
+		OUT(H_MS(140), ".", 1449, 1, -1, "", 1448), /* the hole, at once */
+		IN(H_MS(150), ".", 1, 3001, 1000, "ts=240", 0),
+		NOTHING(H_MS(600)),
+		END,
+	};
+
+	START(e);
+	RUN(e, rows);
+	ck_assert_uint_eq(CNT(e, REXMIT_TLP), 1);
+	ck_assert_uint_eq(CNT(e, RECOVERY_ENTERED), 1);
+	ck_assert_uint_eq(CNT(e, REXMIT_RTO), 0);
+	ck_assert(!info_of(e, 0).in_recovery);
+	STOP(e);
+}
+END_TEST
+
+/* Segment 7 of 8 lost, 8 SACKed, nothing new to send: the probe resends the hole. The last
+ * segment, RFC 8985's default probe, is already SACKed: resending it draws only a duplicate
+ * SACK, and the hole would wait for the RTO. */
+START_TEST(tlp_sacked_tail)
+{
+	struct h_env *e = env_new();
+	static const struct h_row rows[] = {
+		PASSIVE_OPEN,
+		CALL(H_MS(100), send_8seg),
+		OUT_8SEG_AT_100,
+		IN(H_MS(110), ".", 1, 8689, 1000, "ts=200 sack=10137:11585", 0),
+		NOTHING(H_MS(129)),
+		OUT(H_MS(130), ".", 8689, 1, -1, "", 1448), /* the probe: the hole */
+		IN(H_MS(140), ".", 1, 11585, 1000, "ts=230", 0),
+		NOTHING(H_MS(600)),
+		END,
+	};
+
+	START(e);
+	RUN(e, rows);
+	ck_assert_uint_eq(CNT(e, REXMIT_TLP), 1);
+	ck_assert_uint_eq(CNT(e, REXMIT_RTO), 0);
+	STOP(e);
+}
+END_TEST
+
+/* Only our FIN is out and the probe timeout (2 * SRTT + the peer's delayed ACK allowance, 220
+ * ms) comes before the RTO (1 s here): the probe is the FIN again. A probe that sends nothing
+ * would only push the RTO back by 220 ms. */
+START_TEST(tlp_fin_only)
+{
+	struct h_env *e = env_new();
+	static const struct h_row rows[] = {
+		PASSIVE_OPEN,
+		CALL(H_MS(100), do_close),
+		OUT(H_MS(100), "F.", 1, 1, -1, "", 0),
+		NOTHING(H_MS(319)),
+		OUT(H_MS(320), "F.", 1, 1, -1, "", 0), /* the probe */
+		IN(H_MS(330), ".", 1, 2, 1000, "ts=230", 0),
+		NOTHING(H_MS(3000)),
+		END,
+	};
+
+	e->conf.rto_min_us = 1000000;
+	START(e);
+	RUN(e, rows);
+	ck_assert_uint_eq(CNT(e, REXMIT_TLP), 1);
+	ck_assert_uint_eq(CNT(e, REXMIT_RTO), 0);
+	STOP(e);
+}
+END_TEST
+
+/* After a probe, a SACK that does not reach the probe's data (segment 2 SACKed, 1 not yet: late,
+ * reordered ACKs) is no loss signal by itself: only the probe's own SACK is (RACK's rule: what was
+ * sent before a delivered segment by more than the reordering window). No recovery. */
+START_TEST(tlp_sack_below_probe)
+{
+	struct h_env *e = env_new();
+	static const struct h_row rows[] = {
+		PASSIVE_OPEN,
+		CALL(H_MS(100), send_8seg),
+		OUT_8SEG_AT_100,
+		NOTHING(H_MS(119)),
+		OUT(H_MS(120), "P.", 10137, 1, -1, "", 1448), /* the probe: the last segment */
+		IN(H_MS(125), ".", 1, 1, 1000, "ts=225 sack=1449:2897", 0),
+		NOTHING(H_MS(125)),
+		IN(H_MS(126), ".", 1, 11585, 1000, "ts=226", 0),
+		NOTHING(H_MS(600)),
+		END,
+	};
+
+	START(e);
+	RUN(e, rows);
+	ck_assert_uint_eq(CNT(e, REXMIT_TLP), 1);
+	ck_assert_uint_eq(CNT(e, RECOVERY_ENTERED), 0);
+	STOP(e);
+}
+END_TEST
+
+/* New data sent while the probe timer runs restarts it (RFC 8985 7.2): the probe is due 2 * SRTT
+ * after the last transmission, not after the first one (here 135 ms, not 120 ms). */
+START_TEST(tlp_restart_on_send)
+{
+	struct h_env *e = env_new();
+	static const struct h_row rows[] = {
+		PASSIVE_OPEN,
+		CALL(H_MS(100), send_2seg),
+		OUT(H_MS(100), ".", 1, 1, -1, "", 1448),
+		OUT(H_MS(100), "P.", 1449, 1, -1, "", 1448),
+		CALL(H_MS(115), send_2seg),
+		OUT(H_MS(115), ".", 2897, 1, -1, "", 1448),
+		OUT(H_MS(115), "P.", 4345, 1, -1, "", 1448),
+		NOTHING(H_MS(134)),
+		OUT(H_MS(135), "P.", 4345, 1, -1, "", 1448), /* the probe */
+		IN(H_MS(140), ".", 1, 5793, 1000, "ts=240", 0),
+		NOTHING(H_MS(600)),
+		END,
+	};
+
+	START(e);
+	RUN(e, rows);
+	ck_assert_uint_eq(CNT(e, REXMIT_TLP), 1);
+	ck_assert_uint_eq(CNT(e, REXMIT_RTO), 0);
 	STOP(e);
 }
 END_TEST
@@ -1987,8 +2176,14 @@ tcp_suite(void)
 	tcase_add_test(tc, sack_recovery);
 	tcase_add_test(tc, sack_on_data_acks);
 	tcase_add_test(tc, lost_rexmit);
+	tcase_add_test(tc, lost_rexmit_acked);
 	tcase_add_test(tc, recovery_probe);
 	tcase_add_test(tc, tlp_off);
+	tcase_add_test(tc, tlp_tail_loss);
+	tcase_add_test(tc, tlp_sacked_tail);
+	tcase_add_test(tc, tlp_fin_only);
+	tcase_add_test(tc, tlp_sack_below_probe);
+	tcase_add_test(tc, tlp_restart_on_send);
 	tcase_add_test(tc, tx_room);
 	tcase_add_test(tc, rx_hold_window);
 	tcase_add_test(tc, pmtud);
