@@ -672,6 +672,21 @@ dp_tcp_rcv_ack(struct dp_tcp_conn *c, const struct dp_tcp_seg *seg)
 			if (d < 0x7fffffffu / DP_TCP_TS_HZ_DIV && c->backoff > 0)
 				dp_tcp_rtt_sample(c, d * DP_TCP_TS_HZ_DIV + DP_TCP_TS_HZ_DIV / 2);
 		}
+		/* Eifel detection (RFC 3522): the first ACK after a timeout echoes a timestamp older
+		 * than the retransmission's, so it acknowledges the original segments, which were
+		 * only late: undo the collapse (as Linux's undo; RFC 4015) and go on from SND.MAX
+		 * instead of resending what arrived. The RTT sample above already grew the RTO. */
+		if (c->eifel_on) {
+			c->eifel_on = false;
+			if (seg->has_ts && seg->tsecr != 0 &&
+			    (int32_t)(seg->tsecr - c->eifel_tsval) < 0) {
+				DP_TCP_CNT(t, SPURIOUS_RTO);
+				c->cwnd = dp_tcp_umax(c->cwnd, c->prior_cwnd);
+				c->ssthresh = dp_tcp_umax(c->ssthresh, c->prior_ssthresh);
+				c->snd_nxt = c->snd_max;
+				c->in_recovery = false;
+			}
+		}
 		/* Congestion control. */
 		if (c->in_recovery) {
 			if (dp_tcp_seq_geq(ack, c->recover)) {

@@ -112,6 +112,9 @@ struct dp_tcp_conn {
 	bool need_rexmit;  /* retransmit one segment at SND.UNA at the next output */
 	bool tlp_out;	   /* a tail loss probe is out; no other until SND.UNA advances */
 	uint32_t tlp_high; /* end of the probe's data: a SACK reaching it starts recovery */
+	bool eifel_on;	   /* an RTO retransmission is out: check the next ACK's TSecr */
+	uint32_t eifel_tsval;		  /* TSval of the first RTO retransmission (RFC 3522) */
+	uint32_t prior_cwnd, prior_ssthresh; /* before that RTO, for the undo */
 	bool rxt_fence_on;
 	uint32_t rxt_fence; /* SND.MAX when the last hole was retransmitted: a SACK above it
 			     * means the retransmissions sent before are lost (tcp_in.c) */

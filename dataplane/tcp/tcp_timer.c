@@ -141,8 +141,16 @@ dp_tcp_rto(struct dp_tcp_conn *c)
 		return;
 	}
 	DP_TCP_CNT(t, REXMIT_RTO);
-	if (c->backoff == 0) /* RFC 5681 3.1 eq. 4: only on the first timeout */
+	if (c->backoff == 0) {
+		/* Eifel (RFC 3522): remember what the retransmission's timestamp will be, and the
+		 * state to restore if the next ACK shows the originals arrived (tcp_in.c). */
+		c->eifel_on = c->ts_ok;
+		c->eifel_tsval = dp_tcp_ts_now(t) + c->ts_off;
+		c->prior_cwnd = c->cwnd;
+		c->prior_ssthresh = c->ssthresh;
+		/* RFC 5681 3.1 eq. 4: only on the first timeout */
 		c->ssthresh = dp_tcp_umax(flight / 2, 2u * c->smss);
+	}
 	c->cwnd = c->smss;
 	c->in_recovery = false;
 	c->dupacks = 0;

@@ -97,7 +97,9 @@ enum dp_tcp_state {
  * WND_UPDATES counts window updates sent because the user released held bytes (dp/stream.h).
  * PMTU_UPDATES counts MSS reductions from ICMP fragmentation-needed (RFC 1191); DROP_ICMP_SEQ
  * those ignored because the quoted segment is not in flight (no such connection, or its sequence
- * outside [SND.UNA, SND.MAX): RFC 5927), DROP_ICMP_MTU those not lowering the MSS. */
+ * outside [SND.UNA, SND.MAX): RFC 5927), DROP_ICMP_MTU those not lowering the MSS.
+ * SPURIOUS_RTO counts timeouts undone because the first ACK after them echoed a timestamp older
+ * than the retransmission (Eifel detection, RFC 3522): the original segments had arrived. */
 #define DP_TCP_COUNTERS(X)                                                                                     \
 	X(IN_SEGS)                                                                                             \
 	X(OUT_SEGS) X(OUT_RST) X(OUT_ACK_PURE) X(OUT_DATA_BYTES) X(IN_DATA_BYTES) X(ACTIVE_OPENS) X(           \
@@ -121,7 +123,7 @@ enum dp_tcp_state {
 										X(TW_REUSED) X(                \
 											OOO_QUEUED)            \
 											X(DELACK_FIRED)        \
-												X(POOL_LOW) X(SND_LIM_RWND) X(SND_LIM_CWND) X(SND_LIM_TX) X(REXMIT_TLP) X(REXMIT_LOST) X(WND_UPDATES) X(PMTU_UPDATES) X(DROP_ICMP_SEQ) X(DROP_ICMP_MTU)
+												X(POOL_LOW) X(SND_LIM_RWND) X(SND_LIM_CWND) X(SND_LIM_TX) X(REXMIT_TLP) X(REXMIT_LOST) X(WND_UPDATES) X(PMTU_UPDATES) X(DROP_ICMP_SEQ) X(DROP_ICMP_MTU) X(SPURIOUS_RTO)
 
 #define DP_TCP_CNT_ENUM(n) DP_TCP_CNT_##n,
 enum dp_tcp_cnt { DP_TCP_COUNTERS(DP_TCP_CNT_ENUM) DP_TCP_CNT_MAX };

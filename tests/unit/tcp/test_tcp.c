@@ -6,6 +6,7 @@
  * RTO backoff and Karn, fast retransmit (NewReno and SACK), zero window and persist, delayed and
  * quick ACK, FIN/half-close, simultaneous open and close, TIME-WAIT, keepalive and SYN cookies.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -1446,6 +1447,95 @@ START_TEST(pmtud)
 }
 END_TEST
 
+/* The ACK of the first original segment, arriving after the RTO resent it: its TSecr is the
+ * originals' TSval (captured), older than the retransmission's. */
+static void
+ack_original_late(struct h_env *e)
+{
+	uint32_t iss = h_iss(e, H_RPORT), ecr = 0;
+	static char opts[32];
+	unsigned i;
+
+	for (i = 0; i < e->ncap; i++)
+		if (e->cap[i].seq == iss + 1 && e->cap[i].len > 0) {
+			ecr = e->cap[i].tsval; /* the first transmission */
+			break;
+		}
+	if (ecr == 0) {
+		h_failf(e, "original segment not captured");
+		return;
+	}
+	snprintf(opts, sizeof(opts), "ts=300:%u", ecr);
+	{
+		const struct h_row r = IN(H_MS(310), ".", 1, 1449, 1000, opts, 0);
+
+		h_inject(e, &r);
+	}
+}
+
+/* Eifel detection (RFC 3522): the RTO fired (the ACKs were only late), and the first ACK after it
+ * echoes the originals' timestamp: the timeout is undone (cwnd and ssthresh back) and the rest,
+ * still in flight, is not resent (go-back-N would resend 1449 and 2897 at once). */
+START_TEST(spurious_rto)
+{
+	struct h_env *e = env_new();
+	static const struct h_row rows[] = {
+		PASSIVE_OPEN,
+		CALL(H_MS(100), send_3000),
+		OUT(H_MS(100), ".", 1, 1, -1, "", 1448),
+		OUT(H_MS(100), ".", 1449, 1, -1, "", 1448),
+		OUT(H_MS(100), "P.", 2897, 1, -1, "", 104),
+		OUT(H_MS(300), ".", 1, 1, -1, "", 1448), /* RTO */
+		CALL(H_MS(310), ack_original_late),
+		NOTHING(H_MS(319)),
+		IN(H_MS(320), ".", 1, 3001, 1000, "ts=310", 0),
+		NOTHING(H_MS(600)),
+		END,
+	};
+	struct dp_tcp_info i;
+
+	e->conf.tlp = false;
+	START(e);
+	RUN(e, rows);
+	i = info_of(e, 0);
+	ck_assert_uint_eq(CNT(e, REXMIT_RTO), 1);
+	ck_assert_uint_eq(CNT(e, SPURIOUS_RTO), 1);
+	ck_assert_uint_ge(i.cwnd, 10 * 1448); /* IW10 again, not 1 segment */
+	ck_assert_uint_eq(i.snd_una, i.snd_max);
+	STOP(e);
+}
+END_TEST
+
+/* The same timeout when the retransmission is what arrived (TSecr = its TSval): a real loss, the
+ * collapse stands. */
+START_TEST(real_rto_kept)
+{
+	struct h_env *e = env_new();
+	static const struct h_row rows[] = {
+		PASSIVE_OPEN,
+		CALL(H_MS(100), send_3000),
+		OUT(H_MS(100), ".", 1, 1, -1, "", 1448),
+		OUT(H_MS(100), ".", 1449, 1, -1, "", 1448),
+		OUT(H_MS(100), "P.", 2897, 1, -1, "", 104),
+		OUT(H_MS(300), ".", 1, 1, -1, "", 1448), /* RTO */
+		IN(H_MS(310), ".", 1, 1449, 1000, "ts=300", 0), /* echoes the retransmission */
+		OUT(H_MS(310), ".", 1449, 1, -1, "", 1448),	/* go-back-N goes on */
+		OUT(H_MS(310), "P.", 2897, 1, -1, "", 104),
+		IN(H_MS(320), ".", 1, 3001, 1000, "ts=310", 0),
+		NOTHING(H_MS(600)),
+		END,
+	};
+
+	e->conf.tlp = false;
+	START(e);
+	RUN(e, rows);
+	ck_assert_uint_eq(CNT(e, REXMIT_RTO), 1);
+	ck_assert_uint_eq(CNT(e, SPURIOUS_RTO), 0);
+	ck_assert_uint_lt(info_of(e, 0).cwnd, 10 * 1448);
+	STOP(e);
+}
+END_TEST
+
 static void
 send_100k(struct h_env *e)
 {
@@ -2187,6 +2277,8 @@ tcp_suite(void)
 	tcase_add_test(tc, tx_room);
 	tcase_add_test(tc, rx_hold_window);
 	tcase_add_test(tc, pmtud);
+	tcase_add_test(tc, spurious_rto);
+	tcase_add_test(tc, real_rto_kept);
 	tcase_add_test(tc, limited_xmit);
 	tcase_add_test(tc, iw10);
 	tcase_add_test(tc, persist);
