@@ -177,13 +177,15 @@ for f in "$root/conf/skiffd.conf" "$root/conf/examples/null.conf"; do
 	check "$(basename "$f") drained cleanly" grep -q "stopped cleanly" "$o"
 done
 
-# 7b: pools that do not fit the EAL memory: exit 1, saying which pool and what to change.
+# 7b: pools that do not fit the EAL memory: exit 1 before anything starts (the configuration
+# check, sk_config_check_memory), saying how much the pools need and what to change.
 c=$(conf nomem 2000 0)
 sed -i 's/^mbufs_per_core = .*/mbufs_per_core = 1048576/' "$c"
 msg=$(timeout 30 "$skiffd" -c "$c" 2>&1); rc=$?
 check "pools too big for memory_mb: exit 1 (got $rc)" [ "$rc" -eq 1 ]
-check "pools too big for memory_mb: names the pool and the keys to change" \
-	grep -q "core 0: cannot create its pool of .* mbufs.*raise \[eal\] memory_mb" <<< "$msg"
+check "pools too big for memory_mb: names the sizes and the keys to change" \
+	grep -q "memory_mb = .*the worker pools alone need .* MB.*raise memory_mb, or lower \[limits\] mbufs_per_core" <<< "$msg"
+check "pools too big for memory_mb: nothing started" grep -q "nothing started" <<< "$msg"
 
 # 8: --check-config and --help.
 for f in "$root/conf/skiffd.conf" "$root"/conf/examples/*.conf; do  # the apps check their own
