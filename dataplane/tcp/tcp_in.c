@@ -460,10 +460,13 @@ dp_tcp_rcv_text(struct dp_tcp_conn *c, const struct dp_tcp_seg *seg, struct rte_
 
 		fin = false;
 		if (keep == 0) {
+			/* All of it beyond the window (a zero window: see dp_tcp_seq_acceptable):
+			 * its ACK was processed; tell the peer the window. */
 			if (m != NULL)
 				rte_pktmbuf_free(m);
-			m = NULL;
-			len = 0;
+			DP_TCP_CNT(t, DROP_SEQ_OUT_OF_WINDOW);
+			dp_tcp_ack_now(c);
+			return;
 		} else {
 			dp_tcp_m_keep(m, keep);
 			len = keep;
@@ -1097,13 +1100,17 @@ dp_tcp_seq_acceptable(const struct dp_tcp_conn *c, uint32_t seq, uint32_t seglen
 {
 	uint32_t wnd = dp_tcp_seq_gt(c->rcv_adv, c->rcv_nxt) ? c->rcv_adv - c->rcv_nxt : 0;
 
-	if (seglen == 0) {
-		if (wnd == 0)
-			return seq == c->rcv_nxt;
-		return dp_tcp_seq_geq(seq, c->rcv_nxt) && dp_tcp_seq_lt(seq, c->rcv_nxt + wnd);
-	}
+	/* RFC 9293 3.10.7.4's table, with two allowances real stacks make (Linux's tcp_sequence):
+	 * - a zero-length segment may sit at the right edge itself: a peer that filled our window
+	 *   sends its pure ACKs with SEG.SEQ = RCV.NXT + RCV.WND, and while a hole below keeps
+	 *   RCV.NXT back, dropping them would drop every acknowledgment of our data;
+	 * - with a zero window, a segment at RCV.NXT is taken for its ACK ("special allowance should
+	 *   be made to accept valid ACKs"); its text lies beyond the window and is trimmed away
+	 *   (dp_tcp_rcv_text), and the peer gets an ACK with the window. */
+	if (seglen == 0)
+		return dp_tcp_seq_geq(seq, c->rcv_nxt) && dp_tcp_seq_leq(seq, c->rcv_nxt + wnd);
 	if (wnd == 0)
-		return false;
+		return seq == c->rcv_nxt;
 	return (dp_tcp_seq_geq(seq, c->rcv_nxt) && dp_tcp_seq_lt(seq, c->rcv_nxt + wnd)) ||
 	       (dp_tcp_seq_geq(seq + seglen - 1, c->rcv_nxt) &&
 		dp_tcp_seq_lt(seq + seglen - 1, c->rcv_nxt + wnd));

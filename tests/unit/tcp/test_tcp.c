@@ -1537,6 +1537,91 @@ START_TEST(real_rto_kept)
 END_TEST
 
 static void
+send_1000_at_20(struct h_env *e)
+{
+	send_1000(e);
+}
+
+/* The peer filled our 4-segment window past a hole (segment 1 lost), then acknowledges our data
+ * with a pure ACK whose sequence is its SND.NXT: the right edge of our window itself. That ACK
+ * must count (Linux and BSD accept it; RFC 9293's strict table would drop it and with it every
+ * acknowledgment until the hole is repaired): no retransmission of our 1000 bytes follows. */
+START_TEST(ack_at_right_edge)
+{
+	struct h_env *e = env_new();
+	static const struct h_row rows[] = {
+		CALL(0, do_listen),
+		IN(0, "S", 0, 0, 65535, "mss=1460 sackok ts=100:0 ws=7", 0),
+		OUT(0, "S.", 0, 1, 5792, "", 0),
+		IN(H_MS(10), ".", 1, 1, 1000, "ts=110", 0),
+		CALL(H_MS(20), send_1000_at_20),
+		OUT(H_MS(20), "P.", 1, 1, -1, "", 1000),
+		IN(H_MS(30), "P.", 1449, 1, 1000, "ts=130", 1448), /* 1..1448 lost */
+		OUT(H_MS(30), ".", 1001, 1, -1, "sack=1449:2897", 0),
+		IN(H_MS(31), "P.", 2897, 1, 1000, "ts=131", 1448),
+		OUT(H_MS(31), ".", 1001, 1, -1, "sack=1449:4345", 0),
+		IN(H_MS(32), "P.", 4345, 1, 1000, "ts=132", 1448),
+		OUT(H_MS(32), ".", 1001, 1, -1, "sack=1449:5793", 0),
+		IN(H_MS(40), ".", 5793, 1001, 1000, "ts=140", 0), /* at the right edge */
+		NOTHING(H_MS(400)),
+		END,
+	};
+	struct dp_tcp_info i;
+
+	e->conf.rcv_buf_bytes = 5792;
+	START(e);
+	RUN(e, rows);
+	i = info_of(e, 0);
+	ck_assert_uint_eq(i.snd_una, i.snd_max); /* the 1000 bytes are acknowledged */
+	ck_assert_uint_eq(CNT(e, REXMIT_RTO), 0);
+	ck_assert_uint_eq(CNT(e, DROP_SEQ_OUT_OF_WINDOW), 0);
+	e->rd = e->ncap;
+	STOP(e);
+}
+END_TEST
+
+/* A zero window (everything held) and a segment at RCV.NXT that carries data and acknowledges
+ * ours: the ACK is taken (RFC 9293 3.10.7.4, "special allowance ... for valid ACKs"), the data is
+ * beyond the window and dropped, and the peer hears the window is still zero. */
+START_TEST(ack_in_zero_window)
+{
+	struct h_env *e = env_new();
+	static const struct h_row rows[] = {
+		CALL(0, do_listen),
+		IN(0, "S", 0, 0, 65535, "mss=1460 sackok ts=100:0 ws=7", 0),
+		OUT(0, "S.", 0, 1, 5792, "", 0),
+		IN(H_MS(10), ".", 1, 1, 1000, "ts=110", 0),
+		CALL(H_MS(15), hold_on),
+		CALL(H_MS(20), send_1000_at_20),
+		OUT(H_MS(20), "P.", 1, 1, -1, "", 1000),
+		IN(H_MS(30), "P.", 1, 1, 1000, "ts=130", 1448),
+		OUT(H_MS(30), ".", 1001, 1449, 4344, "", 0),
+		IN(H_MS(31), "P.", 1449, 1, 1000, "ts=131", 1448),
+		OUT(H_MS(31), ".", 1001, 2897, 2896, "", 0),
+		IN(H_MS(32), "P.", 2897, 1, 1000, "ts=132", 1448),
+		OUT(H_MS(32), ".", 1001, 4345, 1448, "", 0),
+		IN(H_MS(33), "P.", 4345, 1, 1000, "ts=133", 1448),
+		OUT(H_MS(33), ".", 1001, 5793, 0, "", 0), /* all held: zero window */
+		IN(H_MS(40), "P.", 5793, 1001, 1000, "ts=140", 100), /* acks our data */
+		OUT(H_MS(40), ".", 1001, 5793, 0, "", 0),
+		NOTHING(H_MS(400)),
+		END,
+	};
+	struct dp_tcp_info i;
+
+	e->conf.rcv_buf_bytes = 5792;
+	START(e);
+	RUN(e, rows);
+	i = info_of(e, 0);
+	ck_assert_uint_eq(i.snd_una, i.snd_max);
+	ck_assert_uint_eq(CNT(e, REXMIT_RTO), 0);
+	ck_assert_uint_eq(CNT(e, DROP_SEQ_OUT_OF_WINDOW), 1);
+	ck_assert_uint_eq(h_app_for(e, 0)->rx_bytes, 5792);
+	STOP(e);
+}
+END_TEST
+
+static void
 send_100k(struct h_env *e)
 {
 	if (h_send(e, h_app_for(e, 0), 100000) != 0)
@@ -2279,6 +2364,8 @@ tcp_suite(void)
 	tcase_add_test(tc, pmtud);
 	tcase_add_test(tc, spurious_rto);
 	tcase_add_test(tc, real_rto_kept);
+	tcase_add_test(tc, ack_at_right_edge);
+	tcase_add_test(tc, ack_in_zero_window);
 	tcase_add_test(tc, limited_xmit);
 	tcase_add_test(tc, iw10);
 	tcase_add_test(tc, persist);
