@@ -146,15 +146,48 @@ tt_conn_new(void)
 
 /* Received bytes count against the receive window until the send queue took them (dp/stream.h
  * receive accounting): a peer that reads slowly stops the one that writes, instead of a backlog
- * growing in the pool. */
+ * growing in the pool. The stack takes a chain all or nothing, so when the whole backlog does not
+ * fit, the longest prefix of whole mbufs that does goes now: waiting for the queue to drain
+ * completely would keep the window shut for a round trip or more (stop and go). Each refused send
+ * leaves a writable() owed, which brings the rest. */
 static void
 tt_echo_flush(struct tt_conn *c)
 {
-	uint32_t n = c->pending != NULL ? c->pending->pkt_len : 0;
+	while (c->pending != NULL) {
+		struct rte_mbuf *head = c->pending, *last = NULL, *m, *rest;
+		uint32_t n = head->pkt_len, space, len = 0;
+		uint16_t segs = 0;
+		int rc = dp_stream_send(c->s, head);
 
-	if (c->pending != NULL && dp_stream_send(c->s, c->pending) == 0) {
-		c->pending = NULL;
-		dp_stream_rx_release(c->s, n);
+		if (rc == 0) {
+			c->pending = NULL;
+			dp_stream_rx_release(c->s, n);
+			break;
+		}
+		if (rc != -EAGAIN)
+			break;
+		space = dp_stream_send_space(c->s);
+		for (m = head; m != NULL && len + m->data_len <= space; m = m->next) {
+			len += m->data_len;
+			segs++;
+			last = m;
+		}
+		if (last == NULL || last->next == NULL)
+			break;
+		rest = last->next;
+		last->next = NULL;
+		rest->pkt_len = n - len;
+		rest->nb_segs = (uint16_t)(head->nb_segs - segs);
+		head->pkt_len = len;
+		head->nb_segs = segs;
+		if (dp_stream_send(c->s, head) != 0) {
+			last->next = rest; /* cannot happen (it fits); keep the chain whole */
+			head->pkt_len = n;
+			head->nb_segs = (uint16_t)(segs + rest->nb_segs);
+			break;
+		}
+		c->pending = rest;
+		dp_stream_rx_release(c->s, len);
 	}
 	if (c->pending == NULL && c->peer_fin && !c->shut) {
 		c->shut = true;

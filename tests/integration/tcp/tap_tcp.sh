@@ -14,7 +14,7 @@
 #      (ours and the kernel's) show the recovery
 # Sizes: SKIFF_TCP_BYTES (default 256 MiB) for 1 and 5; SKIFF_TCP_FAULT_BYTES (default 256 MiB)
 # for 6, and SKIFF_TCP_LOSS5_BYTES (default 256 MiB) for the 5% loss run alone, the slowest (about
-# 2.5 MB/s each way here: a cwnd of a few segments, with SACK recovery and tail loss probes).
+# 8 MB/s each way here: a cwnd of a few segments, with SACK recovery and tail loss probes).
 #
 #   tap_tcp.sh path/to/skiff-tcp-test path/to/peer.py
 set -u
