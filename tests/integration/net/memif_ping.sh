@@ -8,6 +8,7 @@
 #
 #   memif_ping.sh path/to/skiff-net-test
 set -u
+. "$(dirname "$0")/../lib.sh"
 bin=$1
 dir=$(mktemp -d /tmp/skmemif.XXXXXX)
 sock="$dir/memif.sock"
@@ -30,16 +31,10 @@ cleanup() {
 }
 trap cleanup EXIT
 
-check() {
-	local name=$1; shift
-	if "$@"; then echo "ok: $name"; passed=$((passed + 1));
-	else echo "FAIL: $name"; failed=$((failed + 1)); fi
-}
 counter() {  # file kind name
 	awk -v k="$2" -v n="$3" '$1 == k && $2 == n { print $3 }' "$1"
 }
 eq() { [ "${1:--1}" -eq "$2" ]; }
-ge() { [ "${1:-0}" -ge "$2" ]; }
 
 eal="--no-huge -m 256 --no-pci --no-shconf --no-telemetry --log-level=lib.eal:error"
 "$bin" -l "$score" $eal --file-prefix "skms$$" -- \

@@ -8,6 +8,7 @@
 #
 #   tap_fault.sh path/to/skiff-net-test
 set -u
+. "$(dirname "$0")/../lib.sh"
 bin=$1
 if [ "$(id -u)" -ne 0 ]; then echo "skip: needs root (network namespaces, tap)"; exit 77; fi
 if ! command -v ping >/dev/null 2>&1; then echo "skip: ping not installed (iputils-ping)"; exit 77; fi
@@ -32,13 +33,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-check() {
-	local name=$1; shift
-	if "$@"; then echo "ok: $name"; passed=$((passed + 1));
-	else echo "FAIL: $name"; failed=$((failed + 1)); fi
-}
 counter() { awk -v k="$1" -v n="$2" '$1 == k && $2 == n { print $3 }' "$dir/out"; }
-ge() { [ "${1:-0}" -ge "$2" ]; }
 between() { [ "${1:-0}" -gt "$2" ] && [ "${1:-0}" -lt "$3" ]; }
 
 ip netns add "$ns" || { echo "FAIL: ip netns add"; exit 1; }

@@ -11,6 +11,7 @@
 #
 #   tap_ping.sh path/to/skiff-net-test [lcores]
 set -u
+. "$(dirname "$0")/../lib.sh"
 bin=$1
 lcores=${2:-0}
 if [ "$(id -u)" -ne 0 ]; then echo "skip: needs root (network namespaces, tap)"; exit 77; fi
@@ -36,17 +37,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
-check() {  # name, then a command that must succeed
-	local name=$1; shift
-	if "$@"; then echo "ok: $name"; passed=$((passed + 1));
-	else echo "FAIL: $name"; failed=$((failed + 1)); fi
-}
-
 counter() {  # kind name -> value from the program's exit report
 	awk -v k="$1" -v n="$2" '$1 == k && $2 == n { print $3 }' "$dir/out"
 }
-
-ge() { [ "${1:-0}" -ge "$2" ]; }
 
 ip netns add "$ns" || { echo "FAIL: ip netns add"; exit 1; }
 ip -n "$ns" link set lo up

@@ -12,6 +12,7 @@
 #
 #   memif_tcp.sh path/to/skiff-tcp-test
 set -u
+. "$(dirname "$0")/../lib.sh"
 bin=$1
 bytes=${SKIFF_MEMIF_BYTES:-67108864}
 conns=${SKIFF_MEMIF_CONNS:-4}
@@ -23,27 +24,12 @@ cpid=""
 passed=0
 failed=0
 
-stop_pid() {
-	local p=$1
-	[ -n "$p" ] || return 0
-	if kill -0 "$p" 2>/dev/null; then
-		kill -TERM "$p" 2>/dev/null
-		for _ in $(seq 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
-		kill -KILL "$p" 2>/dev/null
-	fi
-	wait "$p" 2>/dev/null
-}
 cleanup() {
 	stop_pid "$cpid"
 	stop_pid "$spid"
 	rm -rf "$dir" /var/run/dpdk/skmif$$s /var/run/dpdk/skmif$$c
 }
 trap cleanup EXIT
-check() {
-	local name=$1; shift
-	if "$@"; then echo "ok: $name"; passed=$((passed + 1));
-	else echo "FAIL: $name"; failed=$((failed + 1)); fi
-}
 counter() { awk -v k="$2" '$1 == "tcp" && $2 == k { print $3 }' "$1"; }
 
 lc_server=0

@@ -17,6 +17,7 @@
 #
 #   tap_pmtu.sh path/to/skiff-tcp-test path/to/peer.py
 set -u
+. "$(dirname "$0")/../lib.sh"
 bin=$1
 peer=$2
 if [ "$(id -u)" -ne 0 ]; then echo "skip: needs root (network namespaces, tap)"; exit 77; fi
@@ -47,17 +48,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
-check() {  # name, then a command that must succeed
-	local name=$1; shift
-	if "$@"; then echo "ok: $name"; passed=$((passed + 1));
-	else echo "FAIL: $name"; failed=$((failed + 1)); fi
-}
-
 counter() {  # "tcp NAME" or "net stat NAME" -> value from the report
 	awk -v k="$*" '{ v = $NF; $NF = ""; sub(/ $/, ""); if ($0 == k) print v }' "$dir/out"
 }
-
-ge() { [ "${1:-0}" -ge "$2" ]; }
 
 for n in "$r1" "$r2" "$cn"; do
 	ip netns add "$n" || { echo "FAIL: ip netns add $n"; exit 1; }

@@ -18,6 +18,7 @@
 #
 #   tap_tcp.sh path/to/skiff-tcp-test path/to/peer.py
 set -u
+. "$(dirname "$0")/../lib.sh"
 bin=$1
 peer=$2
 if [ "$(id -u)" -ne 0 ]; then echo "skip: needs root (network namespaces, tap)"; exit 77; fi
@@ -35,17 +36,6 @@ passed=0
 failed=0
 run=0
 
-stop_pid() {  # pid: TERM, bounded wait, KILL
-	local p=$1
-	[ -n "$p" ] || return 0
-	if kill -0 "$p" 2>/dev/null; then
-		kill -TERM "$p" 2>/dev/null
-		for _ in $(seq 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
-		kill -KILL "$p" 2>/dev/null
-	fi
-	wait "$p" 2>/dev/null
-}
-
 cleanup() {
 	stop_pid "$pid"
 	stop_pid "$ppid_"
@@ -54,17 +44,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
-check() {  # name, then a command that must succeed
-	local name=$1; shift
-	if "$@"; then echo "ok: $name"; passed=$((passed + 1));
-	else echo "FAIL: $name"; failed=$((failed + 1)); fi
-}
-
 counter() {  # "tcp NAME" or "net drop NAME" -> value from the last run's report
 	awk -v k="$*" '{ v = $NF; $NF = ""; sub(/ $/, ""); if ($0 == k) print v }' "$dir/out"
 }
-
-ge() { [ "${1:-0}" -ge "$2" ]; }
 
 kernel_retrans() {
 	ip netns exec "$ns" nstat -az TcpRetransSegs 2>/dev/null | awk '$1 == "TcpRetransSegs" { print $2 }'

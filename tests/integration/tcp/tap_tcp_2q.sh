@@ -44,6 +44,7 @@
 #
 #   tap_tcp_2q.sh path/to/skiff-tcp-mc path/to/peer.py
 set -u
+. "$(dirname "$0")/../lib.sh"
 bin=$1
 peer=$2
 if [ "$(id -u)" -ne 0 ]; then echo "skip: needs root (network namespaces, tap)"; exit 77; fi
@@ -62,17 +63,6 @@ passed=0
 failed=0
 run=0
 
-stop_pid() {  # pid: TERM, bounded wait, KILL
-	local p=$1
-	[ -n "$p" ] || return 0
-	if kill -0 "$p" 2>/dev/null; then
-		kill -TERM "$p" 2>/dev/null
-		for _ in $(seq 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
-		kill -KILL "$p" 2>/dev/null
-	fi
-	wait "$p" 2>/dev/null
-}
-
 cleanup() {
 	stop_pid "$pid"
 	stop_pid "$spid"
@@ -80,12 +70,6 @@ cleanup() {
 	rm -rf "$dir" /var/run/dpdk/sk2q$$*
 }
 trap cleanup EXIT
-
-check() {  # name, then a command that must succeed
-	local name=$1; shift
-	if "$@"; then echo "ok: $name"; passed=$((passed + 1));
-	else echo "FAIL: $name"; failed=$((failed + 1)); fi
-}
 
 core() {  # core id, counter ("net stat NAME", "net drop NAME", "tcp NAME") -> value
 	local id=$1; shift
@@ -100,8 +84,6 @@ field() {  # core id, name -> value from the "core N lcore ..." summary line
 	awk -v id="$1" -v f="$2" '$1 == "core" && $2 == id && $3 == "lcore" {
 		for (i = 3; i < NF; i++) if ($i == f) print $(i + 1) }' "$dir/out"
 }
-
-ge() { [ "${1:-0}" -ge "$2" ]; }
 
 # Start skiff-tcp-mc (2 workers) in the namespace with a port of $1 queues on its own tap ($2),
 # program args after; wait until its workers run, give the kernel side its address and wait until
