@@ -668,7 +668,7 @@ dp_tcp_rcv_ack(struct dp_tcp_conn *c, const struct dp_tcp_seg *seg)
 			c->rtt_timing = false;
 			dp_tcp_rtt_sample(c, (uint32_t)(t->now_us - c->rtt_start_us));
 		} else if (c->ts_ok && seg->has_ts && seg->tsecr != 0) {
-			uint32_t d = dp_tcp_ts_now(t) + c->ts_off - seg->tsecr;
+			uint32_t d = dp_tcp_tsval(c) - seg->tsecr;
 
 			/* TSecr has 1 ms ticks: used only where Karn leaves no timed sample,
 			 * i.e. after a retransmission, so the backed-off RTO can recover. */
@@ -682,7 +682,7 @@ dp_tcp_rcv_ack(struct dp_tcp_conn *c, const struct dp_tcp_seg *seg)
 		if (c->eifel_on) {
 			c->eifel_on = false;
 			if (seg->has_ts && seg->tsecr != 0 &&
-			    (int32_t)(seg->tsecr - c->eifel_tsval) < 0) {
+			    dp_tcp_seq_lt(seg->tsecr, c->eifel_tsval)) {
 				DP_TCP_CNT(t, SPURIOUS_RTO);
 				c->cwnd = dp_tcp_umax(c->cwnd, c->prior_cwnd);
 				c->ssthresh = dp_tcp_umax(c->ssthresh, c->prior_ssthresh);

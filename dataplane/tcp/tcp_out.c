@@ -99,12 +99,6 @@ dp_tcp_put32(uint8_t *p, uint32_t v)
 	p[3] = (uint8_t)v;
 }
 
-static uint32_t
-dp_tcp_tsval(const struct dp_tcp_conn *c)
-{
-	return dp_tcp_ts_now(c->t) + c->ts_off;
-}
-
 /* SYN and SYN-ACK options in Linux's order: MSS, SACK-permitted/TS, window scale. On a SYN-ACK
  * only what the peer offered (RFC 7323 2.2, 3.2; RFC 2018 2). @p tsval is used when TS is on. */
 unsigned
@@ -560,6 +554,30 @@ dp_tcp_seg_max(const struct dp_tcp_conn *c)
 	return c->smss > extra + DP_TCP_MIN_SMSS ? c->smss - extra : DP_TCP_MIN_SMSS;
 }
 
+/* @p len bytes from @p seq, cut at the start of the next SACKed range: a retransmission resends
+ * one hole, never data the peer holds. */
+static uint32_t
+dp_tcp_hole_len(const struct dp_tcp_conn *c, uint32_t seq, uint32_t len)
+{
+	unsigned i;
+
+	for (i = 0; i < c->sb_n; i++)
+		if (dp_tcp_seq_gt(c->sb[i][0], seq) && dp_tcp_seq_lt(c->sb[i][0], seq + len))
+			len = c->sb[i][0] - seq;
+	return len;
+}
+
+/* A hole up to @p end was just resent in SACK recovery: HighRxt moves past it, and the fence
+ * (SND.MAX now) is what later-sent data must pass for a SACK to show this retransmission lost
+ * (tcp_in.c dp_tcp_rcv_ack). */
+static void
+dp_tcp_rxt_mark(struct dp_tcp_conn *c, uint32_t end)
+{
+	c->high_rxt = dp_tcp_seq_max(c->high_rxt, end);
+	c->rxt_fence = c->snd_max;
+	c->rxt_fence_on = true;
+}
+
 /* RFC 6675 4 NextSeg() rules 1 and 3, bounded: retransmit SACK holes above HighRxt while
  * cwnd - pipe >= SMSS. New data (rule 2) is left to the normal send loop. */
 void
@@ -578,47 +596,52 @@ dp_tcp_sack_recovery_send(struct dp_tcp_conn *c)
 			seq = end;
 		if (dp_tcp_seq_geq(seq, hi) || dp_tcp_seq_geq(seq, c->snd_max))
 			break;
-		len = dp_tcp_umin(dp_tcp_seg_max(c), c->snd_end - seq);
-		/* Stop at the next SACKed range. */
-		{
-			unsigned i;
-
-			for (i = 0; i < c->sb_n; i++)
-				if (dp_tcp_seq_gt(c->sb[i][0], seq) &&
-				    dp_tcp_seq_lt(c->sb[i][0], seq + len))
-					len = c->sb[i][0] - seq;
-		}
+		len = dp_tcp_hole_len(c, seq, dp_tcp_umin(dp_tcp_seg_max(c), c->snd_end - seq));
 		if (len == 0 || !dp_tcp_tx_ok(c))
 			break;
 		if (dp_tcp_emit(c, seq, len, DP_TCP_ACK | DP_TCP_PSH) < 0)
 			break;
 		DP_TCP_CNT(c->t, REXMIT_SACK);
-		c->high_rxt = seq + len;
-		c->rxt_fence = c->snd_max;
-		c->rxt_fence_on = true;
+		dp_tcp_rxt_mark(c, seq + len);
 	}
+}
+
+/* New data: @p len bytes at SND.NXT, of @p avail queued and unsent. The last of the queue goes with
+ * PSH, and the FIN after it when the user closed. SND.NXT and SND.MAX advance once it is out; the
+ * error of dp_tcp_emit() otherwise. */
+static int
+dp_tcp_send_new(struct dp_tcp_conn *c, uint32_t len, uint32_t avail)
+{
+	uint8_t flags = DP_TCP_ACK;
+	int rc;
+
+	if (len == avail) {
+		flags |= DP_TCP_PSH;
+		if (c->fin_pending)
+			flags |= DP_TCP_FIN;
+	}
+	rc = dp_tcp_emit(c, c->snd_nxt, len, flags);
+	if (rc < 0)
+		return rc;
+	c->snd_nxt += len + ((flags & DP_TCP_FIN) ? 1 : 0);
+	c->snd_max = dp_tcp_seq_max(c->snd_max, c->snd_nxt);
+	return 0;
 }
 
 /* The probe that resends the first hole, at SND.UNA up to the next SACKed range. */
 static void
 dp_tcp_tlp_hole(struct dp_tcp_conn *c)
 {
-	uint32_t len =
-		dp_tcp_umin(dp_tcp_seg_max(c), dp_tcp_seq_min(c->snd_max, c->snd_end) - c->snd_una);
-	unsigned i;
+	uint32_t len = dp_tcp_hole_len(
+		c, c->snd_una,
+		dp_tcp_umin(dp_tcp_seg_max(c), dp_tcp_seq_min(c->snd_max, c->snd_end) - c->snd_una));
 
-	for (i = 0; i < c->sb_n; i++)
-		if (dp_tcp_seq_gt(c->sb[i][0], c->snd_una) &&
-		    dp_tcp_seq_lt(c->sb[i][0], c->snd_una + len))
-			len = c->sb[i][0] - c->snd_una;
 	if (len == 0 || dp_tcp_sb_contains(c, c->snd_una, &(uint32_t){0}) ||
 	    dp_tcp_emit(c, c->snd_una, len, DP_TCP_ACK | DP_TCP_PSH) < 0)
 		return;
 	DP_TCP_CNT(c->t, REXMIT_TLP);
 	c->tlp_high = c->snd_una + len;
-	c->high_rxt = dp_tcp_seq_max(c->high_rxt, c->snd_una + len);
-	c->rxt_fence = c->snd_max;
-	c->rxt_fence_on = true;
+	dp_tcp_rxt_mark(c, c->snd_una + len);
 	c->rtt_timing = false;
 }
 
@@ -631,12 +654,6 @@ dp_tcp_tlp_hole(struct dp_tcp_conn *c)
 void
 dp_tcp_tlp_send(struct dp_tcp_conn *c)
 {
-	c->tlp_high = c->snd_max + 1; /* beyond any SACK until a probe goes out */
-	if (c->in_recovery) {
-		c->tlp_out = true;
-		dp_tcp_tlp_hole(c);
-		return;
-	}
 	uint32_t segmax = dp_tcp_seg_max(c);
 	uint32_t data_end = dp_tcp_seq_min(c->snd_max, c->snd_end);
 	uint32_t avail = c->snd_end - c->snd_nxt;
@@ -645,22 +662,19 @@ dp_tcp_tlp_send(struct dp_tcp_conn *c)
 				: 0;
 	uint32_t seq, len;
 
+	c->tlp_high = c->snd_max + 1; /* beyond any SACK until a probe goes out */
 	c->tlp_out = true;
+	if (c->in_recovery) {
+		dp_tcp_tlp_hole(c);
+		return;
+	}
 	if (c->snd_nxt == c->snd_max && dp_tcp_seq_lt(c->snd_nxt, c->snd_end) && uwnd > 0) {
-		uint8_t flags = DP_TCP_ACK;
-
+		seq = c->snd_nxt;
 		len = dp_tcp_umin(dp_tcp_umin(avail, segmax), uwnd);
-		if (len == avail) {
-			flags |= DP_TCP_PSH;
-			if (c->fin_pending)
-				flags |= DP_TCP_FIN;
-		}
-		if (dp_tcp_emit(c, c->snd_nxt, len, flags) < 0)
+		if (dp_tcp_send_new(c, len, avail) < 0)
 			return;
 		DP_TCP_CNT(c->t, REXMIT_TLP);
-		c->tlp_high = c->snd_nxt + len;
-		c->snd_nxt += len + ((flags & DP_TCP_FIN) ? 1 : 0);
-		c->snd_max = dp_tcp_seq_max(c->snd_max, c->snd_nxt);
+		c->tlp_high = seq + len;
 		return;
 	}
 	if (dp_tcp_seq_leq(data_end, c->snd_una)) {
@@ -698,19 +712,16 @@ dp_tcp_output_data(struct dp_tcp_conn *c)
 			(void)dp_tcp_emit(c, c->snd_una, len, DP_TCP_ACK | DP_TCP_PSH);
 		else if (c->fin_pending && c->snd_una == c->snd_end && c->snd_max == c->snd_end + 1)
 			(void)dp_tcp_emit(c, c->snd_end, 0, DP_TCP_ACK | DP_TCP_FIN);
-		if (c->sack_ok && c->in_recovery) {
-			c->high_rxt = dp_tcp_seq_max(c->high_rxt, c->snd_una + len);
-			c->rxt_fence = c->snd_max;
-			c->rxt_fence_on = true;
-		}
+		if (c->sack_ok && c->in_recovery)
+			dp_tcp_rxt_mark(c, c->snd_una + len);
 	}
 	if (c->in_recovery && c->sack_ok)
 		dp_tcp_sack_recovery_send(c);
 
 	while (guard-- > 0) {
 		uint32_t avail = c->snd_end - c->snd_nxt;
-		uint32_t pipe, ucwnd, uwnd, len, end, segmax;
-		uint8_t flags = DP_TCP_ACK;
+		uint32_t pipe, ucwnd, uwnd, len, end, segmax, seq;
+		bool fresh;
 		int rc;
 
 		if (dp_tcp_seq_gt(c->snd_nxt, c->snd_end))
@@ -757,26 +768,21 @@ dp_tcp_output_data(struct dp_tcp_conn *c)
 			break;
 		if (!dp_tcp_tx_ok(c))
 			break;
-		if (len == avail) {
-			flags |= DP_TCP_PSH;
-			if (c->fin_pending)
-				flags |= DP_TCP_FIN;
-		}
-		rc = dp_tcp_emit(c, c->snd_nxt, len, flags);
+		/* RFC 6298 / Karn: time one new segment per RTT, never a resent one. */
+		seq = c->snd_nxt;
+		fresh = !dp_tcp_seq_lt(seq, c->snd_max);
+		rc = dp_tcp_send_new(c, len, avail);
 		if (rc < 0) {
 			/* No mbuf, or the TX queue is full: try again next loop, not at RTO. */
 			if (rc == -ENOBUFS)
 				dp_tcp_out_push(c);
 			break;
 		}
-		if (!c->rtt_timing && !dp_tcp_seq_lt(c->snd_nxt, c->snd_max)) {
-			/* RFC 6298 / Karn: time one new segment per RTT. */
+		if (!c->rtt_timing && fresh) {
 			c->rtt_timing = true;
-			c->rtt_seq = c->snd_nxt + len;
+			c->rtt_seq = seq + len;
 			c->rtt_start_us = c->t->now_us;
 		}
-		c->snd_nxt += len + ((flags & DP_TCP_FIN) ? 1 : 0);
-		c->snd_max = dp_tcp_seq_max(c->snd_max, c->snd_nxt);
 	}
 }
 

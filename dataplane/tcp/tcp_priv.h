@@ -193,6 +193,13 @@ dp_tcp_ts_now(const struct dp_tcp *t)
 	return (uint32_t)(t->now_us / DP_TCP_TS_HZ_DIV);
 }
 
+/* The TSval this connection puts on a segment sent now (RFC 7323 with a per-peer offset). */
+static inline uint32_t
+dp_tcp_tsval(const struct dp_tcp_conn *c)
+{
+	return dp_tcp_ts_now(c->t) + c->ts_off;
+}
+
 static inline bool
 dp_tcp_synchronized(uint8_t state)
 {

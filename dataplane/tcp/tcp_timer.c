@@ -145,7 +145,7 @@ dp_tcp_rto(struct dp_tcp_conn *c)
 		/* Eifel (RFC 3522): remember what the retransmission's timestamp will be, and the
 		 * state to restore if the next ACK shows the originals arrived (tcp_in.c). */
 		c->eifel_on = c->ts_ok;
-		c->eifel_tsval = dp_tcp_ts_now(t) + c->ts_off;
+		c->eifel_tsval = dp_tcp_tsval(c);
 		c->prior_cwnd = c->cwnd;
 		c->prior_ssthresh = c->ssthresh;
 		/* RFC 5681 3.1 eq. 4: only on the first timeout */
