@@ -79,16 +79,14 @@ dp_icmp_frag_needed(struct dp_net *n, struct rte_mbuf *m, uint16_t off, uint16_t
 	mtu = rte_be_to_cpu_16(ic->icmp_seq_nb);
 	/* The router's queue is not the flow's: hand it to the owner, as a TCP segment would be. */
 	if (!forwarded && p != NULL && p->nb_queues > 1) {
-		unsigned owner = dp_net_flow_lcore(n, dst, src, dport, sport);
+		int rc = dp_ip4_steer(n, m, dst, src, dport, sport);
 
-		if (owner != n->conf.lcore) {
-			if (n->conf.fwd == NULL || n->conf.fwd(n->conf.fwd_ctx, owner, m) != 0) {
-				why = DP_NET_DROP_WRONG_CORE;
-				goto drop;
-			}
-			n->stat[DP_NET_STAT_FWD_OUT]++;
-			return;
+		if (rc < 0) {
+			why = DP_NET_DROP_WRONG_CORE;
+			goto drop;
 		}
+		if (rc > 0)
+			return;
 	}
 	n->stat[DP_NET_STAT_ICMP_FRAG_NEEDED]++;
 	dp_tcp_icmp_frag_needed(n->conf.tcp, src, sport, dst, dport, seq, mtu);

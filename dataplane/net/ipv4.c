@@ -48,6 +48,20 @@ dp_ip4_martian_src(const struct dp_net *n, uint32_t src)
 	return a == 0 || a == 127 || a >= 224 || src == n->conf.ip;
 }
 
+int
+dp_ip4_steer(struct dp_net *n, struct rte_mbuf *m, uint32_t remote_ip, uint32_t local_ip,
+	     uint16_t remote_port, uint16_t local_port)
+{
+	unsigned owner = dp_net_flow_lcore(n, remote_ip, local_ip, remote_port, local_port);
+
+	if (owner == n->conf.lcore)
+		return 0;
+	if (n->conf.fwd == NULL || n->conf.fwd(n->conf.fwd_ctx, owner, m) != 0)
+		return -1;
+	n->stat[DP_NET_STAT_FWD_OUT]++;
+	return 1;
+}
+
 /* TCP: checksum, flow ownership, then hand up without L2/L3 headers. */
 static void
 dp_ip4_tcp(struct dp_net *n, struct rte_mbuf *m, const struct rte_ipv4_hdr *ip, uint16_t hlen,
@@ -78,15 +92,14 @@ dp_ip4_tcp(struct dp_net *n, struct rte_mbuf *m, const struct rte_ipv4_hdr *ip, 
 	/* Software steering where the NIC did not apply our hash (tap, fixed-key NICs,
 	 * DPDK.md 3.2). */
 	if (!forwarded && p != NULL && p->nb_queues > 1 && !p->rss) {
-		unsigned owner = dp_net_flow_lcore(n, src, dst, rte_be_to_cpu_16(th->src_port),
-						   rte_be_to_cpu_16(th->dst_port));
+		int rc = dp_ip4_steer(n, m, src, dst, rte_be_to_cpu_16(th->src_port),
+				      rte_be_to_cpu_16(th->dst_port));
 
-		if (owner != n->conf.lcore) {
-			if (n->conf.fwd == NULL || n->conf.fwd(n->conf.fwd_ctx, owner, m) != 0) {
-				why = DP_NET_DROP_WRONG_CORE;
-				goto drop;
-			}
-			n->stat[DP_NET_STAT_FWD_OUT]++;
+		if (rc < 0) {
+			why = DP_NET_DROP_WRONG_CORE;
+			goto drop;
+		}
+		if (rc > 0) {
 			n->stat[DP_NET_STAT_FWD_TCP_OUT]++;
 			return;
 		}

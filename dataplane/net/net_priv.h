@@ -37,6 +37,13 @@ void dp_ip4_input(struct dp_net *n, struct rte_mbuf *m, int forwarded);
 /* ICMP input; data at the Ethernet header, IPv4 header validated (hlen bytes, no options). */
 void dp_icmp_input(struct dp_net *n, struct rte_mbuf *m, uint16_t ip_hlen, int forwarded);
 
+/* Software steering (DPDK.md 3.2): the flow (host order, as seen from this host) belongs to
+ * another core; hand it the whole frame @p m through the runtime's hook (FWD_OUT).
+ * @return 1 forwarded, 0 the flow is ours (keep processing @p m here), -1 the hook refused it
+ * (the caller drops @p m as wrong_core). ipv4.c. */
+int dp_ip4_steer(struct dp_net *n, struct rte_mbuf *m, uint32_t remote_ip, uint32_t local_ip,
+		 uint16_t remote_port, uint16_t local_port);
+
 /* Put a frame into the TX buffer without fault injection. */
 int dp_net_tx_put(struct dp_net *n, struct rte_mbuf *m);
 
