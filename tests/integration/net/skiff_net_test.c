@@ -75,20 +75,6 @@ dp_tcp_input(struct dp_tcp *t, struct rte_mbuf *m, uint32_t src_ip, uint32_t dst
 	rte_pktmbuf_free(m);
 }
 
-/* PMTUD is TCP's: nothing to do in this substitute. */
-void
-dp_tcp_icmp_frag_needed(struct dp_tcp *t, uint32_t local_ip, uint16_t local_port, uint32_t remote_ip,
-			uint16_t remote_port, uint32_t seq, uint16_t mtu)
-{
-	(void)t;
-	(void)local_ip;
-	(void)local_port;
-	(void)remote_ip;
-	(void)remote_port;
-	(void)seq;
-	(void)mtu;
-}
-
 /* The wrong-core hook: post the frame to the owner's inbox. */
 static int
 nt_fwd(void *ctx, unsigned dst_lcore, struct rte_mbuf *m)
