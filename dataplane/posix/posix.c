@@ -319,17 +319,23 @@ dp_posix_read(struct dp_posix *p, struct dp_posix_conn *c)
 	return 1;
 }
 
-/* dp_stream_rx_release(): resume reading a paused stream once it holds less than the limit. The
- * data waited in the kernel; with EPOLLET no new edge comes for it, so back onto the rx list. */
+/* Read a paused stream again. The data waited in the kernel; with EPOLLET no new edge comes for
+ * it, so back onto the rx list. */
+static void
+dp_posix_rx_resume(struct dp_posix *p, struct dp_posix_conn *c)
+{
+	c->flags &= ~DP_POSIX_F_RX_PAUSED;
+	dp_posix_rx_add(p, c);
+}
+
+/* dp_stream_rx_release(): resume once the stream holds less than the limit. */
 static void
 dp_posix_rx_released(struct dp_stream *s)
 {
 	struct dp_posix_conn *c = dp_posix_conn_of(s);
 
-	if ((c->flags & DP_POSIX_F_RX_PAUSED) && c->s.rx_held < c->p->conf.rx_hold_bytes) {
-		c->flags &= ~DP_POSIX_F_RX_PAUSED;
-		dp_posix_rx_add(c->p, c);
-	}
+	if ((c->flags & DP_POSIX_F_RX_PAUSED) && c->s.rx_held < c->p->conf.rx_hold_bytes)
+		dp_posix_rx_resume(c->p, c);
 }
 
 static unsigned
@@ -595,11 +601,8 @@ dp_posix_close(struct dp_stream *s)
 		c->state = DP_POSIX_CLOSING;
 		c->linger_deadline_us = p->now_us + p->conf.linger_us;
 		TAILQ_INSERT_TAIL(&p->drain, c, drain_link);
-		if (c->flags & DP_POSIX_F_RX_PAUSED) {
-			/* closing reads (and discards) until the peer's FIN: unpause */
-			c->flags &= ~DP_POSIX_F_RX_PAUSED;
-			dp_posix_rx_add(p, c);
-		}
+		if (c->flags & DP_POSIX_F_RX_PAUSED)
+			dp_posix_rx_resume(p, c); /* closing reads (and discards) until the FIN */
 		if (c->tx_head == NULL)
 			dp_posix_wr_finish(p, c);
 		return;

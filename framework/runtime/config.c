@@ -56,6 +56,15 @@ sk_config_errf(struct sk_config_err *err, const char *fmt, ...)
 	err->msg[used + 1] = '\0';
 }
 
+unsigned
+sk_config_section_line(const struct sk_config *cfg, const char *name)
+{
+	for (unsigned i = 0; i < cfg->n_schema; i++)
+		if (strcmp(cfg->schema[i].sec->name, name) == 0)
+			return cfg->schema[i].seen[0] == UINT32_MAX ? 0 : cfg->schema[i].seen[0];
+	return 0;
+}
+
 static char *
 sk_config_strip(char *s)
 {

@@ -13,6 +13,10 @@
 /** Append one formatted error line to @p err and count it. */
 void sk_config_errf(struct sk_config_err *err, const char *fmt, ...) __rte_format_printf(2, 3);
 
+/* Line of the plain section [name] in the loaded file, 0 when absent: for messages about values
+ * that came from defaults or from several keys. */
+unsigned sk_config_section_line(const struct sk_config *cfg, const char *name);
+
 /** Parse @p v for key @p k into @p obj; on error fill @p why with what is allowed. */
 int sk_config_parse_value(const struct sk_config_key *k, const char *v, void *obj, char *why,
 			  size_t why_len);

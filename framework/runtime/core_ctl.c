@@ -120,7 +120,6 @@ sk_config_check_memory(const struct sk_config *cfg, struct sk_config_err *err)
 	struct dp_pool_sizing ps;
 	uint64_t limit_mb, need_mb, obj;
 	struct rte_mempool_objsz sz;
-	unsigned line = 0;
 	uint32_t n;
 
 	if (cfg->eal.memory_mb != 0)
@@ -135,14 +134,11 @@ sk_config_check_memory(const struct sk_config *cfg, struct sk_config_err *err)
 	need_mb = ((uint64_t)n * obj * cfg->workers.n_cpus + (1u << 20) - 1) >> 20;
 	if (need_mb <= limit_mb)
 		return 0;
-	for (unsigned i = 0; i < cfg->n_schema; i++)
-		if (strcmp(cfg->schema[i].sec->name, "eal") == 0 && cfg->schema[i].seen[0] != UINT32_MAX)
-			line = cfg->schema[i].seen[0];
 	sk_config_errf(err,
 		       "%s:%u: [eal] memory_mb = %u%s: the worker pools alone need %llu MB (%u "
 		       "workers x %u mbufs of %llu bytes); raise memory_mb, or lower [limits] "
 		       "mbufs_per_core or the ports' rxd/txd",
-		       cfg->path, line, cfg->eal.memory_mb,
+		       cfg->path, sk_config_section_line(cfg, "eal"), cfg->eal.memory_mb,
 		       cfg->eal.memory_mb == 0 ? " (64 MB with no_huge)" : "",
 		       (unsigned long long)need_mb, cfg->workers.n_cpus, n, (unsigned long long)obj);
 	return -ENOMEM;

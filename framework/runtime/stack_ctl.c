@@ -97,12 +97,7 @@ sk_stack_config_add(struct sk_config *cfg, struct sk_stack_conf *sc)
 int
 sk_stack_resolve(const struct sk_config *cfg, struct sk_stack_conf *sc, struct sk_config_err *err)
 {
-	unsigned line = 0;
-
-	for (unsigned i = 0; i < cfg->n_schema; i++)
-		if (cfg->schema[i].sec == &sk_stack_section)
-			line = cfg->schema[i].seen[0];
-	sc->section_line = line == UINT32_MAX ? 0 : line;
+	sc->section_line = sk_config_section_line(cfg, sk_stack_section.name);
 	if (sc->kind == SK_STACK_CHOICE_AUTO)
 		sc->kind = cfg->n_ports > 0 ? SK_STACK_CHOICE_NATIVE : SK_STACK_CHOICE_POSIX;
 	if (sc->kind == SK_STACK_CHOICE_NATIVE && cfg->n_ports == 0) {
