@@ -780,6 +780,11 @@ send_3000(struct h_env *e)
 		h_failf(e, "send failed");
 }
 
+/* send_3000 at 100 ms: two full segments and a 104-byte tail leave at once (timestamps on). */
+#define SEND_3000_AT_100                                                                           \
+	CALL(H_MS(100), send_3000), OUT(H_MS(100), ".", 1, 1, -1, "", 1448),                         \
+		OUT(H_MS(100), ".", 1449, 1, -1, "", 1448), OUT(H_MS(100), "P.", 2897, 1, -1, "", 104)
+
 /* After a timeout SND.NXT goes back to SND.UNA; a pure ACK sent then must still carry the highest
  * sequence sent, or Linux drops it as below its window (and never sees the acknowledgment). */
 START_TEST(ack_seq_after_rto)
@@ -787,10 +792,7 @@ START_TEST(ack_seq_after_rto)
 	struct h_env *e = env_new();
 	static const struct h_row rows[] = {
 		PASSIVE_OPEN,
-		CALL(H_MS(100), send_3000),
-		OUT(H_MS(100), ".", 1, 1, -1, "", 1448),
-		OUT(H_MS(100), ".", 1449, 1, -1, "", 1448),
-		OUT(H_MS(100), "P.", 2897, 1, -1, "", 104),
+		SEND_3000_AT_100,
 		/* Tail loss probe at 2 * SRTT (RFC 8985 7.3): no new data, so the last full
 		 * segment's worth of bytes again. */
 		OUT(H_MS(120), "P.", 1553, 1, -1, "", 1448),
@@ -1150,10 +1152,7 @@ START_TEST(tlp_tail_loss)
 	struct h_env *e = env_new();
 	static const struct h_row rows[] = {
 		PASSIVE_OPEN,
-		CALL(H_MS(100), send_3000),
-		OUT(H_MS(100), ".", 1, 1, -1, "", 1448),
-		OUT(H_MS(100), ".", 1449, 1, -1, "", 1448),
-		OUT(H_MS(100), "P.", 2897, 1, -1, "", 104),
+		SEND_3000_AT_100,
 		/* the first segment arrives, the other two are lost */
 		IN(H_MS(110), ".", 1, 1449, 1000, "ts=210", 0),
 		NOTHING(H_MS(129)),
@@ -1288,10 +1287,7 @@ START_TEST(tlp_off)
 	struct h_env *e = env_new();
 	static const struct h_row rows[] = {
 		PASSIVE_OPEN,
-		CALL(H_MS(100), send_3000),
-		OUT(H_MS(100), ".", 1, 1, -1, "", 1448),
-		OUT(H_MS(100), ".", 1449, 1, -1, "", 1448),
-		OUT(H_MS(100), "P.", 2897, 1, -1, "", 104),
+		SEND_3000_AT_100,
 		NOTHING(H_MS(299)),
 		OUT(H_MS(300), ".", 1, 1, -1, "", 1448),
 		IN(H_MS(310), ".", 1, 3001, 1000, "ts=300", 0),
@@ -1420,10 +1416,7 @@ START_TEST(pmtud)
 	struct h_env *e = env_new();
 	static const struct h_row rows[] = {
 		PASSIVE_OPEN,
-		CALL(H_MS(100), send_3000),
-		OUT(H_MS(100), ".", 1, 1, -1, "", 1448),
-		OUT(H_MS(100), ".", 1449, 1, -1, "", 1448),
-		OUT(H_MS(100), "P.", 2897, 1, -1, "", 104),
+		SEND_3000_AT_100,
 		CALL(H_MS(105), frag_needed_1280),
 		OUT(H_MS(105), ".", 1, 1, -1, "", 1228),
 		OUT(H_MS(105), ".", 1229, 1, -1, "", 1228),
@@ -1481,10 +1474,7 @@ START_TEST(spurious_rto)
 	struct h_env *e = env_new();
 	static const struct h_row rows[] = {
 		PASSIVE_OPEN,
-		CALL(H_MS(100), send_3000),
-		OUT(H_MS(100), ".", 1, 1, -1, "", 1448),
-		OUT(H_MS(100), ".", 1449, 1, -1, "", 1448),
-		OUT(H_MS(100), "P.", 2897, 1, -1, "", 104),
+		SEND_3000_AT_100,
 		OUT(H_MS(300), ".", 1, 1, -1, "", 1448), /* RTO */
 		CALL(H_MS(310), ack_original_late),
 		NOTHING(H_MS(319)),
@@ -1513,10 +1503,7 @@ START_TEST(real_rto_kept)
 	struct h_env *e = env_new();
 	static const struct h_row rows[] = {
 		PASSIVE_OPEN,
-		CALL(H_MS(100), send_3000),
-		OUT(H_MS(100), ".", 1, 1, -1, "", 1448),
-		OUT(H_MS(100), ".", 1449, 1, -1, "", 1448),
-		OUT(H_MS(100), "P.", 2897, 1, -1, "", 104),
+		SEND_3000_AT_100,
 		OUT(H_MS(300), ".", 1, 1, -1, "", 1448), /* RTO */
 		IN(H_MS(310), ".", 1, 1449, 1000, "ts=300", 0), /* echoes the retransmission */
 		OUT(H_MS(310), ".", 1449, 1, -1, "", 1448),	/* go-back-N goes on */
